@@ -1,0 +1,53 @@
+# Baton — the two commands a newcomer needs are `make run` and `make test`.
+SWIFT        ?= swift
+BUILD_FLAGS  ?=
+BIN          := .build/debug/baton
+RELEASE_BIN  := .build/release/baton
+
+.PHONY: all deps build run test bench clean
+
+all: build
+
+# Installs the system packages Baton needs (librdkafka, SQLite headers, kcat for the examples,
+# Python's jsonschema for the contract tests). As root it installs them; otherwise it prints the
+# exact command and stops.
+deps:
+	@missing=""; \
+	pkg-config --exists rdkafka 2>/dev/null || missing="$$missing librdkafka-dev"; \
+	pkg-config --exists sqlite3 2>/dev/null || missing="$$missing libsqlite3-dev"; \
+	command -v kcat >/dev/null 2>&1 || missing="$$missing kcat"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "Baton needs:$$missing"; echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi; \
+	python3 -c 'import jsonschema' 2>/dev/null || { \
+	  echo "installing python jsonschema (contract tests)"; python3 -m pip install -q jsonschema || \
+	  { echo "run: python3 -m pip install jsonschema"; exit 1; }; }
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+# Starts Baton on embedded defaults: an in-process Kafka-protocol broker, a SQLite file under
+# ./var, the REST API on 127.0.0.1:8080, the example workflows and an example worker.
+run: build
+	@mkdir -p var
+	$(BIN) dev --store var/baton.sqlite --examples schemas/examples --example-worker
+
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+
+# Throughput and latency against the embedded broker, with a raw librdkafka forwarder measured in
+# the same run as the baseline.
+bench: deps
+	$(SWIFT) build -c release --product baton $(BUILD_FLAGS)
+	$(RELEASE_BIN) bench
+
+clean:
+	rm -rf .build var

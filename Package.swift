@@ -1,0 +1,116 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Every Baton target is compiled in Swift 6 mode with complete concurrency checking.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "baton",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "baton", targets: ["baton"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // C interop: the system librdkafka and SQLite, found through pkg-config.
+        .systemLibrary(
+            name: "CRDKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // JSON values, the expression language and JSON templates: pure, no dependencies.
+        .target(name: "BatonExpressions", swiftSettings: strict),
+        // The pure engine: definitions, instances, the state machine.
+        .target(
+            name: "BatonCore",
+            dependencies: ["BatonExpressions", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // Wire types of the public topics, matching schemas/.
+        .target(name: "BatonMessages", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
+        // The only importer of CRDKafka.
+        .target(
+            name: "BatonKafka",
+            dependencies: ["CRDKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Store protocol and the in-memory store.
+        .target(name: "BatonStore", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
+        .target(name: "BatonStoreSQLite", dependencies: ["BatonStore", "BatonCore", "BatonExpressions", "CSQLite"], swiftSettings: strict),
+        // Consumers -> engine -> store transaction -> outbox relay.
+        .target(
+            name: "BatonRuntime",
+            dependencies: [
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // REST API; the HTTP mapping of errors lives only here.
+        .target(
+            name: "BatonAPI",
+            dependencies: [
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        // Composition root shared by the CLI and the tests.
+        .target(
+            name: "BatonServer",
+            dependencies: [
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonKafka", "BatonRuntime", "BatonAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "baton",
+            dependencies: [
+                "BatonServer", "BatonCore", "BatonExpressions", "BatonMessages", "BatonRuntime", "BatonKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "BatonExpressionsTests", dependencies: ["BatonExpressions"], swiftSettings: strict),
+        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
+        .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
+        .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
+        .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions"], swiftSettings: strict),
+        .testTarget(
+            name: "BatonAPITests",
+            dependencies: [
+                "BatonAPI", "BatonRuntime", "BatonStore", "BatonCore", "BatonExpressions",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BatonEndToEndTests",
+            dependencies: ["BatonServer", "BatonKafka", "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonRuntime"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,35 @@
+import Hummingbird
+
+/// The kinds of problem the API reports: a stable URI slug, a fixed title and an HTTP status.
+///
+/// RFC 9457 says the `type` URI identifies the problem and the `title` must not vary between
+/// occurrences, so both live here once; what varies goes in `detail` and `errors`. Clients branch
+/// on `type`, never on `detail`.
+struct ProblemType: Sendable, Hashable {
+    /// Last segment of the type URI, e.g. `not-found`.
+    var slug: String
+    var title: String
+    var status: HTTPResponse.Status
+
+    /// The problem's `type` member.
+    var uri: String { "https://baton.dev/problems/\(slug)" }
+
+    static let notFound = ProblemType(slug: "not-found", title: "Resource not found", status: .notFound)
+    static let methodNotAllowed = ProblemType(slug: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed)
+    static let malformedJSON = ProblemType(slug: "malformed-json", title: "Malformed JSON body", status: .badRequest)
+    static let malformedBody = ProblemType(slug: "malformed-body", title: "Malformed request body", status: .badRequest)
+    static let invalidParameter = ProblemType(slug: "invalid-parameter", title: "Invalid request parameter", status: .badRequest)
+    static let invalidInput = ProblemType(slug: "invalid-input", title: "Invalid input", status: .badRequest)
+    static let contentTooLarge = ProblemType(slug: "content-too-large", title: "Request body too large", status: .contentTooLarge)
+    static let unsupportedMediaType = ProblemType(slug: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType)
+    static let invalidDefinition = ProblemType(slug: "invalid-definition", title: "Invalid workflow definition", status: .unprocessableContent)
+    static let conflict = ProblemType(slug: "conflict", title: "Conflict with the current state", status: .conflict)
+    static let unavailable = ProblemType(slug: "unavailable", title: "Service temporarily unavailable", status: .serviceUnavailable)
+    static let notReady = ProblemType(slug: "not-ready", title: "Not ready", status: .serviceUnavailable)
+    static let `internal` = ProblemType(slug: "internal", title: "Internal server error", status: .internalServerError)
+
+    /// For statuses Hummingbird itself raises that the API has no dedicated type for.
+    static func generic(_ status: HTTPResponse.Status) -> ProblemType {
+        ProblemType(slug: "http-\(status.code)", title: status.reasonPhrase, status: status)
+    }
+}

@@ -1,0 +1,20 @@
+import BatonRuntime
+import Hummingbird
+
+extension APIHandlers {
+    /// `GET /livez`: the process serves HTTP. Deliberately checks nothing else, so a slow store
+    /// makes the instance unready (drained) rather than dead (restarted).
+    @Sendable func live(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        .json(["status": "ok"])
+    }
+
+    /// `GET /readyz`: 200 when the service can take work, else 503 with the service's reason.
+    @Sendable func ready(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        if let reason = await service.notReadyReason() {
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(configuration.retryAfterSeconds)
+            throw Problem(.notReady, reason, headers: headers)
+        }
+        return .json(["status": "ok"])
+    }
+}

@@ -1,0 +1,108 @@
+import BatonCore
+import BatonExpressions
+import BatonRuntime
+import BatonStore
+import Hummingbird
+
+extension APIHandlers {
+    /// Longest `Idempotency-Key` accepted, in UTF-8 bytes (the service enforces the same bound).
+    static var maxIdempotencyKeyBytes: Int { 255 }
+    /// Default and maximum page sizes; the documented defaults in `schemas/openapi.yaml` match these.
+    static var defaultInstancePageSize: Int { 50 }
+    static var defaultHistoryPageSize: Int { 100 }
+    static var maxPageSize: Int { 1000 }
+
+    /// `POST /v1/workflows/{id}/instances`: the body (JSON, empty means `{}`) is the input.
+    ///
+    /// With `Idempotency-Key`, a retried request answers 200 with the instance the first one
+    /// created instead of starting another, so clients can retry a timed-out POST safely.
+    @Sendable func startInstance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let workflowId = try context.pathParameter("id")
+        var version: Int?
+        if let raw = request.query("version") {
+            version = try IntegerParameter.parse(raw, name: "version", range: 1...Int.max)
+        }
+        let idempotencyKey = request.header("Idempotency-Key")
+        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > Self.maxIdempotencyKeyBytes {
+            throw Problem.invalidParameter("Idempotency-Key", "must be 1 to \(Self.maxIdempotencyKeyBytes) bytes long")
+        }
+        let input = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
+        let started = try await service.startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey)
+        return .json(
+            InstanceView.render(started.instance), status: started.created ? .created : .ok,
+            headers: [.location: InstanceView.location(id: started.instance.id)]
+        )
+    }
+
+    /// `GET /v1/instances/{id}`.
+    @Sendable func instance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        .json(InstanceView.render(try await service.instance(id: try context.pathParameter("id"))))
+    }
+
+    /// `GET /v1/instances?workflowId=&status=&cursor=&limit=`: newest first, one page.
+    @Sendable func listInstances(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        var status: InstanceStatus?
+        if let raw = request.query("status") {
+            guard let parsed = InstanceStatus(rawValue: raw.uppercased()) else {
+                let allowed = InstanceStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                throw Problem.invalidParameter("status", "must be one of \(allowed), got '\(raw)'")
+            }
+            status = parsed
+        }
+        let query = InstanceQuery(
+            workflowId: request.query("workflowId").flatMap { $0.isEmpty ? nil : $0 },
+            status: status,
+            cursor: request.query("cursor").flatMap { $0.isEmpty ? nil : $0 },
+            limit: try IntegerParameter.parse(request.query("limit"), name: "limit", range: 1...Self.maxPageSize, default: Self.defaultInstancePageSize)
+        )
+        let page = try await service.instances(query)
+        return .json([
+            "items": .array(page.instances.map(InstanceView.render)),
+            "nextCursor": page.nextCursor.map(JSONValue.string) ?? .null,
+        ])
+    }
+
+    /// `GET /v1/instances/{id}/history?after=&limit=`: events after sequence `after`, ascending.
+    ///
+    /// Asks for one event more than the page holds, so `nextAfter` is null exactly when there is
+    /// nothing more to read (no empty last page).
+    @Sendable func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathParameter("id")
+        let after = try IntegerParameter.parse(request.query("after"), name: "after", range: 0...Int.max, default: 0)
+        let limit = try IntegerParameter.parse(request.query("limit"), name: "limit", range: 1...Self.maxPageSize, default: Self.defaultHistoryPageSize)
+        let events = try await service.history(instanceId: id, afterSequence: after, limit: limit + 1)
+        let page = events.prefix(limit)
+        let nextAfter: JSONValue = events.count > limit ? .number(Double(page.last!.sequence)) : .null
+        return .json(["items": .array(page.map(\.json)), "nextAfter": nextAfter])
+    }
+
+    /// `GET /v1/instances/{id}/steps`: every task attempt, in scheduling order.
+    @Sendable func stepExecutions(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let executions = try await service.stepExecutions(instanceId: try context.pathParameter("id"))
+        return .json(["items": .array(executions.map(StepExecutionView.render))])
+    }
+
+    /// `POST /v1/instances/{id}/cancel` with an optional `{"reason": "..."}` body.
+    ///
+    /// `X-Baton-Actor` names who cancelled (recorded in history); it defaults to `api`.
+    @Sendable func cancelInstance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathParameter("id")
+        let body = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
+        guard case .object(let members) = body else {
+            throw Problem(.invalidInput, "The body must be a JSON object such as {\"reason\": \"...\"}, not \(body.typeName == "array" ? "an" : "a") \(body.typeName).", errors: [ProblemItem(message: "expected an object, found \(body.typeName)", pointer: "")])
+        }
+        var reason = Self.defaultCancelReason
+        switch members["reason"] {
+        case nil, .null?: break
+        case .string(let text)?: reason = text
+        case let other?:
+            throw Problem(.invalidInput, "'reason' must be a string.", errors: [ProblemItem(message: "expected a string, found \(other.typeName)", pointer: "/reason")])
+        }
+        let actor = request.header("X-Baton-Actor").flatMap { $0.isEmpty ? nil : $0 } ?? "api"
+        let instance = try await service.cancelInstance(id: id, reason: reason, by: actor)
+        return .json(InstanceView.render(instance))
+    }
+
+    /// Recorded when a cancel request gives no reason.
+    static var defaultCancelReason: String { "cancelled through the API" }
+}

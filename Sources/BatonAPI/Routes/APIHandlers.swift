@@ -1,0 +1,31 @@
+import BatonRuntime
+import Hummingbird
+
+/// The API's request handlers over one `WorkflowService`, and the table of routes they serve.
+///
+/// Handlers translate HTTP into service calls and back; they throw `Problem` or `ServiceError`
+/// and leave rendering to `ProblemMiddleware`. They are split by resource across files
+/// (`APIHandlers+Definitions.swift`, `+Instances`, `+Health`).
+struct APIHandlers<Service: WorkflowService>: Sendable {
+    let service: Service
+    let configuration: APIConfiguration
+
+    /// Every route the API serves. `schemas/openapi.yaml` must list exactly these.
+    var routes: [APIRoute] {
+        [
+            APIRoute(.post, "/v1/definitions", registerDefinition),
+            APIRoute(.get, "/v1/definitions", listDefinitions),
+            APIRoute(.get, "/v1/definitions/{id}", latestDefinition),
+            APIRoute(.get, "/v1/definitions/{id}/versions", definitionVersions),
+            APIRoute(.get, "/v1/definitions/{id}/versions/{version}", definitionVersion),
+            APIRoute(.post, "/v1/workflows/{id}/instances", startInstance),
+            APIRoute(.get, "/v1/instances", listInstances),
+            APIRoute(.get, "/v1/instances/{id}", instance),
+            APIRoute(.get, "/v1/instances/{id}/history", history),
+            APIRoute(.get, "/v1/instances/{id}/steps", stepExecutions),
+            APIRoute(.post, "/v1/instances/{id}/cancel", cancelInstance),
+            APIRoute(.get, "/livez", live),
+            APIRoute(.get, "/readyz", ready),
+        ]
+    }
+}

@@ -1,0 +1,52 @@
+import Hummingbird
+
+/// One endpoint of the API: method, path template and handler.
+///
+/// The API's routes are listed once, as values (`APIHandlers.routes`), so the router registration
+/// and the 405 detection read the same table, and the OpenAPI test can compare that list with
+/// `schemas/openapi.yaml`.
+struct APIRoute: Sendable {
+    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
+    var method: HTTPRequest.Method
+    /// OpenAPI-style template, e.g. `/v1/instances/{id}`; Hummingbird parses `{id}` as a capture.
+    var path: String
+    var handler: Handler
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        self.method = method
+        self.path = path
+        self.handler = handler
+    }
+}
+
+/// Which methods a concrete path supports, for `405 Method Not Allowed` and its `Allow` header.
+///
+/// Hummingbird answers 404 for a known path with an unknown method; this index lets the problem
+/// middleware tell the two apart.
+struct RouteIndex: Sendable {
+    private let templates: [(segments: [Substring], method: HTTPRequest.Method)]
+
+    init(_ routes: [APIRoute]) {
+        templates = routes.map { (Self.segments($0.path), $0.method) }
+    }
+
+    /// Methods served for `path` in registration order; empty when no template matches.
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let segments = Self.segments(path)
+        var methods: [HTTPRequest.Method] = []
+        for template in templates where Self.matches(template.segments, segments) && !methods.contains(template.method) {
+            methods.append(template.method)
+        }
+        return methods
+    }
+
+    private static func segments(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    private static func matches(_ template: [Substring], _ segments: [Substring]) -> Bool {
+        template.count == segments.count
+            && zip(template, segments).allSatisfy { pattern, segment in pattern.first == "{" || pattern == segment }
+    }
+}

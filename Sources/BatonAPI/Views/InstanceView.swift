@@ -1,0 +1,52 @@
+import BatonCore
+import BatonExpressions
+
+/// An instance as the API shows it (schema `Instance` in `schemas/openapi.yaml`).
+///
+/// Not the stored form (`WorkflowInstance.json`): bookkeeping such as `taskSequence` stays
+/// internal, the state document appears exactly as expressions see it, and in-flight tasks are
+/// listed as `currentSteps`, oldest first. Optional members are always present (null when
+/// absent) so clients can rely on one shape.
+enum InstanceView {
+    static func render(_ instance: WorkflowInstance) -> JSONValue {
+        let current = instance.activeTasks.values.sorted {
+            ($0.scheduledAt, $0.taskId) < ($1.scheduledAt, $1.taskId)
+        }
+        return [
+            "id": .string(instance.id),
+            "workflowId": .string(instance.workflowId),
+            "workflowVersion": .number(Double(instance.workflowVersion)),
+            "status": .string(instance.status.rawValue),
+            "input": instance.input,
+            "output": instance.output ?? .null,
+            "error": instance.error?.json ?? .null,
+            "state": instance.stateDocument,
+            "currentSteps": .array(current.map(currentStep)),
+            "createdAt": .string(instance.createdAt.iso8601),
+            "updatedAt": .string(instance.updatedAt.iso8601),
+            "completedAt": timestamp(instance.completedAt),
+            "origin": instance.origin.map(JSONValue.string) ?? .null,
+        ]
+    }
+
+    static func currentStep(_ task: ActiveTask) -> JSONValue {
+        [
+            "stepId": .string(task.stepId),
+            "taskId": .string(task.taskId),
+            "attempt": .number(Double(task.attempt)),
+            "scheduledAt": .string(task.scheduledAt.iso8601),
+            "deadline": timestamp(task.deadline),
+            "lastHeartbeatAt": timestamp(task.lastHeartbeatAt),
+            "progress": task.progress ?? .null,
+        ]
+    }
+
+    static func timestamp(_ time: Timestamp?) -> JSONValue {
+        time.map { .string($0.iso8601) } ?? .null
+    }
+
+    /// Where the instance lives, for `Location`.
+    static func location(id: String) -> String {
+        "/v1/instances/\(PercentEncoding.encodePathSegment(id))"
+    }
+}

@@ -1,0 +1,338 @@
+import BatonExpressions
+
+/// Validates a definition document and compiles it into a `WorkflowDefinition`.
+///
+/// Validation is exhaustive on purpose: an author fixing a definition wants every problem at once,
+/// each with the step, the field and the column, rather than one round trip per typo. Unknown
+/// fields are errors too, because a misspelt `nxet` silently ignored is a production incident.
+public enum DefinitionCompiler {
+    /// Identifiers of workflows and steps: safe in URLs, topic names and logs.
+    static func isValidIdentifier(_ s: String) -> Bool {
+        guard let first = s.utf8.first, s.utf8.count <= 128 else { return false }
+        guard isAlnum(first) else { return false }
+        return s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
+    }
+
+    /// Task types become Kafka topic suffixes: Kafka allows `[a-zA-Z0-9._-]`, at most 249 characters.
+    static func isValidTaskType(_ s: String) -> Bool { isValidIdentifier(s) }
+
+    private static func isAlnum(_ c: UInt8) -> Bool {
+        (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+    }
+
+    /// Parses and compiles definition text (JSON or YAML).
+    public static func compile(text: String, version: Int = 0) throws(DefinitionError) -> WorkflowDefinition {
+        try compile(document: DefinitionDocument.parse(text), version: version)
+    }
+
+    /// Compiles a document; throws every issue found.
+    public static func compile(document: JSONValue, version: Int = 0) throws(DefinitionError) -> WorkflowDefinition {
+        var context = Context()
+        let definition = context.compile(document, version: version)
+        if let definition, context.issues.isEmpty { return definition }
+        throw DefinitionError(issues: context.issues)
+    }
+}
+
+private struct Context {
+    var issues: [DefinitionIssue] = []
+
+    mutating func issue(_ field: String, _ message: String, step: String? = nil, column: Int? = nil) {
+        issues.append(DefinitionIssue(stepId: step, field: field, column: column, message: message))
+    }
+
+    mutating func compile(_ document: JSONValue, version: Int) -> WorkflowDefinition? {
+        guard case .object(let root) = document else {
+            issue("", "a definition must be an object, found \(document.typeName)")
+            return nil
+        }
+        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version"], at: "")
+
+        let id = requiredString(root, "id", at: "")
+        if let id, !DefinitionCompiler.isValidIdentifier(id) {
+            issue("/id", "'\(id)' is not a valid id: use 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        let name = optionalString(root, "name", at: "")
+        let description = optionalString(root, "description", at: "")
+
+        var steps: [String: Step] = [:]
+        var order: [String] = []
+        var stepPointers: [String: String] = [:]
+        switch root["steps"] {
+        case nil:
+            issue("/steps", "'steps' is required: a definition needs at least one step")
+        case .array(let elements)?:
+            if elements.isEmpty { issue("/steps", "'steps' must not be empty") }
+            for (index, element) in elements.enumerated() {
+                let pointer = "/steps/\(index)"
+                guard let step = compileStep(element, at: pointer) else { continue }
+                if steps[step.id] != nil {
+                    issue(pointer + "/id", "duplicate step id '\(step.id)' (also at \(stepPointers[step.id]!))", step: step.id)
+                    continue
+                }
+                steps[step.id] = step
+                order.append(step.id)
+                stepPointers[step.id] = pointer
+            }
+        case let other?:
+            issue("/steps", "'steps' must be an array, found \(other.typeName)")
+        }
+
+        // Every transition must lead to a step that exists.
+        for stepId in order {
+            let step = steps[stepId]!
+            let pointer = stepPointers[stepId]!
+            for target in step.next.targets where steps[target] == nil {
+                issue(pointer + (step.typeName == "choice" ? "/choices" : "/next"), "unknown step '\(target)'", step: stepId)
+            }
+        }
+
+        var startAt = order.first ?? ""
+        if let explicit = optionalString(root, "startAt", at: "") {
+            if steps[explicit] == nil, !order.isEmpty {
+                issue("/startAt", "unknown step '\(explicit)'")
+            }
+            startAt = explicit
+        }
+
+        var triggers: [Trigger] = []
+        switch root["triggers"] {
+        case nil, .null?: break
+        case .array(let elements)?:
+            for (index, element) in elements.enumerated() {
+                if let trigger = compileTrigger(element, at: "/triggers/\(index)") { triggers.append(trigger) }
+            }
+        case let other?:
+            issue("/triggers", "'triggers' must be an array, found \(other.typeName)")
+        }
+
+        let output = root["output"].flatMap { template($0, at: "/output", step: nil) }
+
+        guard let id else { return nil }
+        var stored = root
+        stored["version"] = nil
+        return WorkflowDefinition(
+            id: id, version: version, name: name, description: description, startAt: startAt, steps: steps,
+            stepOrder: order, triggers: triggers, output: output, document: .object(stored)
+        )
+    }
+
+    // MARK: Steps
+
+    mutating func compileStep(_ value: JSONValue, at pointer: String) -> Step? {
+        guard case .object(let object) = value else {
+            issue(pointer, "a step must be an object, found \(value.typeName)")
+            return nil
+        }
+        let id = requiredString(object, "id", at: pointer)
+        if let id, !DefinitionCompiler.isValidIdentifier(id) {
+            issue(pointer + "/id", "'\(id)' is not a valid step id: use 1–128 letters, digits, '.', '_' or '-'", step: id)
+        }
+        let stepId = id ?? "#\(pointer.split(separator: "/").last ?? "")"
+        let type = requiredString(object, "type", at: pointer, step: stepId)
+        var kind: Step.Kind?
+        var next: Next = .end
+        let common: Set<String> = ["id", "type", "next", "description"]
+
+        switch type {
+        case "task":
+            checkKeys(object, allowed: common.union(["taskType", "input", "timeout"]), at: pointer, step: stepId)
+            let taskType = requiredString(object, "taskType", at: pointer, step: stepId)
+            if let taskType, !DefinitionCompiler.isValidTaskType(taskType) {
+                issue(pointer + "/taskType", "'\(taskType)' is not a valid task type: use letters, digits, '.', '_' or '-' (it names a Kafka topic)", step: stepId)
+            }
+            let input = object["input"].flatMap { template($0, at: pointer + "/input", step: stepId) }
+            let timeout = object["timeout"].flatMap { duration($0, at: pointer + "/timeout", step: stepId) }
+            next = compileNext(object["next"], at: pointer + "/next", step: stepId)
+            if let taskType { kind = .task(TaskStep(taskType: taskType, input: input, timeoutMilliseconds: timeout)) }
+        case "choice":
+            checkKeys(object, allowed: ["id", "type", "choices", "default", "description"], at: pointer, step: stepId)
+            var branches: [Branch] = []
+            switch object["choices"] {
+            case .array(let elements)? where !elements.isEmpty:
+                for (index, element) in elements.enumerated() {
+                    let p = pointer + "/choices/\(index)"
+                    guard case .object(let choice) = element else {
+                        issue(p, "a choice must be an object with 'when' and 'next'", step: stepId)
+                        continue
+                    }
+                    checkKeys(choice, allowed: ["when", "next"], at: p, step: stepId)
+                    let condition = requiredString(choice, "when", at: p, step: stepId).flatMap { expression($0, at: p + "/when", step: stepId) }
+                    let target = requiredString(choice, "next", at: p, step: stepId)
+                    if let condition, let target { branches.append(Branch(condition: condition, target: target)) }
+                }
+            default:
+                issue(pointer + "/choices", "a choice step needs a non-empty 'choices' array of {when, next}", step: stepId)
+            }
+            let otherwise = optionalString(object, "default", at: pointer, step: stepId)
+            next = .conditional(branches, otherwise: otherwise)
+            kind = .choice
+        case "set":
+            checkKeys(object, allowed: common.union(["set"]), at: pointer, step: stepId)
+            var values: [String: JSONTemplate] = [:]
+            switch object["set"] {
+            case .object(let members)? where !members.isEmpty:
+                for (name, value) in members {
+                    if let t = template(value, at: pointer + "/set/" + escapePointerToken(name), step: stepId) { values[name] = t }
+                }
+            default:
+                issue(pointer + "/set", "a set step needs a non-empty 'set' object of variable names to values", step: stepId)
+            }
+            next = compileNext(object["next"], at: pointer + "/next", step: stepId)
+            kind = .set(values)
+        case "succeed":
+            checkKeys(object, allowed: ["id", "type", "output", "description"], at: pointer, step: stepId)
+            kind = .succeed(output: object["output"].flatMap { template($0, at: pointer + "/output", step: stepId) })
+        case "fail":
+            checkKeys(object, allowed: ["id", "type", "error", "description"], at: pointer, step: stepId)
+            var code = "WORKFLOW_FAILED"
+            var message: JSONTemplate?
+            switch object["error"] {
+            case nil: break
+            case .object(let error)?:
+                checkKeys(error, allowed: ["code", "message"], at: pointer + "/error", step: stepId)
+                if let c = optionalString(error, "code", at: pointer + "/error", step: stepId) { code = c }
+                message = error["message"].flatMap { template($0, at: pointer + "/error/message", step: stepId) }
+            case let other?:
+                issue(pointer + "/error", "'error' must be an object with 'code' and 'message', found \(other.typeName)", step: stepId)
+            }
+            kind = .fail(code: code, message: message)
+        case nil:
+            break
+        case let other?:
+            issue(pointer + "/type", "unknown step type '\(other)': expected one of task, choice, set, succeed, fail", step: stepId)
+        }
+        guard let id else { return nil }
+        // A step whose own fields are invalid still takes part in the duplicate-id and transition
+        // checks, so one pass reports everything; the placeholder never escapes, because a
+        // definition with issues is never returned.
+        return Step(id: id, kind: kind ?? .fail(code: "INVALID_STEP", message: nil), next: next)
+    }
+
+    /// `next: "step"`, or `next: [{when: "expr", goto: "step"}, …, {goto: "default"}]`.
+    mutating func compileNext(_ value: JSONValue?, at pointer: String, step: String) -> Next {
+        switch value {
+        case nil, .null?:
+            return .end
+        case .string(let target)?:
+            return .step(target)
+        case .array(let elements)?:
+            var branches: [Branch] = []
+            var otherwise: String?
+            for (index, element) in elements.enumerated() {
+                let p = pointer + "/\(index)"
+                guard case .object(let object) = element else {
+                    issue(p, "a conditional transition must be an object with 'when' and 'goto'", step: step)
+                    continue
+                }
+                checkKeys(object, allowed: ["when", "goto"], at: p, step: step)
+                guard let target = requiredString(object, "goto", at: p, step: step) else { continue }
+                if let when = object["when"] {
+                    guard case .string(let source) = when else {
+                        issue(p + "/when", "'when' must be an expression string", step: step)
+                        continue
+                    }
+                    if let condition = expression(source, at: p + "/when", step: step) {
+                        branches.append(Branch(condition: condition, target: target))
+                    }
+                } else {
+                    if index != elements.count - 1 {
+                        issue(p, "only the last transition may omit 'when' (it is the default)", step: step)
+                    }
+                    otherwise = target
+                }
+            }
+            return .conditional(branches, otherwise: otherwise)
+        case let other?:
+            issue(pointer, "'next' must be a step id or an array of {when, goto}, found \(other.typeName)", step: step)
+            return .end
+        }
+    }
+
+    // MARK: Triggers
+
+    mutating func compileTrigger(_ value: JSONValue, at pointer: String) -> Trigger? {
+        guard case .object(let object) = value else {
+            issue(pointer, "a trigger must be an object, found \(value.typeName)")
+            return nil
+        }
+        checkKeys(object, allowed: ["type", "filter", "input"], at: pointer)
+        let type = requiredString(object, "type", at: pointer)
+        let filter = optionalString(object, "filter", at: pointer).flatMap { expression($0, at: pointer + "/filter", step: nil) }
+        let input = object["input"].flatMap { template($0, at: pointer + "/input", step: nil) }
+        guard let type else { return nil }
+        return Trigger(eventType: type, filter: filter, input: input)
+    }
+
+    // MARK: Leaves
+
+    mutating func expression(_ source: String, at pointer: String, step: String?) -> Expression? {
+        do {
+            return try Expression(parsing: source)
+        } catch {
+            issue(pointer, error.message, step: step, column: error.column)
+            return nil
+        }
+    }
+
+    mutating func template(_ value: JSONValue, at pointer: String, step: String?) -> JSONTemplate? {
+        let problems = JSONTemplate.validate(value)
+        if problems.isEmpty, let t = try? JSONTemplate(parsing: value) { return t }
+        for problem in problems {
+            issue(pointer + problem.pointer, problem.message, step: step, column: problem.column)
+        }
+        return nil
+    }
+
+    /// Durations as `"30s"`, `"500ms"`, `"5m"`, `"2h"`, `"1d"` or a number of milliseconds.
+    mutating func duration(_ value: JSONValue, at pointer: String, step: String?) -> Int64? {
+        if let ms = parseDuration(value) { return ms }
+        issue(pointer, "invalid duration \(value.serialized()): use e.g. \"500ms\", \"30s\", \"5m\", \"2h\", \"1d\" or milliseconds", step: step)
+        return nil
+    }
+
+    mutating func requiredString(_ object: [String: JSONValue], _ key: String, at pointer: String, step: String? = nil) -> String? {
+        switch object[key] {
+        case .string(let s)? where !s.isEmpty: return s
+        case nil, .null?: issue(pointer + "/" + key, "'\(key)' is required", step: step)
+        case .string?: issue(pointer + "/" + key, "'\(key)' must not be empty", step: step)
+        case let other?: issue(pointer + "/" + key, "'\(key)' must be a string, found \(other.typeName)", step: step)
+        }
+        return nil
+    }
+
+    mutating func optionalString(_ object: [String: JSONValue], _ key: String, at pointer: String, step: String? = nil) -> String? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .string(let s)?: return s
+        case let other?:
+            issue(pointer + "/" + key, "'\(key)' must be a string, found \(other.typeName)", step: step)
+            return nil
+        }
+    }
+
+    mutating func checkKeys(_ object: [String: JSONValue], allowed: Set<String>, at pointer: String, step: String? = nil) {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            issue(pointer + "/" + escapePointerToken(key), "unknown field '\(key)' (allowed: \(allowed.sorted().joined(separator: ", ")))", step: step)
+        }
+    }
+}
+
+/// Parses `"500ms"`, `"30s"`, `"5m"`, `"2h"`, `"1d"` or a bare number of milliseconds.
+public func parseDuration(_ value: JSONValue) -> Int64? {
+    switch value {
+    case .number(let n) where n >= 0 && n.rounded() == n && n < 1e15:
+        return Int64(n)
+    case .string(let s):
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, factor) in units where s.hasSuffix(suffix) {
+            let number = s.dropLast(suffix.count)
+            if suffix == "s", number.hasSuffix("m") { continue }
+            if let n = Double(number), n >= 0, n.isFinite, n < 1e12 { return Int64((n * Double(factor)).rounded()) }
+            return nil
+        }
+        return nil
+    default:
+        return nil
+    }
+}

@@ -1,0 +1,147 @@
+import BatonExpressions
+
+/// A validated, compiled workflow definition: what the engine runs.
+///
+/// Every expression and template in it was parsed when the definition was registered, so the
+/// engine never meets a syntax error at run time. The original document is kept in `document`
+/// because that, not this compiled form, is what the store persists and the API returns.
+public struct WorkflowDefinition: Sendable, Hashable {
+    public var id: String
+    /// Assigned by the store when the definition is registered; running instances keep theirs.
+    public var version: Int
+    public var name: String?
+    public var description: String?
+    /// The step an instance starts at: `startAt`, or the first step of the document.
+    public var startAt: String
+    /// Steps by id.
+    public var steps: [String: Step]
+    /// Step ids in document order (for listings and diagrams).
+    public var stepOrder: [String]
+    public var triggers: [Trigger]
+    /// Maps the final state to the workflow output. Without one, the output is that of the last step that ran.
+    public var output: JSONTemplate?
+    /// The document as registered (JSON; YAML is converted), with `version` unset.
+    public var document: JSONValue
+
+    public init(
+        id: String, version: Int, name: String? = nil, description: String? = nil, startAt: String,
+        steps: [String: Step], stepOrder: [String], triggers: [Trigger] = [], output: JSONTemplate? = nil,
+        document: JSONValue
+    ) {
+        self.id = id
+        self.version = version
+        self.name = name
+        self.description = description
+        self.startAt = startAt
+        self.steps = steps
+        self.stepOrder = stepOrder
+        self.triggers = triggers
+        self.output = output
+        self.document = document
+    }
+
+    /// Task types dispatched by this definition (one topic each).
+    public var taskTypes: Set<String> {
+        var types: Set<String> = []
+        for step in steps.values { if case .task(let task) = step.kind { types.insert(task.taskType) } }
+        return types
+    }
+}
+
+/// One step of a definition.
+public struct Step: Sendable, Hashable {
+    public var id: String
+    public var kind: Kind
+    /// Where to go after the step completes. `.end` completes the workflow.
+    public var next: Next
+
+    public init(id: String, kind: Kind, next: Next = .end) {
+        self.id = id
+        self.kind = kind
+        self.next = next
+    }
+
+    public enum Kind: Sendable, Hashable {
+        /// Dispatch a task request to executors of `taskType` and wait for its result.
+        case task(TaskStep)
+        /// Choose the next step by conditions; the choice itself is in `next`.
+        case choice
+        /// Compute values into `$.vars`.
+        case set([String: JSONTemplate])
+        /// End the workflow as COMPLETED, optionally with an explicit output.
+        case succeed(output: JSONTemplate?)
+        /// End the workflow as FAILED with an error code and message.
+        case fail(code: String, message: JSONTemplate?)
+    }
+
+    /// The step's kind as written in documents (`type:`).
+    public var typeName: String {
+        switch kind {
+        case .task: "task"
+        case .choice: "choice"
+        case .set: "set"
+        case .succeed: "succeed"
+        case .fail: "fail"
+        }
+    }
+}
+
+/// A task step's dispatch settings.
+public struct TaskStep: Sendable, Hashable {
+    /// Executors subscribe to `<prefix>tasks.<taskType>`.
+    public var taskType: String
+    /// The task's input. Without one, the task receives the workflow input.
+    public var input: JSONTemplate?
+    /// Start-to-close timeout, carried to the executor as `deadline`.
+    public var timeoutMilliseconds: Int64?
+
+    public init(taskType: String, input: JSONTemplate? = nil, timeoutMilliseconds: Int64? = nil) {
+        self.taskType = taskType
+        self.input = input
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+}
+
+/// What follows a step.
+public enum Next: Sendable, Hashable {
+    /// No next step: the workflow completes.
+    case end
+    case step(String)
+    /// The first branch whose condition holds wins; otherwise `otherwise`, or the end of the workflow
+    /// (a `choice` step with no match and no default fails instead: it exists to decide).
+    case conditional([Branch], otherwise: String?)
+
+    /// Every step id this transition can lead to.
+    public var targets: [String] {
+        switch self {
+        case .end: []
+        case .step(let id): [id]
+        case .conditional(let branches, let otherwise): branches.map(\.target) + (otherwise.map { [$0] } ?? [])
+        }
+    }
+}
+
+public struct Branch: Sendable, Hashable {
+    public var condition: Expression
+    public var target: String
+
+    public init(condition: Expression, target: String) {
+        self.condition = condition
+        self.target = target
+    }
+}
+
+/// Starts the workflow when a CloudEvent of `eventType` arrives on the triggers topic.
+public struct Trigger: Sendable, Hashable {
+    public var eventType: String
+    /// Evaluated on the CloudEvent (`$.data.total > 0`); the event is ignored when false.
+    public var filter: Expression?
+    /// Maps the CloudEvent to the workflow input. Default: the event's `data`.
+    public var input: JSONTemplate?
+
+    public init(eventType: String, filter: Expression? = nil, input: JSONTemplate? = nil) {
+        self.eventType = eventType
+        self.filter = filter
+        self.input = input
+    }
+}

@@ -1,0 +1,85 @@
+import BatonExpressions
+
+/// Something the runtime must do after the transition is committed. Effects are data, so the
+/// engine can be tested by comparing them, and the runtime can write them to the outbox in the
+/// same transaction as the state that caused them.
+public enum Effect: Sendable, Hashable {
+    case dispatchTask(TaskDispatch)
+    case emitLifecycle(LifecycleEvent)
+}
+
+/// A task request for executors of `taskType`.
+public struct TaskDispatch: Sendable, Hashable {
+    /// Stable across redelivery of the same attempt; a new attempt gets a new id.
+    public var taskId: String
+    public var instanceId: String
+    public var workflowId: String
+    public var workflowVersion: Int
+    public var stepId: String
+    public var taskType: String
+    public var attempt: Int
+    public var input: JSONValue
+    public var scheduledAt: Timestamp
+    public var deadline: Timestamp?
+
+    public init(taskId: String, instanceId: String, workflowId: String, workflowVersion: Int, stepId: String, taskType: String, attempt: Int, input: JSONValue, scheduledAt: Timestamp, deadline: Timestamp? = nil) {
+        self.taskId = taskId
+        self.instanceId = instanceId
+        self.workflowId = workflowId
+        self.workflowVersion = workflowVersion
+        self.stepId = stepId
+        self.taskType = taskType
+        self.attempt = attempt
+        self.input = input
+        self.scheduledAt = scheduledAt
+        self.deadline = deadline
+    }
+}
+
+/// The kinds of lifecycle events; raw values are the CloudEvents `type`.
+public enum LifecycleEventType: String, Sendable, Hashable, Codable, CaseIterable {
+    case workflowStarted = "workflow.started"
+    case workflowCompleted = "workflow.completed"
+    case workflowFailed = "workflow.failed"
+    case workflowCancelled = "workflow.cancelled"
+    case stepScheduled = "step.scheduled"
+    case stepCompleted = "step.completed"
+    case stepFailed = "step.failed"
+}
+
+/// A lifecycle event before it is framed as a CloudEvent.
+public struct LifecycleEvent: Sendable, Hashable {
+    /// Fixed when the event is written to the outbox (`<instanceId>.<history sequence>`), so a
+    /// duplicate on the wire carries the same id and consumers can drop it.
+    public var id: String
+    public var type: LifecycleEventType
+    public var instanceId: String
+    public var workflowId: String
+    public var workflowVersion: Int
+    public var stepId: String?
+    public var taskId: String?
+    public var attempt: Int?
+    /// The instance status, or the step status for step events.
+    public var status: String
+    public var output: JSONValue?
+    public var error: ErrorInfo?
+    /// For completions and failures: time since the workflow or step started.
+    public var durationMilliseconds: Int64?
+    public var time: Timestamp
+
+    public init(id: String, type: LifecycleEventType, instanceId: String, workflowId: String, workflowVersion: Int, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, status: String, output: JSONValue? = nil, error: ErrorInfo? = nil, durationMilliseconds: Int64? = nil, time: Timestamp) {
+        self.id = id
+        self.type = type
+        self.instanceId = instanceId
+        self.workflowId = workflowId
+        self.workflowVersion = workflowVersion
+        self.stepId = stepId
+        self.taskId = taskId
+        self.attempt = attempt
+        self.status = status
+        self.output = output
+        self.error = error
+        self.durationMilliseconds = durationMilliseconds
+        self.time = time
+    }
+}

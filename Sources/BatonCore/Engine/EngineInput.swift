@@ -1,0 +1,50 @@
+import BatonExpressions
+
+/// A request to create an instance. The runtime chooses the id (from an idempotency key, a trigger
+/// event or a fresh UUID), so the engine stays deterministic.
+public struct StartWorkflow: Sendable, Hashable {
+    public var instanceId: String
+    public var input: JSONValue
+    /// What started it (`api`, `trigger:<source>/<id>`), shown in the instance view and history.
+    public var origin: String
+
+    public init(instanceId: String, input: JSONValue, origin: String) {
+        self.instanceId = instanceId
+        self.input = input
+        self.origin = origin
+    }
+}
+
+/// A task executor's report about one attempt, as read from the task-results topic.
+public struct TaskResult: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case completed, failed, heartbeat
+    }
+
+    public var taskId: String
+    public var instanceId: String
+    public var stepId: String
+    public var attempt: Int
+    public var status: Status
+    public var output: JSONValue?
+    public var error: ErrorInfo?
+    public var workerId: String?
+
+    public init(taskId: String, instanceId: String, stepId: String, attempt: Int, status: Status, output: JSONValue? = nil, error: ErrorInfo? = nil, workerId: String? = nil) {
+        self.taskId = taskId
+        self.instanceId = instanceId
+        self.stepId = stepId
+        self.attempt = attempt
+        self.status = status
+        self.output = output
+        self.error = error
+        self.workerId = workerId
+    }
+}
+
+/// Everything that can happen to an existing instance.
+public enum EngineInput: Sendable, Hashable {
+    case taskResult(TaskResult)
+    /// An operator cancelled the instance; `by` and `reason` go to history.
+    case cancel(reason: String, by: String)
+}

@@ -1,0 +1,50 @@
+import BatonExpressions
+
+/// One entry of an instance's append-only history: what happened, when, and to which step.
+///
+/// History is the audit trail (what did the worker return, which branch was taken, which result
+/// was ignored and why), so ignored inputs are recorded too.
+public struct HistoryEvent: Sendable, Hashable {
+    /// 1, 2, 3 … per instance, with no gaps.
+    public var sequence: Int
+    public var time: Timestamp
+    public var type: HistoryEventType
+    public var stepId: String?
+    public var taskId: String?
+    public var attempt: Int?
+    public var data: JSONValue
+
+    public init(sequence: Int, time: Timestamp, type: HistoryEventType, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, data: JSONValue = .null) {
+        self.sequence = sequence
+        self.time = time
+        self.type = type
+        self.stepId = stepId
+        self.taskId = taskId
+        self.attempt = attempt
+        self.data = data
+    }
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["sequence": .number(Double(sequence)), "time": .string(time.iso8601), "type": .string(type.rawValue)]
+        if let stepId { o["stepId"] = .string(stepId) }
+        if let taskId { o["taskId"] = .string(taskId) }
+        if let attempt { o["attempt"] = .number(Double(attempt)) }
+        if !data.isNull { o["data"] = data }
+        return .object(o)
+    }
+}
+
+public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable {
+    case workflowStarted = "WorkflowStarted"
+    case workflowCompleted = "WorkflowCompleted"
+    case workflowFailed = "WorkflowFailed"
+    case workflowCancelled = "WorkflowCancelled"
+    case taskScheduled = "TaskScheduled"
+    case taskCompleted = "TaskCompleted"
+    case taskFailed = "TaskFailed"
+    case taskHeartbeat = "TaskHeartbeat"
+    case variablesSet = "VariablesSet"
+    case branchTaken = "BranchTaken"
+    /// A result or command that changed nothing (duplicate, stale attempt, finished instance).
+    case inputIgnored = "InputIgnored"
+}

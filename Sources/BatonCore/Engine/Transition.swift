@@ -1,0 +1,29 @@
+/// The result of feeding one input to the engine: the new instance, what to append to its history,
+/// and what to do once that is committed.
+public struct Transition: Sendable, Hashable {
+    public var instance: WorkflowInstance
+    public var history: [HistoryEvent]
+    public var effects: [Effect]
+    /// Set when the input was ignored; `history` then holds one `InputIgnored` event and `effects`
+    /// is empty. Rejections are values, not errors: duplicates are normal under at-least-once delivery.
+    public var rejection: Rejection?
+
+    public init(instance: WorkflowInstance, history: [HistoryEvent] = [], effects: [Effect] = [], rejection: Rejection? = nil) {
+        self.instance = instance
+        self.history = history
+        self.effects = effects
+        self.rejection = rejection
+    }
+}
+
+/// Why an input changed nothing.
+public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The attempt's result was already applied.
+    case duplicateResult = "DUPLICATE_RESULT"
+    /// The result is for an attempt that is no longer current (or was never dispatched).
+    case staleAttempt = "STALE_ATTEMPT"
+    /// The instance is COMPLETED, FAILED or CANCELLED.
+    case instanceFinished = "INSTANCE_FINISHED"
+    /// The result's step or attempt does not match the task id it names.
+    case mismatchedResult = "MISMATCHED_RESULT"
+}

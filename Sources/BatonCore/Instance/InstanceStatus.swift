@@ -1,0 +1,19 @@
+/// Where a workflow instance is in its life. Raw values are what the API, the store and the
+/// lifecycle events show.
+public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case running = "RUNNING"
+    case completed = "COMPLETED"
+    case failed = "FAILED"
+    case cancelled = "CANCELLED"
+
+    /// A terminal instance accepts no further input.
+    public var isTerminal: Bool { self != .running }
+}
+
+/// Where one step is, as the state document shows it (`$.steps.<id>.status`).
+public enum StepStatus: String, Sendable, Hashable, Codable {
+    /// A task request was written to the outbox; no result yet.
+    case scheduled = "SCHEDULED"
+    case completed = "COMPLETED"
+    case failed = "FAILED"
+}

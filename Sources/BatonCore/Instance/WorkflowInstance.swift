@@ -1,0 +1,107 @@
+import BatonExpressions
+
+/// One run of a workflow definition: everything the engine needs to decide the next move.
+///
+/// The instance pins the definition version it started on. Several tasks can be in flight at once
+/// (`activeTasks`, keyed by task id) and a step can run many times (`StepState.executions`), so
+/// parallel branches, fan-out, loops and retries fit without reshaping this type.
+public struct WorkflowInstance: Sendable, Hashable {
+    public var id: String
+    public var workflowId: String
+    public var workflowVersion: Int
+    public var status: InstanceStatus
+    public var input: JSONValue
+    /// Latest state of each step that has run, by step id.
+    public var steps: [String: StepState]
+    /// Values computed by `set` steps.
+    public var vars: [String: JSONValue]
+    public var output: JSONValue?
+    public var error: ErrorInfo?
+    /// Tasks dispatched and not yet resolved, by task id.
+    public var activeTasks: [String: ActiveTask]
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+    public var completedAt: Timestamp?
+    /// Source of task ids: each dispatch takes the next number, so ids are unique and deterministic.
+    public var taskSequence: Int
+    /// Number of history events written so far; the next event gets `historySequence + 1`.
+    public var historySequence: Int
+    /// The step that ran last (the default source of the workflow output).
+    public var lastStepId: String?
+    /// What started the instance (`api`, `trigger:<source>/<id>`), for the instance view.
+    public var origin: String?
+
+    public init(
+        id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,
+        steps: [String: StepState] = [:], vars: [String: JSONValue] = [:], output: JSONValue? = nil,
+        error: ErrorInfo? = nil, activeTasks: [String: ActiveTask] = [:], createdAt: Timestamp, updatedAt: Timestamp,
+        completedAt: Timestamp? = nil, taskSequence: Int = 0, historySequence: Int = 0, lastStepId: String? = nil,
+        origin: String? = nil
+    ) {
+        self.id = id
+        self.workflowId = workflowId
+        self.workflowVersion = workflowVersion
+        self.status = status
+        self.input = input
+        self.steps = steps
+        self.vars = vars
+        self.output = output
+        self.error = error
+        self.activeTasks = activeTasks
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.completedAt = completedAt
+        self.taskSequence = taskSequence
+        self.historySequence = historySequence
+        self.lastStepId = lastStepId
+        self.origin = origin
+    }
+}
+
+/// The latest execution of one step, as `$.steps.<id>` shows it.
+public struct StepState: Sendable, Hashable {
+    public var status: StepStatus
+    public var output: JSONValue?
+    public var error: ErrorInfo?
+    /// Attempt number of the current execution (1 for the first try).
+    public var attempt: Int
+    /// How many times the step was entered (loops run a step more than once).
+    public var executions: Int
+    /// The task id of the current attempt, for task steps.
+    public var taskId: String?
+    public var startedAt: Timestamp
+    public var completedAt: Timestamp?
+
+    public init(status: StepStatus, output: JSONValue? = nil, error: ErrorInfo? = nil, attempt: Int = 1, executions: Int = 1, taskId: String? = nil, startedAt: Timestamp, completedAt: Timestamp? = nil) {
+        self.status = status
+        self.output = output
+        self.error = error
+        self.attempt = attempt
+        self.executions = executions
+        self.taskId = taskId
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+    }
+}
+
+/// A task request in flight.
+public struct ActiveTask: Sendable, Hashable {
+    public var taskId: String
+    public var stepId: String
+    public var attempt: Int
+    public var scheduledAt: Timestamp
+    public var deadline: Timestamp?
+    public var lastHeartbeatAt: Timestamp?
+    /// Progress a worker reported with its last heartbeat.
+    public var progress: JSONValue?
+
+    public init(taskId: String, stepId: String, attempt: Int, scheduledAt: Timestamp, deadline: Timestamp? = nil, lastHeartbeatAt: Timestamp? = nil, progress: JSONValue? = nil) {
+        self.taskId = taskId
+        self.stepId = stepId
+        self.attempt = attempt
+        self.scheduledAt = scheduledAt
+        self.deadline = deadline
+        self.lastHeartbeatAt = lastHeartbeatAt
+        self.progress = progress
+    }
+}

@@ -1,0 +1,31 @@
+extension KafkaConsumer {
+    /// What one consumer group member reads, and how it behaves in its group.
+    public struct Options: Sendable {
+        /// Members of the same group share the partitions and the committed offsets.
+        public var groupId: String
+        /// Topic names (or `^regex` patterns, as librdkafka accepts them).
+        public var topics: [String]
+        /// Upper bound of messages per batch, i.e. per store transaction. Default: 500.
+        public var maxBatchSize: Int
+        /// Where a group without a committed offset starts. Default: `"earliest"`, because with
+        /// `"latest"` a new group silently skips what was produced before it first committed.
+        public var autoOffsetReset: String
+        /// How long a member may stay silent before the group gives its partitions to others;
+        /// it also bounds how long a crashed member's partitions stay unconsumed. Default: 10 seconds.
+        public var sessionTimeout: Duration
+
+        public init(
+            groupId: String,
+            topics: [String],
+            maxBatchSize: Int = 500,
+            autoOffsetReset: String = "earliest",
+            sessionTimeout: Duration = .seconds(10)
+        ) {
+            self.groupId = groupId
+            self.topics = topics
+            self.maxBatchSize = maxBatchSize
+            self.autoOffsetReset = autoOffsetReset
+            self.sessionTimeout = sessionTimeout
+        }
+    }
+}

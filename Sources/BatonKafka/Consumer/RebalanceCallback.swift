@@ -1,0 +1,61 @@
+import CRDKafka
+
+/// Applies group assignments for a consumer and records how many partitions it owns.
+///
+/// Baton registers its own rebalance callback only to learn about assignments (for /readyz);
+/// it applies them exactly as librdkafka would, for both the eager and the cooperative protocol,
+/// so `partition.assignment.strategy` can be changed by configuration alone. Runs on the poll
+/// thread, inside `rd_kafka_consumer_poll` or `rd_kafka_consumer_close`.
+enum RebalanceCallback {
+    static func install(on conf: RDKafkaConf) {
+        rd_kafka_conf_set_rebalance_cb(conf.rawValue) { client, event, partitions, _ in
+            guard let client else { return }
+            RebalanceCallback.handle(client: client, event: event, partitions: partitions)
+        }
+    }
+
+    private static func handle(
+        client: OpaquePointer,
+        event: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+    ) {
+        let context = RDKafkaClientContext.of(client)
+        let cooperative = rd_kafka_rebalance_protocol(client).map { String(cString: $0) } == "COOPERATIVE"
+        var failure: KafkaError?
+        switch event {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(client, partitions) {
+                    failure = .consuming(error, context: "applying a partition assignment")
+                }
+            } else {
+                let code = rd_kafka_assign(client, partitions)
+                if code != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(code, context: "applying a partition assignment") }
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(client, partitions) {
+                    failure = .consuming(error, context: "revoking a partition assignment")
+                }
+            } else {
+                _ = rd_kafka_assign(client, nil)
+            }
+        default:
+            failure = KafkaError(event, context: "rebalancing")
+            _ = rd_kafka_assign(client, nil)
+        }
+        if let failure { context?.logger.error("Kafka rebalance failed", metadata: ["error": "\(failure)"]) }
+
+        var assignment: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        var count = 0
+        if rd_kafka_assignment(client, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR, let assignment {
+            count = Int(assignment.pointee.cnt)
+            rd_kafka_topic_partition_list_destroy(assignment)
+        }
+        context?.assignedPartitionCount.store(count, ordering: .releasing)
+        context?.logger.debug(
+            "Kafka group assignment changed",
+            metadata: ["event": "\(KafkaError.Code(event).name)", "partitions": "\(count)"]
+        )
+    }
+}

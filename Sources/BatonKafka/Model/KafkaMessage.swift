@@ -1,0 +1,34 @@
+/// A consumed message.
+///
+/// A value copied out of librdkafka's buffers, so it can cross tasks and outlive the consumer;
+/// `topic`, `partition` and `offset` are what ``KafkaConsumer/commit(_:)`` needs.
+public struct KafkaMessage: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    /// Empty for a null (tombstone) value.
+    public var value: [UInt8]
+    public var headers: [KafkaHeader]
+    /// Milliseconds since the Unix epoch (producer create time or broker append time), `nil` when
+    /// the broker did not provide one.
+    public var timestamp: Int64?
+
+    public init(
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+    }
+}

@@ -1,0 +1,198 @@
+import CRDKafka
+import Logging
+import Synchronization
+
+/// Publishes records and tells the caller when each one is durably written, which is what the
+/// transactional outbox needs before it marks a row as published.
+///
+/// Idempotent (`enable.idempotence=true`, `acks=all`) by default, so librdkafka's own retries
+/// never duplicate or reorder records within a partition; `configuration.properties` override
+/// both. A dedicated thread polls delivery reports, so no Swift task ever blocks on librdkafka.
+public final class KafkaProducer: Sendable {
+    private let client: RDKafkaClient
+    private let running = RunFlag()
+    private let pollThread: DedicatedThread
+    private let isShutDown = Atomic(false)
+    /// Batches still waiting for reports, so that shutdown can fail whatever can no longer arrive.
+    private let inFlight = Mutex<[ObjectIdentifier: DeliveryBatch]>([:])
+    private let logger: Logger
+
+    /// Idempotent (enable.idempotence=true, acks=all) by default; `configuration.properties` override. A dedicated thread polls delivery reports.
+    ///
+    /// Throws when a property is unknown or invalid, naming it. Connecting happens in the
+    /// background: an unreachable cluster shows up as delivery failures after
+    /// `message.timeout.ms`, not here.
+    public init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
+        let conf = RDKafkaConf(operation: "creating producer for \(configuration.bootstrapServers)")
+        try conf.apply(configuration, defaults: [("enable.idempotence", "true"), ("acks", "all")])
+        rd_kafka_conf_set_dr_msg_cb(conf.rawValue) { client, message, _ in
+            guard let message, let opaque = message.pointee._private else { return }
+            KafkaProducer.deliveryReportReceived(client: client, message: message, opaque: opaque)
+        }
+        let client = try conf.makeClient(type: RD_KAFKA_PRODUCER, context: RDKafkaClientContext(logger: logger))
+        let running = self.running
+        self.client = client
+        self.logger = logger
+        self.pollThread = DedicatedThread(name: "baton-kafka-prod") {
+            while running.isRunning {
+                rd_kafka_poll(client.pointer, 100)
+            }
+        }
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    /// Returns when the delivery report arrives: the caller knows the record was durably written.
+    public func send(_ record: KafkaRecord) async throws(KafkaError) -> DeliveryReport {
+        try await send([record])[0].get()
+    }
+
+    /// Enqueues all, then waits for every delivery report; results are in input order. This is the hot path of the outbox relay: make it cheap (one continuation per batch, not per message, if you can).
+    ///
+    /// One suspension per call, whatever the batch size. When librdkafka's local queue is full
+    /// the call waits (without blocking a thread) for room; if the task is cancelled meanwhile,
+    /// the records not yet enqueued fail with a retriable ``KafkaError/Code/queueFull``. Records
+    /// already enqueued are always awaited, so a result is never a guess.
+    public func send(_ records: [KafkaRecord]) async -> [Result<DeliveryReport, KafkaError>] {
+        guard !records.isEmpty else { return [] }
+        let batch = DeliveryBatch(topics: records.map(\.topic))
+        let id = ObjectIdentifier(batch)
+        inFlight.withLock { $0[id] = batch }
+        for index in records.indices {
+            await enqueue(records[index], index: index, of: batch)
+        }
+        let results = await batch.results()
+        inFlight.withLock { _ = $0.removeValue(forKey: id) }
+        return results
+    }
+
+    /// Blocks until every enqueued record is reported or `timeout` passes; for shutdown, where
+    /// blocking the calling thread briefly is acceptable.
+    public func flush(timeout: Duration) throws(KafkaError) {
+        let result = rd_kafka_flush(client.pointer, timeout.milliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(
+                result,
+                message: "\(rd_kafka_outq_len(client.pointer)) messages or requests still outstanding after \(timeout)",
+                context: "flushing producer"
+            )
+        }
+    }
+
+    /// Flushes for at most `flushTimeout`, purges what is left (those sends fail with a
+    /// retriable ``KafkaError/Code/shutDown`` error, so their outbox rows are simply sent again
+    /// later), and stops the poll thread. Idempotent; later sends fail immediately.
+    public func shutdown(flushTimeout: Duration = .seconds(5)) {
+        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else {
+            pollThread.join()
+            return
+        }
+        do {
+            try flush(timeout: flushTimeout)
+        } catch {
+            logger.warning("Kafka producer shutting down with undelivered records", metadata: ["error": "\(error)"])
+        }
+        rd_kafka_purge(client.pointer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+        // Serves the delivery reports of purged records.
+        _ = rd_kafka_flush(client.pointer, 100)
+        running.stop()
+        rd_kafka_yield(client.pointer)
+        pollThread.join()
+        let stranded = inFlight.withLock { Array($0.values) }
+        for batch in stranded {
+            batch.failRemaining(with: shutDownError(context: "producing"))
+        }
+    }
+
+    private func enqueue(_ record: KafkaRecord, index: Int, of batch: DeliveryBatch) async {
+        while true {
+            guard !isShutDown.load(ordering: .acquiring) else {
+                batch.complete(index, with: .failure(shutDownError(context: "producing to \(record.topic)")))
+                return
+            }
+            guard let error = produce(record, opaque: batch.tickets.opaque(index)) else { return }
+            if error.code == .queueFull, !Task.isCancelled {
+                // librdkafka drains its queue as the broker acknowledges; wait without a thread.
+                try? await Task.sleep(for: .milliseconds(2))
+                continue
+            }
+            batch.complete(index, with: .failure(error))
+            return
+        }
+    }
+
+    /// Hands one record to librdkafka (which copies key, value and takes the headers).
+    private func produce(_ record: KafkaRecord, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+        let headers = record.headers.isEmpty ? nil : RDKafkaHeaders.make(record.headers)
+        let client = client.pointer
+        let error: OpaquePointer? = record.topic.withCString { topic in
+            withOptionalBytes(record.value) { value in
+                withOptionalBytes(record.key) { key in
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { values in
+                        var count = 0
+                        func append(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
+                            var value = rd_kafka_vu_t()
+                            value.vtype = type
+                            set(&value)
+                            values.initializeElement(at: count, to: value)
+                            count += 1
+                        }
+                        append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                        append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                        append(RD_KAFKA_VTYPE_VALUE) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value?.baseAddress)
+                            $0.u.mem.size = value?.count ?? 0
+                        }
+                        if let key {
+                            append(RD_KAFKA_VTYPE_KEY) {
+                                $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                                $0.u.mem.size = key.count
+                            }
+                        }
+                        if let headers {
+                            append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers }
+                        }
+                        append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+                        return rd_kafka_produceva(client, values.baseAddress, count)
+                    }
+                }
+            }
+        }
+        guard let error else { return nil }
+        // On failure the headers are still ours.
+        if let headers { rd_kafka_headers_destroy(headers) }
+        return .consuming(error, context: "producing to \(record.topic)")
+    }
+
+    private func shutDownError(context: String) -> KafkaError {
+        KafkaError(
+            code: .shutDown,
+            message: "the producer was shut down before the broker acknowledged the record",
+            isRetriable: true,
+            context: context
+        )
+    }
+
+    /// Runs on the poll thread (inside `rd_kafka_poll` or `rd_kafka_flush`).
+    private static func deliveryReportReceived(
+        client: OpaquePointer?,
+        message: UnsafePointer<rd_kafka_message_t>,
+        opaque: UnsafeMutableRawPointer
+    ) {
+        let ticket = opaque.assumingMemoryBound(to: DeliveryTicket.self).pointee
+        let batch = ticket.batch.takeUnretainedValue()
+        let topic = batch.topics[ticket.index]
+        let code = message.pointee.err
+        let result: Result<DeliveryReport, KafkaError>
+        if code == RD_KAFKA_RESP_ERR_NO_ERROR {
+            result = .success(DeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset))
+        } else if code == RD_KAFKA_RESP_ERR__FATAL, let client {
+            result = .failure(.fatal(client: client, context: "producing to \(topic)"))
+        } else {
+            result = .failure(KafkaError(code, context: "producing to \(topic)"))
+        }
+        batch.complete(ticket.index, with: result)
+    }
+}

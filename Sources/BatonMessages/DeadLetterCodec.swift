@@ -1,0 +1,29 @@
+import BatonCore
+
+/// Copies of inputs Baton could not process, on `<prefix>dlq`: the original key, value and headers,
+/// plus headers that say why and where it came from, so nothing is lost silently and a fixed
+/// message can be re-injected.
+public enum DeadLetterCodec {
+    public static let reasonHeader = "baton-dlq-reason"
+    public static let messageHeader = "baton-dlq-message"
+    public static let pointerHeader = "baton-dlq-pointer"
+    public static let topicHeader = "baton-dlq-source-topic"
+    public static let partitionHeader = "baton-dlq-source-partition"
+    public static let offsetHeader = "baton-dlq-source-offset"
+    public static let timeHeader = "baton-dlq-time"
+
+    public static func encode(
+        error: MessageError, topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
+        headers: [WireHeader], at time: Timestamp, topics: TopicNames
+    ) -> WireMessage {
+        var out = headers
+        out.append(WireHeader(reasonHeader, error.reason.rawValue))
+        out.append(WireHeader(messageHeader, String(error.message.prefix(1000))))
+        if let pointer = error.pointer { out.append(WireHeader(pointerHeader, pointer)) }
+        out.append(WireHeader(topicHeader, topic))
+        out.append(WireHeader(partitionHeader, String(partition)))
+        out.append(WireHeader(offsetHeader, String(offset)))
+        out.append(WireHeader(timeHeader, time.iso8601))
+        return WireMessage(topic: topics.deadLetters, key: key, value: value, headers: out)
+    }
+}

@@ -1,0 +1,43 @@
+import BatonCore
+import BatonExpressions
+
+/// Task requests on `<prefix>tasks.<taskType>` (schema: `schemas/task-request.schema.json`).
+public enum TaskRequestCodec {
+    public static let schemaVersion = "1"
+
+    public static func encode(_ task: TaskDispatch, topics: TopicNames) -> WireMessage {
+        var o: [String: JSONValue] = [
+            "taskId": .string(task.taskId),
+            "instanceId": .string(task.instanceId),
+            "workflowId": .string(task.workflowId),
+            "workflowVersion": .number(Double(task.workflowVersion)),
+            "stepId": .string(task.stepId),
+            "taskType": .string(task.taskType),
+            "attempt": .number(Double(task.attempt)),
+            "input": task.input,
+            "scheduledAt": .string(task.scheduledAt.iso8601),
+        ]
+        if let deadline = task.deadline { o["deadline"] = .string(deadline.iso8601) }
+        return WireMessage(
+            topic: topics.tasks(task.taskType), key: Array(task.instanceId.utf8), value: JSONValue.object(o).serializedBytes(),
+            headers: [WireHeader("baton-task-id", task.taskId), WireHeader("baton-schema-version", schemaVersion)]
+        )
+    }
+
+    /// Decodes a task request (used by workers written in Swift, the example worker and tests).
+    public static func decode(_ bytes: [UInt8], maxBytes: Int = 1 << 20) throws(MessageError) -> TaskDispatch {
+        let json = try parseJSONValue(bytes, maxBytes: maxBytes)
+        let r = try FieldReader(json, what: "a task request")
+        let scheduled = try r.string("scheduledAt")
+        guard let scheduledAt = Timestamp(iso8601: scheduled) else {
+            throw MessageError(.schemaViolation, "field 'scheduledAt' must be an RFC 3339 date-time", pointer: "/scheduledAt")
+        }
+        let deadline = try r.optionalString("deadline").flatMap(Timestamp.init(iso8601:))
+        return TaskDispatch(
+            taskId: try r.string("taskId"), instanceId: try r.string("instanceId"), workflowId: try r.string("workflowId"),
+            workflowVersion: try r.integer("workflowVersion", minimum: 1), stepId: try r.string("stepId"),
+            taskType: try r.string("taskType"), attempt: try r.integer("attempt", minimum: 1), input: json["input"] ?? .null,
+            scheduledAt: scheduledAt, deadline: deadline
+        )
+    }
+}

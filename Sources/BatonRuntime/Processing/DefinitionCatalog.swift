@@ -1,0 +1,55 @@
+import BatonCore
+import BatonStore
+import Synchronization
+
+/// Compiled definitions by id and version, with the latest version of each.
+///
+/// Compiling is not free (every expression is parsed), and the same few definitions serve every
+/// message, so each version is compiled once per process. Only this process writes the store, so
+/// the catalog never goes stale.
+final class DefinitionCatalog: Sendable {
+    private struct State {
+        var versions: [String: [Int: WorkflowDefinition]] = [:]
+        var latest: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func insert(_ definition: WorkflowDefinition, isLatest: Bool) {
+        state.withLock { s in
+            s.versions[definition.id, default: [:]][definition.version] = definition
+            if isLatest || (s.latest[definition.id] ?? 0) < definition.version { s.latest[definition.id] = definition.version }
+        }
+    }
+
+    func cached(id: String, version: Int?) -> WorkflowDefinition? {
+        state.withLock { s in
+            guard let v = version ?? s.latest[id] else { return nil }
+            return s.versions[id]?[v]
+        }
+    }
+
+    /// Latest versions of all definitions that have triggers for `eventType`.
+    func triggered(by eventType: String) -> [WorkflowDefinition] {
+        state.withLock { s in
+            s.latest.keys.sorted().compactMap { id -> WorkflowDefinition? in
+                guard let d = s.versions[id]?[s.latest[id]!], d.triggers.contains(where: { $0.eventType == eventType }) else { return nil }
+                return d
+            }
+        }
+    }
+
+    /// The definition from the cache, or loaded from the store and compiled.
+    func resolve(id: String, version: Int?, store: any WorkflowStore) async throws(StoreError) -> WorkflowDefinition? {
+        if let hit = cached(id: id, version: version) { return hit }
+        guard let record = try await store.definition(id: id, version: version) else { return nil }
+        let compiled: WorkflowDefinition
+        do {
+            compiled = try DefinitionCompiler.compile(document: record.document, version: record.version)
+        } catch {
+            throw StoreError(.corrupt, "stored definition \(id) v\(record.version) no longer compiles: \(error)")
+        }
+        insert(compiled, isLatest: version == nil)
+        return compiled
+    }
+}

@@ -1,0 +1,139 @@
+import BatonCore
+import BatonExpressions
+import BatonMessages
+import BatonStore
+
+/// What one batch did, for the consumer loop's logs and the tests.
+public struct BatchReport: Sendable, Hashable {
+    public var applied = 0
+    public var ignored = 0
+    public var deadLettered = 0
+    public var started = 0
+
+    public init() {}
+}
+
+extension Orchestrator {
+    /// Processes consumed messages as one transaction. Returns after the commit: the caller may then
+    /// commit the Kafka offsets. On a thrown error nothing was committed and the same messages can be
+    /// processed again. Bad messages never throw: they go to the dead-letter topic.
+    public func process(_ messages: [InboundMessage]) async throws(StoreError) -> BatchReport {
+        await writeLock.lock()
+        defer { writeLock.unlock() }
+        var work = BatchWork()
+        var report = BatchReport()
+        var counts = RuntimeCounters()
+        let topics = configuration.topics
+        for message in messages {
+            if message.topic == topics.taskResults {
+                try await processResult(message, into: &work, report: &report, counts: &counts)
+            } else if message.topic == topics.triggers {
+                try await processTrigger(message, into: &work, report: &report, counts: &counts)
+            } else {
+                deadLetter(message, MessageError(.schemaViolation, "Baton does not consume topic '\(message.topic)'"), into: &work, report: &report, counts: &counts)
+            }
+        }
+        try await commit(work)
+        counts.messagesProcessed = messages.count
+        counterBox.update { c in
+            c.messagesProcessed += counts.messagesProcessed
+            c.instancesStarted += counts.instancesStarted
+            c.resultsApplied += counts.resultsApplied
+            c.triggersDeduplicated += counts.triggersDeduplicated
+            for (k, v) in counts.inputsIgnored { c.inputsIgnored[k, default: 0] += v }
+            for (k, v) in counts.deadLettered { c.deadLettered[k, default: 0] += v }
+        }
+        return report
+    }
+
+    private func processResult(_ message: InboundMessage, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) async throws(StoreError) {
+        let result: TaskResult
+        do {
+            result = try TaskResultCodec.decode(message.value, maxBytes: configuration.maxMessageBytes)
+        } catch {
+            deadLetter(message, error, into: &work, report: &report, counts: &counts)
+            return
+        }
+        guard let instance = try await loadInstance(result.instanceId, work: work) else {
+            deadLetter(message, MessageError(.unknownInstance, "no instance '\(result.instanceId)'", pointer: "/instanceId"), into: &work, report: &report, counts: &counts)
+            return
+        }
+        guard let definition = try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store) else {
+            deadLetter(message, MessageError(.unknownWorkflow, "instance '\(instance.id)' runs \(instance.workflowId) v\(instance.workflowVersion), which is not in the store"), into: &work, report: &report, counts: &counts)
+            return
+        }
+        let transition = engine.taskResultReceived(result, instance: instance, definition: definition, at: clock())
+        record(transition, into: &work)
+        if let rejection = transition.rejection {
+            report.ignored += 1
+            counts.inputsIgnored[rejection.rawValue, default: 0] += 1
+        } else {
+            report.applied += 1
+            counts.resultsApplied += 1
+        }
+    }
+
+    private func processTrigger(_ message: InboundMessage, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) async throws(StoreError) {
+        let event: CloudEvent
+        do {
+            event = try CloudEventCodec.decode(value: message.value, headers: message.headers, maxBytes: configuration.maxMessageBytes)
+        } catch {
+            deadLetter(message, error, into: &work, report: &report, counts: &counts)
+            return
+        }
+        // A trigger starts its workflows once, however often it is delivered.
+        let dedupeKey = "trigger:\(event.source)\u{1F}\(event.id)"
+        if work.dedupe[dedupeKey] != nil {
+            counts.triggersDeduplicated += 1
+            report.ignored += 1
+            return
+        }
+        if try await !store.dedupeValues(for: [dedupeKey]).isEmpty {
+            counts.triggersDeduplicated += 1
+            report.ignored += 1
+            return
+        }
+        let definitions = catalog.triggered(by: event.type)
+        guard !definitions.isEmpty else {
+            deadLetter(message, MessageError(.noTrigger, "no workflow definition has a trigger for event type '\(event.type)'", pointer: "/type"), into: &work, report: &report, counts: &counts)
+            return
+        }
+        let document = event.json
+        var starts: [(WorkflowDefinition, JSONValue)] = []
+        for definition in definitions {
+            for trigger in definition.triggers where trigger.eventType == event.type {
+                do {
+                    if let filter = trigger.filter, try !filter.evaluateCondition(in: document) { continue }
+                    let input = try trigger.input?.render(in: document) ?? (event.data ?? .null)
+                    starts.append((definition, input))
+                } catch {
+                    deadLetter(message, MessageError(.mappingFailed, "trigger of '\(definition.id)' v\(definition.version) failed on this event: \(error.message)"), into: &work, report: &report, counts: &counts)
+                    return
+                }
+                break  // one instance per definition per event
+            }
+        }
+        var ids: [String] = []
+        let now = clock()
+        for (definition, input) in starts {
+            let id = makeId()
+            let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: "trigger:\(event.source)/\(event.id)"), definition: definition, now: now)
+            record(transition, into: &work)
+            ids.append(id)
+            report.started += 1
+            counts.instancesStarted += 1
+        }
+        // Filtered-out events are marked too, so a redelivery does not re-evaluate them against newer definitions.
+        work.dedupe[dedupeKey] = ids.joined(separator: ",")
+    }
+
+    func deadLetter(_ message: InboundMessage, _ error: MessageError, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) {
+        let wire = DeadLetterCodec.encode(
+            error: error, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
+            value: message.value, headers: message.headers, at: clock(), topics: configuration.topics
+        )
+        work.outbox.append(OutboxMessage(wire))
+        report.deadLettered += 1
+        counts.deadLettered[error.reason.rawValue, default: 0] += 1
+    }
+}

@@ -1,0 +1,132 @@
+import BatonCore
+import BatonExpressions
+import BatonStore
+
+extension Orchestrator {
+    public func registerDefinition(text: String) async throws(ServiceError) -> DefinitionRecord {
+        let compiled: WorkflowDefinition
+        do {
+            compiled = try DefinitionCompiler.compile(text: text)
+        } catch {
+            throw ServiceError(.invalidDefinition, "the definition has \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")", issues: error.issues)
+        }
+        let taskTopics = compiled.taskTypes.sorted().map(configuration.topics.tasks)
+        do {
+            try await provisionTopics(taskTopics)
+        } catch {
+            throw ServiceError(.unavailable, "could not create the task topics \(taskTopics.joined(separator: ", ")): \(error)")
+        }
+        return try await mapStore {
+            await writeLock.lock()
+            defer { writeLock.unlock() }
+            let now = clock()
+            let version = try await store.registerDefinition(id: compiled.id, document: compiled.document, at: now)
+            var registered = compiled
+            registered.version = version
+            catalog.insert(registered, isLatest: true)
+            return DefinitionRecord(id: compiled.id, version: version, document: compiled.document, createdAt: now)
+        }
+    }
+
+    public func definitions() async throws(ServiceError) -> [DefinitionSummary] {
+        try await mapStore { try await store.definitions() }
+    }
+
+    public func definition(id: String, version: Int?) async throws(ServiceError) -> DefinitionRecord {
+        guard let record = try await mapStore({ try await store.definition(id: id, version: version) }) else {
+            throw ServiceError(.notFound, version.map { "definition '\(id)' has no version \($0)" } ?? "no definition '\(id)'")
+        }
+        return record
+    }
+
+    public func definitionVersions(id: String) async throws(ServiceError) -> [DefinitionRecord] {
+        let versions = try await mapStore { try await store.definitionVersions(id: id) }
+        if versions.isEmpty { throw ServiceError(.notFound, "no definition '\(id)'") }
+        return versions
+    }
+
+    public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
+        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > 255 {
+            throw ServiceError(.invalidInput, "Idempotency-Key must be 1–255 bytes")
+        }
+        await writeLock.lock()
+        defer { writeLock.unlock() }
+        let dedupeKey = idempotencyKey.map { "idempotency:\(workflowId)\u{1F}\($0)" }
+        if let dedupeKey, let existing = try await mapStore({ try await store.dedupeValues(for: [dedupeKey])[dedupeKey] }) {
+            guard let instance = try await mapStore({ try await loadInstance(existing, work: BatchWork()) }) else {
+                throw ServiceError(.internal, "idempotency key refers to missing instance '\(existing)'")
+            }
+            return StartedInstance(instance: instance, created: false)
+        }
+        guard let definition = try await mapStore({ try await catalog.resolve(id: workflowId, version: version, store: store) }) else {
+            throw ServiceError(.notFound, version.map { "definition '\(workflowId)' has no version \($0)" } ?? "no definition '\(workflowId)'")
+        }
+        let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api"), definition: definition, now: clock())
+        var work = BatchWork()
+        record(transition, into: &work)
+        if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
+        try await mapStore { try await commit(work) }
+        counterBox.update { $0.instancesStarted += 1 }
+        return StartedInstance(instance: transition.instance, created: true)
+    }
+
+    public func instance(id: String) async throws(ServiceError) -> WorkflowInstance {
+        if let cached = instances.get(id) { return cached }
+        guard let instance = try await mapStore({ try await store.instance(id: id) }) else {
+            throw ServiceError(.notFound, "no instance '\(id)'")
+        }
+        return instance
+    }
+
+    public func instances(_ query: InstanceQuery) async throws(ServiceError) -> InstancePage {
+        guard (1...1000).contains(query.limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
+        return try await mapStore { try await store.instances(query) }
+    }
+
+    public func history(instanceId: String, afterSequence: Int, limit: Int) async throws(ServiceError) -> [HistoryEvent] {
+        _ = try await instance(id: instanceId)
+        return try await mapStore { try await store.history(instanceId: instanceId, afterSequence: afterSequence, limit: limit) }
+    }
+
+    public func stepExecutions(instanceId: String) async throws(ServiceError) -> [StepExecution] {
+        _ = try await instance(id: instanceId)
+        return try await mapStore { try await store.stepExecutions(instanceId: instanceId) }
+    }
+
+    public func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {
+        await writeLock.lock()
+        defer { writeLock.unlock() }
+        guard let instance = try await mapStore({ try await loadInstance(id, work: BatchWork()) }) else {
+            throw ServiceError(.notFound, "no instance '\(id)'")
+        }
+        guard !instance.status.isTerminal else {
+            throw ServiceError(.conflict, "instance '\(id)' is already \(instance.status.rawValue)")
+        }
+        guard let definition = try await mapStore({ try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store) }) else {
+            throw ServiceError(.internal, "definition \(instance.workflowId) v\(instance.workflowVersion) is missing")
+        }
+        let transition = engine.cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: clock())
+        var work = BatchWork()
+        record(transition, into: &work)
+        try await mapStore { try await commit(work) }
+        return transition.instance
+    }
+
+    /// Runs a store call, mapping its errors to service errors.
+    func mapStore<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            switch error.code {
+            case .unavailable, .locked: throw ServiceError(.unavailable, "the store is unavailable: \(error.message)")
+            case .conflict: throw ServiceError(.conflict, error.message)
+            case .invalid: throw ServiceError(.invalidInput, error.message)
+            default: throw ServiceError(.internal, "store failure: \(error.message)")
+            }
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw ServiceError(.internal, "unexpected failure: \(error)")
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import BatonCore
+import BatonExpressions
+import BatonMessages
+import BatonStore
+import Synchronization
+
+/// The processing core: feeds inputs to the engine and commits each batch's outcome in one store
+/// transaction (state, history, outbox, dedupe marks).
+///
+/// Single writer by design: every write takes `writeLock`, so a decision is always made on the
+/// latest committed state. Reads go straight to the store. Kafka types never reach this type,
+/// which keeps it testable with a store alone.
+public final class Orchestrator: WorkflowService {
+    public let store: any WorkflowStore
+    public let configuration: OrchestratorConfiguration
+    let engine: Engine
+    let clock: @Sendable () -> Timestamp
+    let makeId: @Sendable () -> String
+    let provisionTopics: @Sendable ([String]) async throws -> Void
+    let catalog = DefinitionCatalog()
+    let writeLock = AsyncSerialLock()
+    let instances: InstanceCache
+    let counterBox = CounterBox()
+    private let observers = Mutex<[@Sendable () -> Void]>([])
+    private let notReady = Mutex<[String: String]>([:])
+
+    /// - Parameters:
+    ///   - clock: the time every transition is stamped with (a manual clock in tests).
+    ///   - makeId: new instance ids (UUIDs in production, predictable ids in tests).
+    ///   - provisionTopics: makes sure the task topics of a definition exist before it is registered,
+    ///     so the first task request of a new task type does not wait for topic auto-creation.
+    public init(
+        store: any WorkflowStore, configuration: OrchestratorConfiguration = OrchestratorConfiguration(), engine: Engine = Engine(),
+        clock: @escaping @Sendable () -> Timestamp, makeId: @escaping @Sendable () -> String,
+        provisionTopics: @escaping @Sendable ([String]) async throws -> Void = { _ in }
+    ) {
+        self.provisionTopics = provisionTopics
+        self.store = store
+        self.configuration = configuration
+        self.engine = engine
+        self.clock = clock
+        self.makeId = makeId
+        self.instances = InstanceCache(limit: configuration.instanceCacheLimit)
+    }
+
+    /// Counters since start.
+    public var counters: RuntimeCounters { counterBox.snapshot }
+
+    /// Called after every successful commit that wrote outbox rows (the relay wakes up on it).
+    public func onCommit(_ observer: @escaping @Sendable () -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    /// Marks a part of the service not ready (`reason`) or ready again (`nil`), for `/readyz`.
+    public func setReadiness(_ component: String, notReadyBecause reason: String?) {
+        notReady.withLock { $0[component] = reason }
+    }
+
+    public func notReadyReason() async -> String? {
+        notReady.withLock { state in
+            state.isEmpty ? nil : state.keys.sorted().map { "\($0): \(state[$0]!)" }.joined(separator: "; ")
+        }
+    }
+
+    /// Loads and compiles the latest version of every definition, so triggers match from the first message.
+    public func loadDefinitions() async throws(StoreError) {
+        for summary in try await store.definitions() {
+            _ = try await catalog.resolve(id: summary.id, version: summary.latestVersion, store: store)
+            if let d = catalog.cached(id: summary.id, version: summary.latestVersion) { catalog.insert(d, isLatest: true) }
+        }
+    }
+
+    func notifyCommitted() {
+        for observer in observers.withLock({ $0 }) { observer() }
+    }
+
+    // MARK: Committing
+
+    /// Commits the work and, only then, publishes its instances to the cache.
+    func commit(_ work: BatchWork) async throws(StoreError) {
+        guard !work.isEmpty else { return }
+        try await store.commit(work.storeBatch())
+        for instance in work.changedInstances {
+            if instance.status.isTerminal { instances.remove(instance.id) } else { instances.put(instance) }
+        }
+        counterBox.update { $0.batchesCommitted += 1 }
+        if !work.outbox.isEmpty { notifyCommitted() }
+    }
+
+    /// The instance from the batch's working set, the cache, or the store.
+    func loadInstance(_ id: String, work: BatchWork) async throws(StoreError) -> WorkflowInstance? {
+        if let working = work.instances[id] { return working }
+        if let cached = instances.get(id) { return cached }
+        return try await store.instance(id: id)
+    }
+
+    /// Adds a transition's outcome to the batch: instance, history, and effects as outbox rows.
+    func record(_ transition: Transition, into work: inout BatchWork) {
+        work.put(transition.instance)
+        for event in transition.history {
+            work.history.append(InstanceHistoryEvent(instanceId: transition.instance.id, event: event))
+        }
+        for effect in transition.effects {
+            let message: WireMessage
+            switch effect {
+            case .dispatchTask(let task): message = TaskRequestCodec.encode(task, topics: configuration.topics)
+            case .emitLifecycle(let event): message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
+            }
+            work.outbox.append(OutboxMessage(message))
+        }
+    }
+}
+
+extension OutboxMessage {
+    init(_ message: WireMessage) {
+        self.init(topic: message.topic, key: message.key, value: message.value, headers: message.headers.map { OutboxHeader(key: $0.key, value: $0.value) })
+    }
+}
+
+/// Everything one batch changes, before it is committed.
+struct BatchWork {
+    var instances: [String: WorkflowInstance] = [:]
+    var order: [String] = []
+    var history: [InstanceHistoryEvent] = []
+    var outbox: [OutboxMessage] = []
+    var dedupe: [String: String] = [:]
+
+    var isEmpty: Bool { order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty }
+
+    mutating func put(_ instance: WorkflowInstance) {
+        if instances.updateValue(instance, forKey: instance.id) == nil { order.append(instance.id) }
+    }
+
+    var changedInstances: [WorkflowInstance] { order.map { instances[$0]! } }
+
+    func storeBatch() -> StoreBatch {
+        StoreBatch(instances: changedInstances, history: history, outbox: outbox, dedupe: dedupe)
+    }
+}
+
+/// Running instances by id, bounded. Only this process writes the store, so a cached instance is
+/// exactly the committed one.
+final class InstanceCache: Sendable {
+    private let limit: Int
+    private let entries = Mutex<[String: WorkflowInstance]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    func get(_ id: String) -> WorkflowInstance? { entries.withLock { $0[id] } }
+
+    func put(_ instance: WorkflowInstance) {
+        entries.withLock { e in
+            if e.count >= limit, e[instance.id] == nil, let victim = e.keys.first { e[victim] = nil }
+            e[instance.id] = instance
+        }
+    }
+
+    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+}

@@ -1,0 +1,27 @@
+import Synchronization
+
+/// What the runtime has done since start: for logs, `/metrics`-style views, tests and the bench.
+public struct RuntimeCounters: Sendable, Hashable {
+    public var messagesProcessed = 0
+    public var batchesCommitted = 0
+    public var instancesStarted = 0
+    public var resultsApplied = 0
+    /// Inputs that changed nothing (duplicate, stale, finished instance), by rejection reason.
+    public var inputsIgnored: [String: Int] = [:]
+    /// Inputs copied to the dead-letter topic, by reason.
+    public var deadLettered: [String: Int] = [:]
+    public var triggersDeduplicated = 0
+    public var outboxPublished = 0
+
+    public init() {}
+
+    public var totalIgnored: Int { inputsIgnored.values.reduce(0, +) }
+    public var totalDeadLettered: Int { deadLettered.values.reduce(0, +) }
+}
+
+final class CounterBox: Sendable {
+    private let value = Mutex(RuntimeCounters())
+
+    func update(_ body: (inout RuntimeCounters) -> Void) { value.withLock { body(&$0) } }
+    var snapshot: RuntimeCounters { value.withLock { $0 } }
+}

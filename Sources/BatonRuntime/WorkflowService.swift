@@ -1,0 +1,69 @@
+import BatonCore
+import BatonExpressions
+import BatonStore
+
+/// What the REST API and the CLI can ask of Baton. `Orchestrator` is the implementation; the API
+/// module depends on this protocol only, so its tests can drive the real router over a real store.
+public protocol WorkflowService: Sendable {
+    /// Validates and stores a new version of a definition (JSON or YAML text).
+    /// Throws `ServiceError` with code `.invalidDefinition` carrying every issue.
+    func registerDefinition(text: String) async throws(ServiceError) -> DefinitionRecord
+    func definitions() async throws(ServiceError) -> [DefinitionSummary]
+    /// Latest version when `version` is nil. Throws `.notFound`.
+    func definition(id: String, version: Int?) async throws(ServiceError) -> DefinitionRecord
+    func definitionVersions(id: String) async throws(ServiceError) -> [DefinitionRecord]
+
+    /// Starts an instance of the latest (or the given) version. With an idempotency key, a retry of
+    /// the same request returns the instance the first call created (`created == false`).
+    func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance
+    func instance(id: String) async throws(ServiceError) -> WorkflowInstance
+    func instances(_ query: InstanceQuery) async throws(ServiceError) -> InstancePage
+    func history(instanceId: String, afterSequence: Int, limit: Int) async throws(ServiceError) -> [HistoryEvent]
+    func stepExecutions(instanceId: String) async throws(ServiceError) -> [StepExecution]
+    /// Cancels a running instance; cancelling a finished one is `.conflict`.
+    func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance
+
+    /// For `/readyz`: nil when ready, otherwise why not.
+    func notReadyReason() async -> String?
+}
+
+public struct StartedInstance: Sendable, Hashable {
+    public var instance: WorkflowInstance
+    /// False when an idempotency key matched an earlier request.
+    public var created: Bool
+
+    public init(instance: WorkflowInstance, created: Bool) {
+        self.instance = instance
+        self.created = created
+    }
+}
+
+/// Why a service call failed, in terms an API can map to a status code without knowing the layers below.
+public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let notFound = Code(rawValue: "not-found")
+        public static let invalidDefinition = Code(rawValue: "invalid-definition")
+        public static let invalidInput = Code(rawValue: "invalid-input")
+        public static let conflict = Code(rawValue: "conflict")
+        /// The store or Kafka is unavailable for now; retry later.
+        public static let unavailable = Code(rawValue: "unavailable")
+        public static let `internal` = Code(rawValue: "internal")
+    }
+
+    public var code: Code
+    public var message: String
+    /// Every problem of a rejected definition, each with step, field and column.
+    public var issues: [DefinitionIssue]
+
+    public init(_ code: Code, _ message: String, issues: [DefinitionIssue] = []) {
+        self.code = code
+        self.message = message
+        self.issues = issues
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,123 @@
+import BatonAPI
+import BatonCore
+import BatonKafka
+import BatonMessages
+import BatonRuntime
+import BatonStore
+import BatonStoreSQLite
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// A composed Baton: store, orchestrator, input consumer, outbox relay and REST API.
+///
+/// Built by `buildApplication(_:provisioner:logger:)`, the one composition root shared by the
+/// CLI and the end-to-end tests, so what the tests run is what users run.
+public final class BatonApplication: Sendable {
+    public let configuration: BatonConfiguration
+    public let orchestrator: Orchestrator
+    public let store: SQLiteStore
+    public let producer: KafkaProducer
+    public let consumer: KafkaConsumer
+    public let relay: OutboxRelay
+    public let inputConsumer: InputConsumer
+    let api: (any Service)?
+    let logger: Logger
+    /// Extra services run in the same group (the example worker in `baton dev`).
+    let extraServices: [any Service]
+
+    init(configuration: BatonConfiguration, orchestrator: Orchestrator, store: SQLiteStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+        self.configuration = configuration
+        self.orchestrator = orchestrator
+        self.store = store
+        self.producer = producer
+        self.consumer = consumer
+        self.relay = relay
+        self.inputConsumer = inputConsumer
+        self.api = api
+        self.extraServices = extraServices
+        self.logger = logger
+    }
+
+    /// The services, in start order (stopped in reverse).
+    public var services: [any Service] {
+        var all: [any Service] = [relay, inputConsumer]
+        if let api { all.append(api) }
+        return all + extraServices
+    }
+
+    /// Runs until SIGINT/SIGTERM (or cancellation), then shuts down gracefully: the in-flight batch
+    /// finishes its transaction and the clients close.
+    public func run(extraServices extra: [any Service] = [], signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: (services + extra).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: signals, logger: logger
+            )
+        )
+        defer { shutdownClients() }
+        try await group.run()
+    }
+
+    func shutdownClients() {
+        consumer.close()
+        producer.shutdown()
+    }
+}
+
+/// Opens the store, connects to Kafka, provisions topics and wires the services together.
+public func buildApplication(
+    _ configuration: BatonConfiguration, provisioner: any TopicProvisioner, extraServices: [any Service] = [],
+    apiStarted: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger
+) async throws -> BatonApplication {
+    let topics = configuration.kafka.topics
+    let store = try SQLiteStore(configuration: .init(path: configuration.store.path, synchronous: configuration.store.synchronous))
+    do {
+        try await provisioner.ensure(topics.fixed)
+        let orchestrator = Orchestrator(
+            store: store,
+            configuration: OrchestratorConfiguration(topics: topics, maxMessageBytes: configuration.kafka.maxMessageBytes),
+            clock: { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) },
+            makeId: { UUID().uuidString.lowercased() },
+            provisionTopics: { try await provisioner.ensure($0) }
+        )
+        try await orchestrator.loadDefinitions()
+        // Task topics of every stored definition must exist before their requests are published.
+        var taskTopics: Set<String> = []
+        for summary in try await store.definitions() {
+            if let record = try await store.definition(id: summary.id, version: summary.latestVersion),
+                let compiled = try? DefinitionCompiler.compile(document: record.document, version: record.version)
+            {
+                for type in compiled.taskTypes { taskTopics.insert(topics.tasks(type)) }
+            }
+        }
+        try await provisioner.ensure(taskTopics.sorted())
+
+        let producer = try KafkaProducer(configuration: configuration.kafka.client, logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: configuration.kafka.client,
+            options: .init(groupId: configuration.kafka.groupId, topics: topics.inputs, maxBatchSize: configuration.kafka.maxBatchSize),
+            logger: logger
+        )
+        let relay = OutboxRelay(store: store, producer: producer, logger: logger) { count in
+            _ = count
+        }
+        orchestrator.onCommit { relay.notify() }
+        let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)
+        var api: (any Service)?
+        if configuration.api.enabled {
+            api = buildAPIApplication(
+                service: orchestrator, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port),
+                logger: logger, onServerRunning: { port in apiStarted(port) }
+            )
+        }
+        return BatonApplication(
+            configuration: configuration, orchestrator: orchestrator, store: store, producer: producer, consumer: consumer,
+            relay: relay, inputConsumer: inputConsumer, api: api, extraServices: extraServices, logger: logger
+        )
+    } catch {
+        await store.close()
+        throw error
+    }
+}

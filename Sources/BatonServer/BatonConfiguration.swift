@@ -1,0 +1,84 @@
+import BatonKafka
+import BatonMessages
+import BatonStoreSQLite
+
+/// Everything needed to run Baton, with documented defaults. `baton serve` fills it from flags and
+/// environment variables; `baton dev` and the tests build it directly.
+public struct BatonConfiguration: Sendable {
+    public struct Kafka: Sendable {
+        /// `host:port,…` of the cluster. Default: `127.0.0.1:9092`.
+        public var bootstrapServers: String
+        /// Topic name prefix. Default: `baton.`.
+        public var topicPrefix: String
+        /// Consumer group of Baton's input consumers. Default: `baton`.
+        public var groupId: String
+        /// Any librdkafka property (TLS, SASL, tuning), applied to every client.
+        public var properties: [String: String]
+        /// Create missing topics at start-up (and task topics on registration). Default: true.
+        public var createTopics: Bool
+        /// Partitions of topics Baton creates. Default: 8.
+        public var partitions: Int
+        /// Replication factor of topics Baton creates. Default: 1 (use 3 on a real cluster).
+        public var replicationFactor: Int
+        /// Largest inbound message value processed; larger ones are dead-lettered. Default: 1 MiB.
+        public var maxMessageBytes: Int
+        /// Messages per processed batch (and store transaction). Default: 500.
+        public var maxBatchSize: Int
+
+        public init(
+            bootstrapServers: String = "127.0.0.1:9092", topicPrefix: String = "baton.", groupId: String = "baton",
+            properties: [String: String] = [:], createTopics: Bool = true, partitions: Int = 8, replicationFactor: Int = 1,
+            maxMessageBytes: Int = 1 << 20, maxBatchSize: Int = 500
+        ) {
+            self.bootstrapServers = bootstrapServers
+            self.topicPrefix = topicPrefix
+            self.groupId = groupId
+            self.properties = properties
+            self.createTopics = createTopics
+            self.partitions = partitions
+            self.replicationFactor = replicationFactor
+            self.maxMessageBytes = maxMessageBytes
+            self.maxBatchSize = maxBatchSize
+        }
+
+        public var topics: TopicNames { TopicNames(prefix: topicPrefix) }
+        public var client: KafkaConfiguration { KafkaConfiguration(bootstrapServers: bootstrapServers, clientId: "baton", properties: properties) }
+    }
+
+    public struct Store: Sendable {
+        /// SQLite file. Default: `baton.sqlite`.
+        public var path: String
+        /// Default: `.full` — a committed transition survives power loss.
+        public var synchronous: SQLiteStore.Synchronous
+
+        public init(path: String = "baton.sqlite", synchronous: SQLiteStore.Synchronous = .full) {
+            self.path = path
+            self.synchronous = synchronous
+        }
+    }
+
+    public struct API: Sendable {
+        /// Default: `127.0.0.1`.
+        public var host: String
+        /// Default: 8080; 0 picks a free port.
+        public var port: Int
+        /// Set false to run without the REST API (workers and triggers only). Default: true.
+        public var enabled: Bool
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, enabled: Bool = true) {
+            self.host = host
+            self.port = port
+            self.enabled = enabled
+        }
+    }
+
+    public var kafka: Kafka
+    public var store: Store
+    public var api: API
+
+    public init(kafka: Kafka = Kafka(), store: Store = Store(), api: API = API()) {
+        self.kafka = kafka
+        self.store = store
+        self.api = api
+    }
+}

@@ -1,0 +1,83 @@
+import BatonCore
+import BatonExpressions
+import BatonKafka
+import BatonMessages
+import Logging
+import ServiceLifecycle
+
+/// A small task executor for the examples, the benchmark and the tests: it consumes every task
+/// topic (`^<prefix>tasks\..*`), answers each request with `behaviour`, and commits its offsets
+/// after the results are delivered. Real workers do the same in any language (see the README).
+public final class ExampleWorker: Service {
+    public typealias Behaviour = @Sendable (TaskDispatch) -> TaskResult?
+
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let topics: TopicNames
+    let behaviour: Behaviour
+    let logger: Logger
+
+    public init(kafka: KafkaConfiguration, topics: TopicNames, groupId: String = "baton-example-worker", maxBatchSize: Int = 500, behaviour: @escaping Behaviour = ExampleWorker.exampleBehaviour, logger: Logger) throws {
+        let pattern = "^" + topics.prefix.replacingOccurrences(of: ".", with: "\\.") + "tasks\\..*"
+        self.consumer = try KafkaConsumer(configuration: kafka, options: .init(groupId: groupId, topics: [pattern], maxBatchSize: maxBatchSize), logger: logger)
+        self.producer = try KafkaProducer(configuration: kafka, logger: logger)
+        self.topics = topics
+        self.behaviour = behaviour
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await batch in consumer.batches {
+                var replies: [KafkaRecord] = []
+                for message in batch {
+                    guard let task = try? TaskRequestCodec.decode(message.value) else {
+                        logger.warning("example worker skipped a message that is not a task request", metadata: ["topic": "\(message.topic)", "offset": "\(message.offset)"])
+                        continue
+                    }
+                    guard let result = behaviour(task) else { continue }
+                    let wire = TaskResultCodec.encode(result, topics: topics)
+                    replies.append(KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value))
+                }
+                if !replies.isEmpty {
+                    for case .failure(let error) in await producer.send(replies) {
+                        logger.warning("example worker could not deliver a result", metadata: ["error": "\(error)"])
+                    }
+                }
+                try? await consumer.commit(batch)
+            }
+        } onGracefulShutdown: {
+            self.consumer.close()
+        }
+        producer.shutdown()
+    }
+
+    /// Answers the example definitions' task types plausibly and echoes anything else.
+    public static let exampleBehaviour: Behaviour = { task in
+        let output: JSONValue
+        switch task.taskType {
+        case "greeting.compose":
+            let name = task.input["name"]?.stringValue ?? "world"
+            output = ["message": .string("Hello, \(name)!")]
+        case "inventory.reserve":
+            let quantity = task.input["quantity"]?.doubleValue ?? 1
+            output = ["available": .bool(quantity <= 10), "reservationId": .string("res-\(task.taskId)")]
+        case "payment.charge":
+            output = ["receipt": .string("rcpt-\(task.taskId)"), "amount": task.input["amount"] ?? .null]
+        default:
+            output = ["echo": task.input]
+        }
+        return TaskResult(taskId: task.taskId, instanceId: task.instanceId, stepId: task.stepId, attempt: task.attempt, status: .completed, output: output, workerId: "example-worker")
+    }
+
+    /// Completes every task with its own input as output: the benchmark's worker.
+    public static let echoBehaviour: Behaviour = { task in
+        TaskResult(taskId: task.taskId, instanceId: task.instanceId, stepId: task.stepId, attempt: task.attempt, status: .completed, output: task.input, workerId: "echo")
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,212 @@
+import BatonCore
+import BatonExpressions
+
+/// A `WorkflowStore` in memory, with the same semantics as the SQLite store (the shared contract
+/// suite runs against both), for unit tests of the engine, runtime and API.
+///
+/// A commit works on a copy of the state and replaces it only when the whole batch applied, which
+/// gives the same all-or-nothing behaviour as a database transaction. Nothing survives the process.
+public actor InMemoryStore: WorkflowStore {
+    private struct State {
+        var definitions: [String: [DefinitionRecord]] = [:]
+        var instances: [String: WorkflowInstance] = [:]
+        /// Per instance, by sequence.
+        var history: [String: [Int: HistoryEvent]] = [:]
+        /// Per instance, in scheduling order.
+        var steps: [String: [ScheduledStep]] = [:]
+        /// Ascending by sequence.
+        var outbox: [OutboxMessage] = []
+        var lastOutboxSequence: Int64 = 0
+        var dedupe: [String: String] = [:]
+    }
+
+    private struct ScheduledStep {
+        var historySequence: Int
+        var execution: StepExecution
+    }
+
+    private var state = State()
+    private var isClosed = false
+
+    public init() {}
+
+    public func registerDefinition(id: String, document: JSONValue, at time: Timestamp) throws(StoreError) -> Int {
+        try checkOpen()
+        let version = (state.definitions[id]?.last?.version ?? 0) + 1
+        state.definitions[id, default: []].append(DefinitionRecord(id: id, version: version, document: document, createdAt: time))
+        return version
+    }
+
+    public func definition(id: String, version: Int?) throws(StoreError) -> DefinitionRecord? {
+        try checkOpen()
+        let versions = state.definitions[id] ?? []
+        guard let version else { return versions.last }
+        return versions.first { $0.version == version }
+    }
+
+    public func definitionVersions(id: String) throws(StoreError) -> [DefinitionRecord] {
+        try checkOpen()
+        return state.definitions[id] ?? []
+    }
+
+    public func definitions() throws(StoreError) -> [DefinitionSummary] {
+        try checkOpen()
+        return state.definitions.keys.sorted(by: utf8Precedes).compactMap { id in
+            guard let versions = state.definitions[id], let latest = versions.last else { return nil }
+            return DefinitionSummary(id: id, latestVersion: latest.version, versionCount: versions.count, updatedAt: latest.createdAt)
+        }
+    }
+
+    public func instance(id: String) throws(StoreError) -> WorkflowInstance? {
+        try checkOpen()
+        return state.instances[id]
+    }
+
+    public func instances(_ query: InstanceQuery) throws(StoreError) -> InstancePage {
+        try checkOpen()
+        let cursor = try query.validatedCursor()
+        let newestFirst = state.instances.values
+            .filter { instance in
+                if let workflowId = query.workflowId, instance.workflowId != workflowId { return false }
+                if let status = query.status, instance.status != status { return false }
+                if let cursor, !Self.isOrdered(instance, before: cursor) { return false }
+                return true
+            }
+            .sorted { a, b in Self.isOrdered(b, before: InstanceCursor(createdAt: a.createdAt.milliseconds, id: a.id)) }
+        let page = Array(newestFirst.prefix(query.limit))
+        let next = newestFirst.count > query.limit ? page.last.map { InstanceCursor(createdAt: $0.createdAt.milliseconds, id: $0.id).encoded } : nil
+        return InstancePage(instances: page, nextCursor: next)
+    }
+
+    public func history(instanceId: String, afterSequence: Int, limit: Int) throws(StoreError) -> [HistoryEvent] {
+        try checkOpen()
+        guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
+        let events = state.history[instanceId] ?? [:]
+        return events.keys.filter { $0 > afterSequence }.sorted().prefix(limit).compactMap { events[$0] }
+    }
+
+    public func stepExecutions(instanceId: String) throws(StoreError) -> [StepExecution] {
+        try checkOpen()
+        return (state.steps[instanceId] ?? []).map(\.execution)
+    }
+
+    public func dedupeValues(for keys: [String]) throws(StoreError) -> [String: String] {
+        try checkOpen()
+        var values: [String: String] = [:]
+        for key in keys { values[key] = state.dedupe[key] }
+        return values
+    }
+
+    public func commit(_ batch: StoreBatch) throws(StoreError) {
+        try checkOpen()
+        guard !batch.isEmpty else { return }
+        var next = state
+        try Self.apply(batch, to: &next)
+        state = next
+    }
+
+    public func pendingOutbox(limit: Int) throws(StoreError) -> [OutboxMessage] {
+        try checkOpen()
+        guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
+        return Array(state.outbox.prefix(limit))
+    }
+
+    public func markOutboxSent(_ sequences: [Int64]) throws(StoreError) {
+        try checkOpen()
+        let sent = Set(sequences)
+        state.outbox.removeAll { sent.contains($0.sequence) }
+    }
+
+    public func outboxCount() throws(StoreError) -> Int {
+        try checkOpen()
+        return state.outbox.count
+    }
+
+    public func close() {
+        isClosed = true
+    }
+
+    // MARK: Internals
+
+    private func checkOpen() throws(StoreError) {
+        if isClosed { throw StoreError(.invalid, "the in-memory store is closed; create a new one") }
+    }
+
+    /// Applies the batch in the SQLite store's order: instances, history, step executions, outbox,
+    /// dedupe marks. Throws the same codes for the same problems.
+    private static func apply(_ batch: StoreBatch, to state: inout State) throws(StoreError) {
+        for instance in batch.instances { state.instances[instance.id] = instance }
+        for item in batch.history {
+            let (instanceId, event) = (item.instanceId, item.event)
+            guard state.instances[instanceId] != nil else {
+                throw StoreError(.invalid, "history event \(event.sequence) belongs to the unknown instance '\(instanceId)'; every history event and step execution needs its instance in the store or the same batch")
+            }
+            guard state.history[instanceId]?[event.sequence] == nil else {
+                throw StoreError(.conflict, "history event \(event.sequence) of instance '\(instanceId)' exists already; history is append-only")
+            }
+            state.history[instanceId, default: [:]][event.sequence] = event
+        }
+        for item in batch.history {
+            guard let change = StepExecutionChange(item) else { continue }
+            try apply(change, to: &state)
+        }
+        for var message in batch.outbox {
+            state.lastOutboxSequence += 1
+            message.sequence = state.lastOutboxSequence
+            state.outbox.append(message)
+        }
+        for (key, value) in batch.dedupe {
+            guard state.dedupe[key] == nil else {
+                throw StoreError(.conflict, "dedupe key '\(key)' exists already; check dedupeValues(for:) before committing")
+            }
+            state.dedupe[key] = value
+        }
+    }
+
+    private static func apply(_ change: StepExecutionChange, to state: inout State) throws(StoreError) {
+        switch change {
+        case .scheduled(let execution, let historySequence):
+            let existing = state.steps[execution.instanceId] ?? []
+            guard !existing.contains(where: { $0.execution.taskId == execution.taskId && $0.execution.attempt == execution.attempt }) else {
+                throw StoreError(.conflict, "task '\(execution.taskId)' attempt \(execution.attempt) of instance '\(execution.instanceId)' was scheduled already")
+            }
+            var steps = existing
+            let position = steps.firstIndex { $0.historySequence > historySequence } ?? steps.endIndex
+            steps.insert(ScheduledStep(historySequence: historySequence, execution: execution), at: position)
+            state.steps[execution.instanceId] = steps
+        case .completed(let instanceId, let taskId, let attempt, let output, let at):
+            updateSteps(of: instanceId, taskId: taskId, attempt: attempt, in: &state) { execution in
+                execution.status = .completed
+                execution.output = output
+                execution.completedAt = at
+            }
+        case .failed(let instanceId, let taskId, let attempt, let error, let at):
+            updateSteps(of: instanceId, taskId: taskId, attempt: attempt, in: &state) { execution in
+                execution.status = .failed
+                execution.error = error.flatMap(ErrorInfo.init(json:))
+                execution.completedAt = at
+            }
+        }
+    }
+
+    /// Updates the executions of `taskId` (every attempt when `attempt` is nil); none is fine.
+    private static func updateSteps(of instanceId: String, taskId: String, attempt: Int?, in state: inout State, _ update: (inout StepExecution) -> Void) {
+        guard var steps = state.steps[instanceId] else { return }
+        for index in steps.indices where steps[index].execution.taskId == taskId && (attempt == nil || steps[index].execution.attempt == attempt) {
+            update(&steps[index].execution)
+        }
+        state.steps[instanceId] = steps
+    }
+
+    /// Whether `instance` lists after the cursor position, i.e. `(createdAt, id) < cursor` with ids
+    /// compared by UTF-8 bytes as SQLite compares TEXT.
+    private static func isOrdered(_ instance: WorkflowInstance, before cursor: InstanceCursor) -> Bool {
+        if instance.createdAt.milliseconds != cursor.createdAt { return instance.createdAt.milliseconds < cursor.createdAt }
+        return utf8Precedes(instance.id, cursor.id)
+    }
+}
+
+/// Byte-wise string order, the order SQLite's default BINARY collation gives.
+private func utf8Precedes(_ a: String, _ b: String) -> Bool {
+    a.utf8.lexicographicallyPrecedes(b.utf8)
+}

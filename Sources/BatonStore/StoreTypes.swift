@@ -1,0 +1,151 @@
+import BatonCore
+import BatonExpressions
+
+/// A registered definition version as stored.
+public struct DefinitionRecord: Sendable, Hashable {
+    public var id: String
+    public var version: Int
+    /// The document as registered (JSON), without `version`.
+    public var document: JSONValue
+    public var createdAt: Timestamp
+
+    public init(id: String, version: Int, document: JSONValue, createdAt: Timestamp) {
+        self.id = id
+        self.version = version
+        self.document = document
+        self.createdAt = createdAt
+    }
+}
+
+/// One line of the definitions listing.
+public struct DefinitionSummary: Sendable, Hashable {
+    public var id: String
+    public var latestVersion: Int
+    public var versionCount: Int
+    public var updatedAt: Timestamp
+
+    public init(id: String, latestVersion: Int, versionCount: Int, updatedAt: Timestamp) {
+        self.id = id
+        self.latestVersion = latestVersion
+        self.versionCount = versionCount
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A Kafka record waiting in the outbox, written in the same transaction as the state that caused it.
+public struct OutboxMessage: Sendable, Hashable {
+    /// Assigned by the store on insert (0 before); publication order is ascending `sequence`.
+    public var sequence: Int64
+    public var topic: String
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [OutboxHeader]
+
+    public init(sequence: Int64 = 0, topic: String, key: [UInt8]?, value: [UInt8], headers: [OutboxHeader] = []) {
+        self.sequence = sequence
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+public struct OutboxHeader: Sendable, Hashable {
+    public var key: String
+    public var value: [UInt8]
+
+    public init(key: String, value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// Everything one processed batch of inputs changes, committed as ONE transaction.
+///
+/// Kafka offsets are committed only after `WorkflowStore.commit(_:)` returns, and the outbox relay
+/// publishes only committed rows: a crash anywhere loses nothing and applies nothing twice.
+public struct StoreBatch: Sendable, Hashable {
+    /// New or updated instances (full state; the store upserts by id).
+    public var instances: [WorkflowInstance]
+    /// History events to append, each tagged with its instance id. Sequences are unique per instance.
+    public var history: [InstanceHistoryEvent]
+    public var outbox: [OutboxMessage]
+    /// Dedupe marks: key → value (e.g. `trigger:<source>/<id>` → instance ids, `idempotency:<key>` → instance id,
+    /// `result:<taskId>/<status>` → digest). Inserting a key that exists is an error (`StoreError.Code.conflict`):
+    /// callers check with `dedupeValues(for:)` first, inside the same single-writer process.
+    public var dedupe: [String: String]
+
+    public init(instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:]) {
+        self.instances = instances
+        self.history = history
+        self.outbox = outbox
+        self.dedupe = dedupe
+    }
+
+    public var isEmpty: Bool { instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty }
+}
+
+public struct InstanceHistoryEvent: Sendable, Hashable {
+    public var instanceId: String
+    public var event: HistoryEvent
+
+    public init(instanceId: String, event: HistoryEvent) {
+        self.instanceId = instanceId
+        self.event = event
+    }
+}
+
+/// A filter and a page position for listing instances, newest first.
+public struct InstanceQuery: Sendable, Hashable {
+    public var workflowId: String?
+    public var status: InstanceStatus?
+    /// Opaque cursor from the previous page's `nextCursor`.
+    public var cursor: String?
+    /// 1...1000. Default: 50.
+    public var limit: Int
+
+    public init(workflowId: String? = nil, status: InstanceStatus? = nil, cursor: String? = nil, limit: Int = 50) {
+        self.workflowId = workflowId
+        self.status = status
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+public struct InstancePage: Sendable, Hashable {
+    public var instances: [WorkflowInstance]
+    /// Pass as `InstanceQuery.cursor` for the next page; nil on the last page.
+    public var nextCursor: String?
+
+    public init(instances: [WorkflowInstance], nextCursor: String?) {
+        self.instances = instances
+        self.nextCursor = nextCursor
+    }
+}
+
+/// One attempt of one task step, as the step-executions table keeps it (a projection of history).
+public struct StepExecution: Sendable, Hashable {
+    public var instanceId: String
+    public var taskId: String
+    public var stepId: String
+    public var attempt: Int
+    public var status: StepStatus
+    public var input: JSONValue?
+    public var output: JSONValue?
+    public var error: ErrorInfo?
+    public var scheduledAt: Timestamp
+    public var completedAt: Timestamp?
+
+    public init(instanceId: String, taskId: String, stepId: String, attempt: Int, status: StepStatus, input: JSONValue? = nil, output: JSONValue? = nil, error: ErrorInfo? = nil, scheduledAt: Timestamp, completedAt: Timestamp? = nil) {
+        self.instanceId = instanceId
+        self.taskId = taskId
+        self.stepId = stepId
+        self.attempt = attempt
+        self.status = status
+        self.input = input
+        self.output = output
+        self.error = error
+        self.scheduledAt = scheduledAt
+        self.completedAt = completedAt
+    }
+}

@@ -1,0 +1,41 @@
+import BatonCore
+import BatonExpressions
+
+/// Where Baton keeps definitions, instances, history, the outbox and dedupe marks.
+///
+/// The contract that makes Baton crash-safe: `commit(_:)` applies a whole `StoreBatch` atomically
+/// and durably (per the backend's durability setting) or not at all. Implementations never run
+/// blocking I/O on Swift's cooperative thread pool.
+public protocol WorkflowStore: Sendable {
+    /// Stores a new version of definition `id` (1 for the first) and returns the version number.
+    func registerDefinition(id: String, document: JSONValue, at time: Timestamp) async throws(StoreError) -> Int
+    /// A given version, or the latest when `version` is nil.
+    func definition(id: String, version: Int?) async throws(StoreError) -> DefinitionRecord?
+    /// Every version of one definition, oldest first (empty when unknown).
+    func definitionVersions(id: String) async throws(StoreError) -> [DefinitionRecord]
+    func definitions() async throws(StoreError) -> [DefinitionSummary]
+
+    func instance(id: String) async throws(StoreError) -> WorkflowInstance?
+    func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage
+    /// History events with `sequence > afterSequence`, ascending, at most `limit`.
+    func history(instanceId: String, afterSequence: Int, limit: Int) async throws(StoreError) -> [HistoryEvent]
+    /// Every attempt of every task step of an instance, in scheduling order.
+    func stepExecutions(instanceId: String) async throws(StoreError) -> [StepExecution]
+
+    /// The values of those dedupe keys that exist.
+    func dedupeValues(for keys: [String]) async throws(StoreError) -> [String: String]
+
+    /// Applies the batch in one transaction. Also maintains the step-executions projection from the
+    /// batch's `TaskScheduled`, `TaskCompleted` and `TaskFailed` history events.
+    func commit(_ batch: StoreBatch) async throws(StoreError)
+
+    /// The oldest unsent outbox messages, ascending by sequence.
+    func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage]
+    /// Removes published messages from the outbox.
+    func markOutboxSent(_ sequences: [Int64]) async throws(StoreError)
+    /// Number of unsent outbox messages (for metrics and tests).
+    func outboxCount() async throws(StoreError) -> Int
+
+    /// Releases the store (closes files, drops the ownership lock). Idempotent.
+    func close() async
+}

@@ -1,0 +1,108 @@
+import BatonStore
+
+/// The database schema as numbered migrations, tracked in `PRAGMA user_version`.
+///
+/// Migration N moves a database from version N-1 to N. They are append-only: once released, a
+/// migration is never edited, so every database reaches the same schema by the same steps.
+enum SQLiteSchema {
+    static let migrations: [String] = [
+        // 1: the initial schema. Timestamps are integer milliseconds since the Unix epoch; JSON
+        // columns are TEXT (compact, sorted keys).
+        """
+        CREATE TABLE definitions (
+            id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            document TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (id, version)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE instances (
+            id TEXT PRIMARY KEY NOT NULL,
+            workflow_id TEXT NOT NULL,
+            workflow_version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            state TEXT NOT NULL
+        );
+        CREATE INDEX instances_by_created ON instances (created_at, id);
+        CREATE INDEX instances_by_workflow ON instances (workflow_id, created_at, id);
+        CREATE INDEX instances_by_status ON instances (status, created_at, id);
+
+        CREATE TABLE step_executions (
+            instance_id TEXT NOT NULL REFERENCES instances (id) DEFERRABLE INITIALLY DEFERRED,
+            task_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            step_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            input TEXT,
+            output TEXT,
+            error TEXT,
+            scheduled_at INTEGER NOT NULL,
+            completed_at INTEGER,
+            history_sequence INTEGER NOT NULL,
+            PRIMARY KEY (instance_id, task_id, attempt)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE history (
+            instance_id TEXT NOT NULL REFERENCES instances (id) DEFERRABLE INITIALLY DEFERRED,
+            sequence INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            step_id TEXT,
+            task_id TEXT,
+            attempt INTEGER,
+            data TEXT,
+            PRIMARY KEY (instance_id, sequence)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER history_is_append_only_update BEFORE UPDATE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        CREATE TRIGGER history_is_append_only_delete BEFORE DELETE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+
+        CREATE TABLE outbox (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic TEXT NOT NULL,
+            key BLOB,
+            value BLOB NOT NULL,
+            headers BLOB,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE dedupe (
+            key TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ]
+
+    /// The schema version this build writes.
+    static var currentVersion: Int { migrations.count }
+
+    /// Brings the database up to `currentVersion`, each pending migration and the version bump in
+    /// one transaction, so a crash mid-upgrade leaves the previous version intact.
+    ///
+    /// A database from a newer Baton is refused rather than written: this build does not know
+    /// what the newer schema means, and writing to it could lose data silently.
+    static func migrate(_ connection: SQLiteConnection) throws(StoreError) {
+        try connection.transaction { () throws(StoreError) in
+            let version = try connection.withStatement("PRAGMA user_version") { statement throws(StoreError) in
+                try statement.step() ? statement.int(0) : 0
+            }
+            guard version <= currentVersion else {
+                throw StoreError(
+                    .corrupt,
+                    "the database \(connection.path) has schema version \(version), newer than this build of Baton supports (\(currentVersion)); run a Baton release that supports it, or restore a backup"
+                )
+            }
+            guard version < currentVersion else { return }
+            for index in version..<currentVersion {
+                try connection.execute(migrations[index])
+            }
+            // PRAGMA takes no parameters; the value is our own integer.
+            try connection.execute("PRAGMA user_version = \(currentVersion)")
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import BatonCore
+import BatonStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension SQLiteStore {
+    /// Applies the batch in one `BEGIN IMMEDIATE … COMMIT`; on any error nothing of it remains.
+    ///
+    /// - Throws: `.conflict` for an existing dedupe key or history sequence; `.invalid` for
+    ///   history of an instance that is neither stored nor in the batch; a retryable
+    ///   `.unavailable` when the database is busy, full or read-only.
+    public func commit(_ batch: StoreBatch) async throws(StoreError) {
+        guard !batch.isEmpty else { return }
+        let encoded = EncodedBatch(batch)
+        try await perform { connection throws(StoreError) in
+            try connection.transaction { () throws(StoreError) in try Self.write(encoded, to: connection) }
+        }
+    }
+
+    /// The body of the commit transaction. Each statement is fetched from the cache once per batch
+    /// and rebound per row.
+    static func write(_ batch: EncodedBatch, to connection: SQLiteConnection) throws(StoreError) {
+        if !batch.instances.isEmpty {
+            let upsert = try connection.statement(CommitSQL.upsertInstance)
+            for instance in batch.instances {
+                try upsert.bind(1, instance.id)
+                try upsert.bind(2, instance.workflowId)
+                try upsert.bind(3, instance.workflowVersion)
+                try upsert.bind(4, instance.status)
+                try upsert.bind(5, instance.createdAt)
+                try upsert.bind(6, instance.updatedAt)
+                try upsert.bind(7, text: instance.state)
+                try upsert.run()
+            }
+        }
+        if !batch.history.isEmpty {
+            let insert = try connection.statement(CommitSQL.insertHistory)
+            for event in batch.history {
+                try insert.bind(1, event.instanceId)
+                try insert.bind(2, event.sequence)
+                try insert.bind(3, event.time)
+                try insert.bind(4, event.type)
+                try insert.bind(5, event.stepId)
+                try insert.bind(6, event.taskId)
+                try insert.bind(7, event.attempt)
+                try insert.bind(8, text: event.data)
+                do {
+                    try insert.run()
+                } catch where error.code == .conflict {
+                    throw StoreError(.conflict, "history event \(event.sequence) of instance '\(event.instanceId)' exists already; history is append-only", underlyingCode: error.underlyingCode)
+                }
+            }
+        }
+        if !batch.steps.isEmpty {
+            try writeStepChanges(batch.steps, to: connection)
+        }
+        if !batch.outbox.isEmpty {
+            let insert = try connection.statement(CommitSQL.insertOutbox)
+            let now = wallClockMilliseconds()
+            for message in batch.outbox {
+                try insert.bind(1, message.topic)
+                try insert.bind(2, blob: message.key)
+                try insert.bind(3, blob: message.value)
+                try insert.bind(4, blob: message.headers)
+                try insert.bind(5, now)
+                try insert.run()
+            }
+        }
+        if !batch.dedupe.isEmpty {
+            let insert = try connection.statement(CommitSQL.insertDedupe)
+            let now = wallClockMilliseconds()
+            for mark in batch.dedupe {
+                try insert.bind(1, mark.key)
+                try insert.bind(2, mark.value)
+                try insert.bind(3, now)
+                do {
+                    try insert.run()
+                } catch where error.code == .conflict {
+                    throw StoreError(.conflict, "dedupe key '\(mark.key)' exists already; check dedupeValues(for:) before committing", underlyingCode: error.underlyingCode)
+                }
+            }
+        }
+    }
+
+    private static func writeStepChanges(_ changes: [EncodedBatch.StepChange], to connection: SQLiteConnection) throws(StoreError) {
+        let insert = try connection.statement(CommitSQL.insertStep)
+        let complete = try connection.statement(CommitSQL.completeStep)
+        let fail = try connection.statement(CommitSQL.failStep)
+        for change in changes {
+            switch change {
+            case .scheduled(let instanceId, let taskId, let attempt, let stepId, let input, let at, let historySequence):
+                try insert.bind(1, instanceId)
+                try insert.bind(2, taskId)
+                try insert.bind(3, attempt)
+                try insert.bind(4, stepId)
+                try insert.bind(5, text: input)
+                try insert.bind(6, at)
+                try insert.bind(7, historySequence)
+                do {
+                    try insert.run()
+                } catch where error.code == .conflict {
+                    throw StoreError(.conflict, "task '\(taskId)' attempt \(attempt) of instance '\(instanceId)' was scheduled already", underlyingCode: error.underlyingCode)
+                }
+            case .completed(let instanceId, let taskId, let attempt, let output, let at):
+                try finish(complete, instanceId: instanceId, taskId: taskId, attempt: attempt, detail: output, at: at)
+            case .failed(let instanceId, let taskId, let attempt, let error, let at):
+                try finish(fail, instanceId: instanceId, taskId: taskId, attempt: attempt, detail: error, at: at)
+            }
+        }
+    }
+
+    /// Runs `completeStep` or `failStep`, whose parameters line up.
+    private static func finish(_ update: SQLiteStatement, instanceId: String, taskId: String, attempt: Int?, detail: [UInt8]?, at: Int64) throws(StoreError) {
+        try update.bind(1, text: detail)
+        try update.bind(2, at)
+        try update.bind(3, instanceId)
+        try update.bind(4, taskId)
+        try update.bind(5, attempt)
+        try update.run()
+    }
+}
+
+/// The statements of the commit path, compiled once per connection.
+enum CommitSQL {
+    /// An instance's id, workflow and creation time never change, so an update leaves those
+    /// columns (and the listing indexes built on them) alone.
+    static let upsertInstance = """
+        INSERT INTO instances (id, workflow_id, workflow_version, status, created_at, updated_at, state)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT (id) DO UPDATE SET
+            workflow_version = excluded.workflow_version, status = excluded.status, updated_at = excluded.updated_at,
+            state = excluded.state
+        """
+    static let insertHistory = """
+        INSERT INTO history (instance_id, sequence, time, type, step_id, task_id, attempt, data)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        """
+    static let insertStep = """
+        INSERT INTO step_executions (instance_id, task_id, attempt, step_id, status, input, scheduled_at, history_sequence)
+        VALUES (?1, ?2, ?3, ?4, 'SCHEDULED', ?5, ?6, ?7)
+        """
+    static let completeStep = """
+        UPDATE step_executions SET status = 'COMPLETED', output = ?1, completed_at = ?2
+        WHERE instance_id = ?3 AND task_id = ?4 AND (?5 IS NULL OR attempt = ?5)
+        """
+    static let failStep = """
+        UPDATE step_executions SET status = 'FAILED', error = ?1, completed_at = ?2
+        WHERE instance_id = ?3 AND task_id = ?4 AND (?5 IS NULL OR attempt = ?5)
+        """
+    static let insertOutbox = "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+    static let insertDedupe = "INSERT INTO dedupe (key, value, created_at) VALUES (?1, ?2, ?3)"
+}
+
+/// Wall-clock time for the bookkeeping `created_at` of outbox rows and dedupe marks; `StoreBatch`
+/// carries no time of its own, and these columns are for operators, not for decisions.
+func wallClockMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}

@@ -1,0 +1,66 @@
+import BatonCore
+import BatonExpressions
+import BatonStore
+
+extension SQLiteStore {
+    public func instance(id: String) async throws(StoreError) -> WorkflowInstance? {
+        try await perform { connection throws(StoreError) in
+            try connection.withStatement("SELECT id, state FROM instances WHERE id = ?1") { statement throws(StoreError) in
+                try statement.bind(1, id)
+                return try statement.step() ? try Self.decodeInstance(statement) : nil
+            }
+        }
+    }
+
+    /// Newest first by `(createdAt, id)`. The cursor is the last row's key, so pages neither skip
+    /// nor repeat rows when instances are added between calls (new ones appear only on page one).
+    ///
+    /// - Throws: `.invalid` for a limit outside 1...1000 or a cursor this store did not return.
+    public func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage {
+        let cursor = try query.validatedCursor()
+        let sql = Self.listingSQL(byWorkflow: query.workflowId != nil, byStatus: query.status != nil, afterCursor: cursor != nil)
+        return try await perform { connection throws(StoreError) in
+            try connection.withStatement(sql) { statement throws(StoreError) in
+                if let workflowId = query.workflowId { try statement.bind(1, workflowId) }
+                if let status = query.status { try statement.bind(2, status.rawValue) }
+                if let cursor {
+                    try statement.bind(3, cursor.createdAt)
+                    try statement.bind(4, cursor.id)
+                }
+                // One extra row tells whether another page exists.
+                try statement.bind(5, query.limit + 1)
+                var instances: [WorkflowInstance] = []
+                instances.reserveCapacity(query.limit)
+                var more = false
+                while try statement.step() {
+                    if instances.count == query.limit {
+                        more = true
+                        break
+                    }
+                    instances.append(try Self.decodeInstance(statement))
+                }
+                let next = more ? instances.last.map { InstanceCursor(createdAt: $0.createdAt.milliseconds, id: $0.id).encoded } : nil
+                return InstancePage(instances: instances, nextCursor: next)
+            }
+        }
+    }
+
+    /// One SQL text per filter combination, so each is prepared once and every one can use its index.
+    private static func listingSQL(byWorkflow: Bool, byStatus: Bool, afterCursor: Bool) -> String {
+        var conditions: [String] = []
+        if byWorkflow { conditions.append("workflow_id = ?1") }
+        if byStatus { conditions.append("status = ?2") }
+        if afterCursor { conditions.append("(created_at, id) < (?3, ?4)") }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return "SELECT id, state FROM instances\(filter) ORDER BY created_at DESC, id DESC LIMIT ?5"
+    }
+
+    /// Decodes the state column of a row `(id, state)`.
+    private static func decodeInstance(_ statement: SQLiteStatement) throws(StoreError) -> WorkflowInstance {
+        let id = statement.string(0)
+        guard let json = try statement.json(1, "the state of instance '\(id)'"), let instance = WorkflowInstance(json: json) else {
+            throw StoreError(.corrupt, "the state of instance '\(id)' is not a workflow instance; restore the database from a backup")
+        }
+        return instance
+    }
+}

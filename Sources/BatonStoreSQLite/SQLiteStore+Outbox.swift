@@ -1,0 +1,44 @@
+import BatonStore
+
+extension SQLiteStore {
+    /// - Throws: `.invalid` for a limit below 1.
+    public func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage] {
+        guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
+        return try await perform { connection throws(StoreError) in
+            try connection.withStatement("SELECT sequence, topic, key, value, headers FROM outbox ORDER BY sequence LIMIT ?1") { statement throws(StoreError) in
+                try statement.bind(1, limit)
+                var messages: [OutboxMessage] = []
+                while try statement.step() {
+                    let sequence = statement.int64(0)
+                    messages.append(OutboxMessage(
+                        sequence: sequence, topic: statement.string(1), key: statement.optionalBlob(2), value: statement.blob(3),
+                        headers: try OutboxHeaderCoding.decode(statement.optionalBlob(4), sequence: sequence)))
+                }
+                return messages
+            }
+        }
+    }
+
+    /// Deletes the rows in one transaction; unknown sequences (already removed) are ignored, so a
+    /// relay that retries after a crash does no harm.
+    public func markOutboxSent(_ sequences: [Int64]) async throws(StoreError) {
+        guard !sequences.isEmpty else { return }
+        try await perform { connection throws(StoreError) in
+            try connection.transaction { () throws(StoreError) in
+                let delete = try connection.statement("DELETE FROM outbox WHERE sequence = ?1")
+                for sequence in sequences {
+                    try delete.bind(1, sequence)
+                    try delete.run()
+                }
+            }
+        }
+    }
+
+    public func outboxCount() async throws(StoreError) -> Int {
+        try await perform { connection throws(StoreError) in
+            try connection.withStatement("SELECT COUNT(*) FROM outbox") { statement throws(StoreError) in
+                try statement.step() ? statement.int(0) : 0
+            }
+        }
+    }
+}

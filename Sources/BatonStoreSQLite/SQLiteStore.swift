@@ -1,0 +1,90 @@
+import BatonCore
+import BatonExpressions
+import BatonStore
+import Dispatch
+
+/// The production `WorkflowStore`: one SQLite file in WAL mode, owned by one Baton process.
+///
+/// Every SQLite call runs on the store's own serial queue, so the connection is used by one thread
+/// at a time and no blocking file I/O ever runs on Swift's cooperative pool; async callers wait on
+/// a continuation. JSON encoding happens before the hop, on the caller's task, so the queue does
+/// nothing but write. One writer plus batched transactions is what makes SQLite fast enough that
+/// the engine, not the store, sets Baton's throughput.
+///
+/// `@unchecked Sendable` because the compiler cannot see the confinement: `session`, the only
+/// mutable state, is read and written only on `queue`, a serial DispatchQueue, and the connection
+/// and its statements never leave that queue.
+public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
+    /// As opened; kept for diagnostics and for reopening after `close()`.
+    public let configuration: Configuration
+    private let queue: DispatchQueue
+    /// `nil` once closed. Touched only on `queue`.
+    private var session: SQLiteSession?
+
+    /// Opens (or creates) the database, blocking the calling thread while it locks the file and
+    /// migrates the schema. From async code prefer `open(_:)`, which does that on the store's queue.
+    ///
+    /// - Throws: `.locked` when another store or process owns the file; `.corrupt` when its schema
+    ///   is newer than this build; `.unavailable` when the file cannot be opened or written.
+    public init(configuration: Configuration) throws(StoreError) {
+        self.configuration = configuration
+        queue = DispatchQueue(label: "baton.store.sqlite")
+        let opened = queue.sync { Result { () throws(StoreError) in try SQLiteSession(configuration: configuration) } }
+        session = try opened.get()
+    }
+
+    private init(configuration: Configuration, queue: DispatchQueue, session: SQLiteSession) {
+        self.configuration = configuration
+        self.queue = queue
+        self.session = session
+    }
+
+    /// Opens (or creates) the database on the store's own queue; see `init(configuration:)`.
+    public static func open(_ configuration: Configuration) async throws(StoreError) -> SQLiteStore {
+        let queue = DispatchQueue(label: "baton.store.sqlite")
+        // The session is created and used only on `queue`; the store takes it over there.
+        let opened: Result<SQLiteStore, StoreError> = await withCheckedContinuation { continuation in
+            queue.async {
+                let result = Result { () throws(StoreError) in
+                    SQLiteStore(configuration: configuration, queue: queue, session: try SQLiteSession(configuration: configuration))
+                }
+                continuation.resume(returning: result)
+            }
+        }
+        return try opened.get()
+    }
+
+    deinit {
+        // Every queued operation retains the store, so none can still be running here.
+        session?.close()
+    }
+
+    /// Closes the database and releases the ownership lock. Idempotent; later calls to any other
+    /// method throw `.invalid`.
+    public func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.session?.close()
+                self.session = nil
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Runs `work` with the connection on the store's queue and hands back its result.
+    func perform<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: self.performOnQueue(work))
+            }
+        }
+        return try result.get()
+    }
+
+    private func performOnQueue<T>(_ work: (SQLiteConnection) throws(StoreError) -> T) -> Result<T, StoreError> {
+        guard let session else {
+            return .failure(StoreError(.invalid, "the SQLite store at \(configuration.path) is closed; open a new one"))
+        }
+        return Result { () throws(StoreError) in try work(session.connection) }
+    }
+}

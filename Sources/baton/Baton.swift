@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Baton: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baton",
+        abstract: "A Kafka-native workflow orchestrator.",
+        discussion: """
+            Run `baton dev` for a complete local setup (embedded broker, SQLite, REST API), \
+            `baton serve` against a real Kafka cluster.
+            """,
+        subcommands: [
+            DevCommand.self, ServeCommand.self, DevBrokerCommand.self, ValidateCommand.self,
+            ApplyCommand.self, StartCommand.self, GetCommand.self, HistoryCommand.self, BenchCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,237 @@
+import ArgumentParser
+import BatonCore
+import BatonExpressions
+import BatonKafka
+import BatonMessages
+import BatonServer
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `make bench`: Baton's throughput and latency next to a raw librdkafka forwarder measured in the
+/// same run, on the same broker and message sizes, so the ratio shows the cost of the engine and
+/// the store whatever the machine's speed.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure throughput and latency against the embedded broker.")
+
+    @Option(help: "Concurrent workflows in the throughput run.")
+    var workflows: Int = 1000
+
+    @Option(help: "Task steps per workflow.")
+    var steps: Int = 5
+
+    @Option(name: .customLong("serial-workflows"), help: "Workflows run one at a time for the serial latency.")
+    var serialWorkflows: Int = 40
+
+    @Option(name: .customLong("half-load-seconds"), help: "Duration of the half-load latency run.")
+    var halfLoadSeconds: Double = 5
+
+    @Option(help: "SQLite durability: full or normal.")
+    var synchronous: String = "full"
+
+    @Option(help: "Partitions of every topic.")
+    var partitions: Int = 8
+
+    func run() async throws {
+        var logger = Logger(label: "baton.bench")
+        logger.logLevel = .warning
+        let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
+        defer { broker.shutdown() }
+        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: EmbeddedBroker.recommendedClientProperties)
+        let payload = samplePayload()
+
+        print("baton bench: \(workflows) workflows × \(steps) task steps, SQLite synchronous=\(synchronous), \(partitions) partitions, 2 cores")
+        let baseline = try await measureForwarder(broker: broker, kafka: kafka, messages: workflows * steps, payload: payload, logger: logger)
+        print(String(format: "baseline  raw librdkafka forwarder: %.0f forwards/s", baseline))
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recorder = LatencyRecorder()
+        let topics = TopicNames()
+        let worker = try ExampleWorker(kafka: kafka, topics: topics, groupId: "bench-worker", behaviour: { task in
+            recorder.received(task)
+            return ExampleWorker.echoBehaviour(task)
+        }, logger: logger)
+        var configuration = BatonConfiguration(
+            kafka: .init(bootstrapServers: broker.bootstrapServers, properties: EmbeddedBroker.recommendedClientProperties, partitions: partitions),
+            store: .init(path: folder.appendingPathComponent("bench.sqlite").path, synchronous: synchronous == "normal" ? .normal : .full),
+            api: .init(enabled: false)
+        )
+        configuration.kafka.createTopics = true
+        let app = try await buildApplication(configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: partitions), logger: logger)
+        _ = try await app.orchestrator.registerDefinition(text: benchDefinition(steps: steps))
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run(extraServices: [worker], signals: []) }
+            while await app.orchestrator.notReadyReason() != nil { try await Task.sleep(for: .milliseconds(20)) }
+            let triggers = try KafkaProducer(configuration: kafka, logger: logger)
+            defer { triggers.shutdown() }
+
+            // 1. Throughput: all workflows started at once.
+            recorder.reset()
+            let start = ContinuousClock.now
+            try await publishTriggers(count: workflows, prefix: "tput", producer: triggers, payload: payload)
+            try await waitForSteps(app: app, total: workflows * steps)
+            let elapsed = (ContinuousClock.now - start).seconds
+            let stepsPerSecond = Double(workflows * steps) / elapsed
+            let full = recorder.percentiles()
+            print(String(format: "baton     throughput: %.0f workflows/s, %.0f task steps/s (%.2f s); ratio steps/s ÷ forwards/s = %.3f", Double(workflows) / elapsed, stepsPerSecond, elapsed, stepsPerSecond / baseline))
+            print(String(format: "          step latency at full load: p50 %.2f ms, p99 %.2f ms", full.p50, full.p99))
+
+            // 2. Latency at half that load: workflows started at a steady rate.
+            recorder.reset()
+            let rate = max(1, Double(workflows) / elapsed / 2)
+            let count = max(1, Int(rate * halfLoadSeconds))
+            let baseSteps = app.orchestrator.counters.resultsApplied
+            let interval = 1.0 / rate * 10
+            var sent = 0
+            let halfStart = ContinuousClock.now
+            while sent < count {
+                let batch = min(10, count - sent)
+                try await publishTriggers(count: batch, prefix: "half-\(sent)", producer: triggers, payload: payload)
+                sent += batch
+                let due = halfStart + .seconds(interval * Double(sent / 10))
+                if due > ContinuousClock.now { try await Task.sleep(until: due) }
+            }
+            try await waitForSteps(app: app, total: baseSteps + count * steps)
+            let half = recorder.percentiles()
+            print(String(format: "          step latency at half load (%.0f steps/s): p50 %.2f ms, p99 %.2f ms", rate * Double(steps), half.p50, half.p99))
+
+            // 3. Serial: one workflow at a time.
+            recorder.reset()
+            for i in 0..<serialWorkflows {
+                let before = app.orchestrator.counters.resultsApplied
+                try await publishTriggers(count: 1, prefix: "serial-\(i)", producer: triggers, payload: payload)
+                try await waitForSteps(app: app, total: before + steps)
+            }
+            let serial = recorder.percentiles()
+            print(String(format: "          serial step latency: median %.2f ms (p99 %.2f ms)", serial.p50, serial.p99))
+            let counters = app.orchestrator.counters
+            print("          applied \(counters.resultsApplied) results, ignored \(counters.totalIgnored), dead-lettered \(counters.totalDeadLettered), \(counters.batchesCommitted) transactions")
+            print("targets (2 cores, durable SQLite): ≥ 5000 task steps/s; p99 ≤ 25 ms at half load; serial median ≤ 2 ms")
+            group.cancelAll()
+        }
+    }
+
+    private func waitForSteps(app: BatonApplication, total: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while app.orchestrator.counters.resultsApplied < total {
+            if ContinuousClock.now > deadline { throw ValidationError("bench timed out: \(app.orchestrator.counters.resultsApplied)/\(total) results applied") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    private func publishTriggers(count: Int, prefix: String, producer: KafkaProducer, payload: JSONValue) async throws {
+        let topics = TopicNames()
+        let records = (0..<count).map { i in
+            let event = CloudEvent(id: "\(prefix)-\(i)", source: "bench", type: "bench.start", data: payload)
+            let wire = CloudEventCodec.encodeStructured(event, topic: topics.triggers, key: Array("\(prefix)-\(i)".utf8))
+            return KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value)
+        }
+        for case .failure(let error) in await producer.send(records) { throw error }
+    }
+
+    /// Forwards `messages` pre-loaded records from one topic to another and returns forwards/s.
+    private func measureForwarder(broker: EmbeddedBroker, kafka: KafkaConfiguration, messages: Int, payload: JSONValue, logger: Logger) async throws -> Double {
+        try broker.createTopic("bench.in", partitions: partitions)
+        try broker.createTopic("bench.out", partitions: partitions)
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
+        defer { producer.shutdown() }
+        let value = TaskRequestCodec.encode(
+            TaskDispatch(taskId: "x.1", instanceId: "00000000-0000-0000-0000-000000000000", workflowId: "bench", workflowVersion: 1, stepId: "s1", taskType: "bench.echo", attempt: 1, input: payload, scheduledAt: Timestamp(milliseconds: 0)),
+            topics: TopicNames()
+        ).value
+        let records = (0..<messages).map { i in KafkaRecord(topic: "bench.in", key: Array("k\(i % 1000)".utf8), value: value) }
+        for case .failure(let error) in await producer.send(records) { throw error }
+
+        let forwarder = try KafkaConsumer(configuration: kafka, options: .init(groupId: "bench-forwarder", topics: ["bench.in"]), logger: logger)
+        let counter = try KafkaConsumer(configuration: kafka, options: .init(groupId: "bench-counter", topics: ["bench.out"]), logger: logger)
+        defer {
+            forwarder.close()
+            counter.close()
+        }
+        let start = ContinuousClock.now
+        return try await withThrowingTaskGroup(of: Double?.self) { group in
+            group.addTask {
+                for await batch in forwarder.batches {
+                    let out = batch.map { KafkaRecord(topic: "bench.out", key: $0.key, value: $0.value, headers: $0.headers) }
+                    _ = await producer.send(out)
+                    try await forwarder.commit(batch)
+                }
+                return nil
+            }
+            group.addTask {
+                var seen = 0
+                for await batch in counter.batches {
+                    seen += batch.count
+                    if seen >= messages { return Double(messages) / (ContinuousClock.now - start).seconds }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                throw ValidationError("baseline forwarder timed out")
+            }
+            while let result = try await group.next() {
+                if let rate = result {
+                    group.cancelAll()
+                    forwarder.close()
+                    counter.close()
+                    return rate
+                }
+            }
+            throw ValidationError("baseline forwarder ended early")
+        }
+    }
+
+    private func samplePayload() -> JSONValue {
+        ["orderId": "o-12345", "customer": ["id": "c-42", "tier": "gold"], "items": [["sku": "book-1", "quantity": 2, "price": 12.5], ["sku": "pen-7", "quantity": 10, "price": 1.2]], "total": 37]
+    }
+
+    private func benchDefinition(steps: Int) -> String {
+        var text = "id: bench\ntriggers:\n  - type: bench.start\nsteps:\n"
+        for i in 1...steps {
+            text += "  - id: s\(i)\n    type: task\n    taskType: bench.echo\n"
+            text += i == 1 ? "    input: \"${ $.input }\"\n" : "    input: \"${ $.steps.s\(i - 1).output }\"\n"
+            if i < steps { text += "    next: s\(i + 1)\n" }
+        }
+        return text
+    }
+}
+
+/// Per-step latency as the worker sees it: from the result it sent for step i of an instance to
+/// the request it receives for step i+1 (so it includes both Kafka hops).
+final class LatencyRecorder: Sendable {
+    private struct State {
+        var lastSeen: [String: ContinuousClock.Instant] = [:]
+        var samples: [Double] = []
+    }
+
+    private let state = Mutex(State())
+
+    func reset() { state.withLock { $0 = State() } }
+
+    func received(_ task: TaskDispatch) {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            if let previous = s.lastSeen[task.instanceId] { s.samples.append((now - previous).seconds * 1000) }
+            s.lastSeen[task.instanceId] = now
+        }
+    }
+
+    func percentiles() -> (p50: Double, p99: Double) {
+        let sorted = state.withLock { $0.samples }.sorted()
+        guard !sorted.isEmpty else { return (0, 0) }
+        func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))] }
+        return (at(0.5), at(0.99))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import BatonCore
+import BatonExpressions
+import BatonKafka
+import BatonMessages
+import BatonRuntime
+import BatonServer
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run Baton with an embedded broker, a SQLite file and the REST API on 127.0.0.1.",
+        discussion: "For development: the embedded broker keeps data in memory. Use `baton serve` with a real Kafka cluster."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .customLong("api-port"), help: "REST API port.")
+    var apiPort: Int = 8080
+
+    @Option(name: .customLong("broker-port"), help: "Stable bootstrap port of the embedded broker (0: none).")
+    var brokerPort: Int = 9092
+
+    @Option(help: "Partitions of the topics created.")
+    var partitions: Int = 8
+
+    @Option(help: "Register every *.json / *.yaml definition in this folder and run each once.")
+    var examples: String?
+
+    @Flag(name: .customLong("example-worker"), help: "Run the example task worker in-process.")
+    var exampleWorker = false
+
+    func run() async throws {
+        let logger = makeLogger("baton")
+        let broker = try EmbeddedBroker(brokerCount: 1, stablePort: brokerPort == 0 ? nil : brokerPort, logger: logger)
+        defer { broker.shutdown() }
+        var configuration = BatonConfiguration(
+            kafka: .init(bootstrapServers: broker.bootstrapServers, properties: EmbeddedBroker.recommendedClientProperties, partitions: partitions),
+            store: try storeOptions.configuration(),
+            api: .init(host: "127.0.0.1", port: apiPort)
+        )
+        configuration.kafka.createTopics = true
+        let topics = configuration.kafka.topics
+        var extra: [any Service] = []
+        if exampleWorker {
+            extra.append(try ExampleWorker(kafka: configuration.kafka.client, topics: topics, logger: logger))
+        }
+        extra.append(try LifecyclePrinter(kafka: configuration.kafka.client, topics: topics, logger: logger))
+        let app = try await buildApplication(
+            configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: partitions), extraServices: extra, logger: logger
+        )
+        let bootstrap = broker.stableBootstrapServers ?? broker.bootstrapServers
+        var started: [String] = []
+        if let examples { started = try await registerAndStartExamples(in: examples, app: app, broker: bootstrap, logger: logger) }
+        printBanner(bootstrap: bootstrap, started: started, examples: examples != nil)
+        try await app.run()
+    }
+
+    private func registerAndStartExamples(in folder: String, app: BatonApplication, broker: String, logger: Logger) async throws -> [String] {
+        let files = (try FileManager.default.contentsOfDirectory(atPath: folder))
+            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json")) && !$0.contains(".example.") && !$0.contains("schema") }
+            .sorted()
+        var started: [String] = []
+        for file in files {
+            let path = folder + "/" + file
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { continue }
+            guard let compiled = try? DefinitionCompiler.compile(text: text) else { continue }
+            // Register only when the document changed, so restarts do not pile up versions.
+            let current = try? await app.orchestrator.definition(id: compiled.id, version: nil)
+            if current?.document != compiled.document {
+                let record = try await app.orchestrator.registerDefinition(text: text)
+                logger.info("registered example", metadata: ["workflow": "\(record.id)", "version": "\(record.version)"])
+            }
+            if compiled.triggers.isEmpty {
+                let instance = try await app.orchestrator.startInstance(workflowId: compiled.id, version: nil, input: ["name": "Baton"], idempotencyKey: nil)
+                started.append("\(compiled.id) → instance \(instance.instance.id)")
+            }
+        }
+        return started
+    }
+
+    private func printBanner(bootstrap: String, started: [String], examples: Bool) {
+        print("""
+
+            Baton dev is running (embedded broker: development only, data in memory).
+              Kafka bootstrap:  \(bootstrap)
+              REST API:         http://127.0.0.1:\(apiPort)
+              Store:            \(storeOptions.store)
+            """)
+        for line in started { print("  started example:  \(line)") }
+        print("""
+
+            Try:
+              curl -s -X POST http://127.0.0.1:\(apiPort)/v1/workflows/hello/instances -H 'Content-Type: application/json' -d '{"name":"Ada"}'
+              echo '{"specversion":"1.0","id":"order-1","source":"shop","type":"com.example.order.created","data":{"orderId":"o-1","sku":"book","quantity":2,"amount":42}}' | kcat -P -b \(bootstrap) -t baton.triggers
+              kcat -C -b \(bootstrap) -t baton.lifecycle -o beginning -e
+            Lifecycle events are printed below as they happen. Ctrl-C stops Baton.
+
+            """)
+    }
+}
+
+/// Prints workflow lifecycle events as they happen, so `make run` shows workflows completing.
+final class LifecyclePrinter: Service {
+    let consumer: KafkaConsumer
+
+    init(kafka: KafkaConfiguration, topics: TopicNames, logger: Logger) throws {
+        consumer = try KafkaConsumer(
+            configuration: kafka, options: .init(groupId: "baton-dev-printer-\(getpid())", topics: [topics.lifecycle], autoOffsetReset: "latest"),
+            logger: logger
+        )
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            for await batch in consumer.batches {
+                for message in batch {
+                    guard let event = try? JSONValue.parse(message.value), let type = event["type"]?.stringValue, type.hasPrefix("workflow.") else { continue }
+                    let data = event["data"] ?? .null
+                    var line = "  [\(type)] \(data["workflowId"]?.stringValue ?? "?") \(event["subject"]?.stringValue ?? "")"
+                    if let output = data["output"], type == "workflow.completed" { line += " output=\(output.serialized())" }
+                    if let error = data["error"] { line += " error=\(error["code"]?.stringValue ?? "?"): \(error["message"]?.stringValue ?? "")" }
+                    print(line)
+                }
+            }
+        } onGracefulShutdown: {
+            self.consumer.close()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import BatonKafka
+import BatonServer
+import BatonStoreSQLite
+
+/// Options shared by `serve` and `dev`, each with an environment variable for containers.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "SQLite file (env BATON_STORE).")
+    var store: String = ProcessEnvironment.value("BATON_STORE") ?? "baton.sqlite"
+
+    @Option(help: "SQLite durability: full (survives power loss) or normal (env BATON_SYNCHRONOUS).")
+    var synchronous: String = ProcessEnvironment.value("BATON_SYNCHRONOUS") ?? "full"
+
+    func configuration() throws -> BatonConfiguration.Store {
+        switch synchronous.lowercased() {
+        case "full": return .init(path: store, synchronous: .full)
+        case "normal": return .init(path: store, synchronous: .normal)
+        default: throw ValidationError("--synchronous must be 'full' or 'normal', not '\(synchronous)'")
+        }
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run Baton against a Kafka cluster."
+    )
+
+    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers (env BATON_KAFKA_BOOTSTRAP).")
+    var bootstrapServers: String = ProcessEnvironment.value("BATON_KAFKA_BOOTSTRAP") ?? "127.0.0.1:9092"
+
+    @Option(name: .customLong("topic-prefix"), help: "Prefix of Baton's topics (env BATON_TOPIC_PREFIX).")
+    var topicPrefix: String = ProcessEnvironment.value("BATON_TOPIC_PREFIX") ?? "baton."
+
+    @Option(name: .customLong("group-id"), help: "Consumer group of Baton's input consumers (env BATON_GROUP_ID).")
+    var groupId: String = ProcessEnvironment.value("BATON_GROUP_ID") ?? "baton"
+
+    @Option(name: .customLong("create-topics"), help: "Create missing topics: true or false (env BATON_CREATE_TOPICS).")
+    var createTopics: Bool = (ProcessEnvironment.value("BATON_CREATE_TOPICS") ?? "true") == "true"
+
+    @Option(help: "Partitions of topics Baton creates (env BATON_PARTITIONS).")
+    var partitions: Int = Int(ProcessEnvironment.value("BATON_PARTITIONS") ?? "") ?? 8
+
+    @Option(name: .customLong("replication-factor"), help: "Replication factor of topics Baton creates (env BATON_REPLICATION_FACTOR).")
+    var replicationFactor: Int = Int(ProcessEnvironment.value("BATON_REPLICATION_FACTOR") ?? "") ?? 1
+
+    @Option(name: .customLong("kafka-property"), help: "A librdkafka property, key=value; repeatable (TLS, SASL, tuning).")
+    var kafkaProperties: [String] = []
+
+    @Option(name: .customLong("api-host"), help: "REST API interface (env BATON_API_HOST).")
+    var apiHost: String = ProcessEnvironment.value("BATON_API_HOST") ?? "127.0.0.1"
+
+    @Option(name: .customLong("api-port"), help: "REST API port (env BATON_API_PORT).")
+    var apiPort: Int = Int(ProcessEnvironment.value("BATON_API_PORT") ?? "") ?? 8080
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() async throws {
+        let logger = makeLogger("baton")
+        var properties: [String: String] = [:]
+        for pair in kafkaProperties {
+            guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--kafka-property takes key=value, got '\(pair)'") }
+            properties[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        let configuration = BatonConfiguration(
+            kafka: .init(
+                bootstrapServers: bootstrapServers, topicPrefix: topicPrefix, groupId: groupId, properties: properties,
+                createTopics: createTopics, partitions: partitions, replicationFactor: replicationFactor
+            ),
+            store: try storeOptions.configuration(),
+            api: .init(host: apiHost, port: apiPort)
+        )
+        let provisioner = ClusterTopicProvisioner(
+            kafka: configuration.kafka.client, create: createTopics, partitions: partitions, replicationFactor: replicationFactor, logger: logger
+        )
+        let app = try await buildApplication(configuration, provisioner: provisioner, logger: logger)
+        logger.info("baton serving", metadata: ["kafka": "\(bootstrapServers)", "store": "\(configuration.store.path)", "api": "http://\(apiHost):\(apiPort)"])
+        try await app.run()
+    }
+}

@@ -1,0 +1,24 @@
+import BatonCore
+import BatonExpressions
+import BatonRuntime
+import BatonStore
+
+/// A service whose every call fails with one `ServiceError`, to check how each code is mapped.
+///
+/// The real orchestrator cannot be made to fail with, say, `unavailable` on demand, and the
+/// mapping is the API's responsibility alone, so a stub is the honest tool here.
+struct FailingService: WorkflowService {
+    let error: ServiceError
+
+    func registerDefinition(text: String) async throws(ServiceError) -> DefinitionRecord { throw error }
+    func definitions() async throws(ServiceError) -> [DefinitionSummary] { throw error }
+    func definition(id: String, version: Int?) async throws(ServiceError) -> DefinitionRecord { throw error }
+    func definitionVersions(id: String) async throws(ServiceError) -> [DefinitionRecord] { throw error }
+    func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance { throw error }
+    func instance(id: String) async throws(ServiceError) -> WorkflowInstance { throw error }
+    func instances(_ query: InstanceQuery) async throws(ServiceError) -> InstancePage { throw error }
+    func history(instanceId: String, afterSequence: Int, limit: Int) async throws(ServiceError) -> [HistoryEvent] { throw error }
+    func stepExecutions(instanceId: String) async throws(ServiceError) -> [StepExecution] { throw error }
+    func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance { throw error }
+    func notReadyReason() async -> String? { nil }
+}

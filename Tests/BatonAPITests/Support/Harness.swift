@@ -1,0 +1,43 @@
+import BatonCore
+import BatonRuntime
+import BatonStore
+import Synchronization
+
+/// The real service under the API: an `Orchestrator` over an `InMemoryStore`, with a manual clock
+/// and predictable instance ids so responses can be asserted exactly.
+struct Harness: Sendable {
+    let orchestrator: Orchestrator
+    let clock: ManualClock
+
+    init() {
+        let clock = ManualClock(start: Harness.start)
+        let ids = IdSequence()
+        self.clock = clock
+        self.orchestrator = Orchestrator(store: InMemoryStore(), clock: { clock.now }, makeId: { ids.next() })
+    }
+
+    /// 2027-01-15T08:00:00.000Z.
+    static let start = Timestamp(milliseconds: 1_800_000_000_000)
+}
+
+/// Time that moves only when a test says so.
+final class ManualClock: Sendable {
+    private let milliseconds: Mutex<Int64>
+
+    init(start: Timestamp) { milliseconds = Mutex(start.milliseconds) }
+
+    var now: Timestamp { Timestamp(milliseconds: milliseconds.withLock { $0 }) }
+
+    func advance(byMilliseconds delta: Int64) {
+        milliseconds.withLock { $0 += delta }
+    }
+}
+
+/// `inst-1`, `inst-2`, …
+final class IdSequence: Sendable {
+    private let counter = Mutex(0)
+
+    func next() -> String {
+        "inst-\(counter.withLock { value in value += 1; return value })"
+    }
+}

@@ -1,0 +1,294 @@
+import BatonCore
+import BatonExpressions
+import BatonStore
+import Testing
+
+/// The behaviour every `WorkflowStore` backend must show; each test runs once per backend.
+@Suite("WorkflowStore contract")
+struct StoreContractTests {
+    @Test(arguments: Backend.allCases)
+    func definitionVersionsIncrementAndOldVersionsStayReadable(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            #expect(try await store.registerDefinition(id: "orders", document: ["steps": ["a"]], at: at(1)) == 1)
+            #expect(try await store.registerDefinition(id: "orders", document: ["steps": ["a", "b"]], at: at(2)) == 2)
+            #expect(try await store.registerDefinition(id: "refunds", document: ["steps": []], at: at(3)) == 1)
+
+            let first = try await store.definition(id: "orders", version: 1)
+            #expect(first == DefinitionRecord(id: "orders", version: 1, document: ["steps": ["a"]], createdAt: at(1)))
+            #expect(try await store.definition(id: "orders", version: nil)?.version == 2)
+            #expect(try await store.definition(id: "orders", version: nil)?.document == ["steps": ["a", "b"]])
+            #expect(try await store.definition(id: "orders", version: 3) == nil)
+            #expect(try await store.definition(id: "unknown", version: nil) == nil)
+            #expect(try await store.definitionVersions(id: "orders").map(\.version) == [1, 2])
+            #expect(try await store.definitionVersions(id: "unknown").isEmpty)
+            #expect(try await store.definitions() == [
+                DefinitionSummary(id: "orders", latestVersion: 2, versionCount: 2, updatedAt: at(2)),
+                DefinitionSummary(id: "refunds", latestVersion: 1, versionCount: 1, updatedAt: at(3)),
+            ])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func commitIsAtomicWhenADedupeKeyConflicts(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            var original = plainInstance("i-1")
+            original.historySequence = 1
+            var first = StoreBatch.history(original, [event(1, .workflowStarted)])
+            first.outbox = [OutboxMessage(topic: "lifecycle", key: [1], value: [2])]
+            first.dedupe = ["trigger:kafka/1": "i-1"]
+            try await store.commit(first)
+
+            var changed = original
+            changed.status = .completed
+            changed.historySequence = 2
+            var conflicting = StoreBatch.history(changed, [event(2, .workflowCompleted)])
+            conflicting.instances.append(plainInstance("i-2"))
+            conflicting.outbox = [OutboxMessage(topic: "lifecycle", key: nil, value: [3])]
+            conflicting.dedupe = ["fresh-key": "x", "trigger:kafka/1": "i-2"]
+            let error = await storeError { () throws(StoreError) in try await store.commit(conflicting) }
+            #expect(error?.code == .conflict)
+            #expect(error?.isRetryable == false)
+            #expect(error?.message.contains("trigger:kafka/1") == true)
+
+            #expect(try await store.instance(id: "i-1") == original)
+            #expect(try await store.instance(id: "i-2") == nil)
+            #expect(try await store.history(instanceId: "i-1", afterSequence: 0, limit: 10).map(\.sequence) == [1])
+            #expect(try await store.outboxCount() == 1)
+            #expect(try await store.pendingOutbox(limit: 10).map(\.value) == [[2]])
+            #expect(try await store.dedupeValues(for: ["fresh-key", "trigger:kafka/1"]) == ["trigger:kafka/1": "i-1"])
+            #expect(try await store.instances(InstanceQuery()).instances.map(\.id) == ["i-1"])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func duplicateHistorySequenceConflictsAndRollsBack(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let instance = plainInstance("i-1")
+            try await store.commit(.history(instance, [event(1, .workflowStarted)]))
+            var again = StoreBatch.history(instance, [event(2, .variablesSet), event(1, .workflowStarted)])
+            again.dedupe = ["k": "v"]
+            let error = await storeError { () throws(StoreError) in try await store.commit(again) }
+            #expect(error?.code == .conflict)
+            #expect(try await store.history(instanceId: "i-1", afterSequence: 0, limit: 10).map(\.sequence) == [1])
+            #expect(try await store.dedupeValues(for: ["k"]).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func historyOfAnUnknownInstanceIsInvalid(_ backend: Backend) async throws {
+        try await withStore(backend) { store throws in
+            let batch = StoreBatch(history: [InstanceHistoryEvent(instanceId: "ghost", event: event(1, .workflowStarted))])
+            let error = await storeError { () throws(StoreError) in try await store.commit(batch) }
+            #expect(error?.code == .invalid)
+            #expect(try await store.history(instanceId: "ghost", afterSequence: 0, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func instanceUpsertRoundTripsTheFullState(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            var instance = richInstance("i-rich")
+            try await store.commit(StoreBatch(instances: [instance]))
+            #expect(try await store.instance(id: "i-rich") == instance)
+
+            instance.status = .running
+            instance.error = nil
+            instance.output = nil
+            instance.completedAt = nil
+            instance.vars["total"] = 26
+            instance.activeTasks.removeValue(forKey: "i-rich.5")
+            instance.updatedAt = at(7_000)
+            try await store.commit(StoreBatch(instances: [instance]))
+            #expect(try await store.instance(id: "i-rich") == instance)
+            #expect(try await store.instance(id: "missing") == nil)
+            #expect(try await store.instances(InstanceQuery(status: .failed)).instances.isEmpty)
+            #expect(try await store.instances(InstanceQuery(status: .running)).instances == [instance])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func historyAppendsAcrossCommitsAndPages(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let instance = plainInstance("i-1")
+            let other = plainInstance("i-2")
+            let events = (1...25).map { n in
+                event(n, n % 2 == 0 ? .variablesSet : .branchTaken, step: "s\(n)", task: n % 3 == 0 ? "t\(n)" : nil, attempt: n % 3 == 0 ? 1 : nil, data: n % 5 == 0 ? .null : ["n": .number(Double(n)), "s": "x"])
+            }
+            try await store.commit(.history(instance, Array(events[0..<10])))
+            try await store.commit(.history(instance, Array(events[10...])))
+            try await store.commit(.history(other, [event(1, .workflowStarted)]))
+
+            var read: [HistoryEvent] = []
+            var after = 0
+            while true {
+                let page = try await store.history(instanceId: "i-1", afterSequence: after, limit: 7)
+                if page.isEmpty { break }
+                #expect(page.count <= 7)
+                read += page
+                after = page.last!.sequence
+            }
+            #expect(read == events)
+            #expect(try await store.history(instanceId: "i-1", afterSequence: 24, limit: 7) == [events[24]])
+            #expect(try await store.history(instanceId: "i-2", afterSequence: 0, limit: 100).count == 1)
+            #expect(try await store.history(instanceId: "none", afterSequence: 0, limit: 100).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func stepExecutionsAreProjectedFromTaskHistory(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let instance = plainInstance("i-1")
+            let error = ErrorInfo(code: "BOOM", message: "it broke", retryable: false, stepId: "charge", attempt: 1, time: at(400))
+            try await store.commit(.history(instance, [
+                event(1, .workflowStarted),
+                event(2, .taskScheduled, step: "validate", task: "i-1.1", attempt: 1, data: ["taskType": "validate", "input": ["a": 1]]),
+            ]))
+            try await store.commit(.history(instance, [
+                event(3, .taskCompleted, step: "validate", task: "i-1.1", attempt: 1, data: ["output": ["ok": true], "workerId": "w-1"]),
+                event(4, .taskScheduled, step: "charge", task: "i-1.2", attempt: 1, data: ["taskType": "charge", "input": ["amount": 5]]),
+                event(5, .taskFailed, step: "charge", task: "i-1.2", attempt: 1, data: ["error": error.json, "workerId": .null]),
+                event(6, .taskScheduled, step: "notify", task: "i-1.3", attempt: 1, data: ["taskType": "notify", "input": .null]),
+                // A step that failed before dispatch has no task id, so no execution.
+                event(7, .taskFailed, step: "map", attempt: 1, data: ["error": error.json]),
+                event(8, .taskHeartbeat, step: "notify", task: "i-1.3", attempt: 1, data: ["pct": 10]),
+            ]))
+            let executions = try await store.stepExecutions(instanceId: "i-1")
+            #expect(executions == [
+                StepExecution(instanceId: "i-1", taskId: "i-1.1", stepId: "validate", attempt: 1, status: .completed, input: ["a": 1], output: ["ok": true], scheduledAt: at(200), completedAt: at(300)),
+                StepExecution(instanceId: "i-1", taskId: "i-1.2", stepId: "charge", attempt: 1, status: .failed, input: ["amount": 5], error: error, scheduledAt: at(400), completedAt: at(500)),
+                StepExecution(instanceId: "i-1", taskId: "i-1.3", stepId: "notify", attempt: 1, status: .scheduled, scheduledAt: at(600)),
+            ])
+            #expect(try await store.stepExecutions(instanceId: "none").isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func outboxIsOrderedBySequenceAndMarkSentRemoves(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let headers = [OutboxHeader(key: "type", value: Array("TaskRequest".utf8)), OutboxHeader(key: "empty", value: []), OutboxHeader(key: "bin", value: [0, 255, 7])]
+            let first = (0..<3).map { n in OutboxMessage(topic: "tasks", key: Array("k\(n)".utf8), value: [UInt8(n)], headers: n == 0 ? headers : []) }
+            let second = (3..<5).map { n in OutboxMessage(topic: "lifecycle", key: n == 3 ? nil : [], value: n == 4 ? [] : [UInt8(n)]) }
+            try await store.commit(StoreBatch(outbox: first))
+            try await store.commit(StoreBatch(outbox: second))
+            #expect(try await store.outboxCount() == 5)
+
+            let pending = try await store.pendingOutbox(limit: 10)
+            #expect(pending.count == 5)
+            #expect(pending.map(\.sequence) == pending.map(\.sequence).sorted())
+            #expect(Set(pending.map(\.sequence)).count == 5)
+            for (stored, sent) in zip(pending, first + second) {
+                var expected = sent
+                expected.sequence = stored.sequence
+                #expect(stored == expected)
+            }
+            #expect(try await store.pendingOutbox(limit: 2) == Array(pending.prefix(2)))
+
+            try await store.markOutboxSent(pending.prefix(2).map(\.sequence) + [999_999])
+            #expect(try await store.outboxCount() == 3)
+            #expect(try await store.pendingOutbox(limit: 10) == Array(pending.dropFirst(2)))
+
+            // Sequences keep growing after removals, so a relay never sees a number twice.
+            try await store.markOutboxSent(pending.map(\.sequence))
+            try await store.commit(StoreBatch(outbox: [OutboxMessage(topic: "tasks", key: nil, value: [9])]))
+            let later = try await store.pendingOutbox(limit: 10)
+            #expect(later.count == 1)
+            #expect(later[0].sequence > pending.last!.sequence)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func listingFiltersAndPaginatesWithoutDuplicatesOrGaps(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            // 25 instances over two workflows and two statuses; some share a creation time.
+            var all: [WorkflowInstance] = []
+            for n in 0..<25 {
+                let workflow = n % 2 == 0 ? "orders" : "refunds"
+                let status: InstanceStatus = n % 3 == 0 ? .completed : .running
+                all.append(plainInstance("i-\(n < 10 ? "0" : "")\(n)", workflow: workflow, status: status, createdAt: at(Int64(n / 2) * 1000)))
+            }
+            try await store.commit(StoreBatch(instances: Array(all[0..<12])))
+            try await store.commit(StoreBatch(instances: Array(all[12...])))
+
+            func listAll(_ query: InstanceQuery) async throws -> (ids: [String], pages: Int) {
+                var query = query
+                var ids: [String] = []
+                var pages = 0
+                repeat {
+                    let page = try await store.instances(query)
+                    pages += 1
+                    #expect(page.instances.count <= query.limit)
+                    ids += page.instances.map(\.id)
+                    query.cursor = page.nextCursor
+                } while query.cursor != nil && pages < 100
+                return (ids, pages)
+            }
+            func expected(_ include: (WorkflowInstance) -> Bool) -> [String] {
+                all.filter(include)
+                    .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+                    .map(\.id)
+            }
+
+            let everything = try await listAll(InstanceQuery(limit: 10))
+            #expect(everything.ids == expected { _ in true })
+            #expect(everything.pages == 3)
+            #expect(Set(everything.ids).count == 25)
+
+            let orders = try await listAll(InstanceQuery(workflowId: "orders", limit: 10))
+            #expect(orders.ids == expected { $0.workflowId == "orders" })
+            #expect(orders.pages == 2)
+
+            let completed = try await listAll(InstanceQuery(status: .completed, limit: 3))
+            #expect(completed.ids == expected { $0.status == .completed })
+
+            let both = try await listAll(InstanceQuery(workflowId: "refunds", status: .running, limit: 4))
+            #expect(both.ids == expected { $0.workflowId == "refunds" && $0.status == .running })
+
+            // Exactly one page: no cursor.
+            #expect(try await store.instances(InstanceQuery(limit: 25)).nextCursor == nil)
+            #expect(try await store.instances(InstanceQuery(workflowId: "nothing")).instances.isEmpty)
+
+            // A new instance does not disturb later pages of a listing in progress.
+            let firstPage = try await store.instances(InstanceQuery(limit: 10))
+            try await store.commit(StoreBatch(instances: [plainInstance("i-new", createdAt: at(99_000))]))
+            let secondPage = try await store.instances(InstanceQuery(cursor: firstPage.nextCursor, limit: 10))
+            #expect(secondPage.instances.map(\.id) == Array(everything.ids[10..<20]))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func badLimitsAndCursorsAreInvalid(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            for query in [InstanceQuery(limit: 0), InstanceQuery(limit: 1001), InstanceQuery(cursor: "zz"), InstanceQuery(cursor: "3132")] {
+                let error = await storeError { () throws(StoreError) in _ = try await store.instances(query) }
+                #expect(error?.code == .invalid, "\(query)")
+            }
+            #expect(await storeError { () throws(StoreError) in _ = try await store.history(instanceId: "i", afterSequence: 0, limit: 0) }?.code == .invalid)
+            #expect(await storeError { () throws(StoreError) in _ = try await store.pendingOutbox(limit: 0) }?.code == .invalid)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func dedupeValuesReturnOnlyExistingKeys(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            #expect(try await store.dedupeValues(for: []) == [:])
+            #expect(try await store.dedupeValues(for: ["a"]) == [:])
+            try await store.commit(StoreBatch(dedupe: ["a": "1", "b": "2"]))
+            try await store.commit(StoreBatch(dedupe: ["c": "3"]))
+            #expect(try await store.dedupeValues(for: ["a", "c", "zzz"]) == ["a": "1", "c": "3"])
+            #expect(try await store.dedupeValues(for: ["b"]) == ["b": "2"])
+            let error = await storeError { () throws(StoreError) in try await store.commit(StoreBatch(dedupe: ["b": "other"])) }
+            #expect(error?.code == .conflict)
+            #expect(try await store.dedupeValues(for: ["b"]) == ["b": "2"])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aClosedStoreRefusesWork(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            await store.close()
+            await store.close()
+            let error = await storeError { () throws(StoreError) in _ = try await store.outboxCount() }
+            #expect(error?.code == .invalid)
+        }
+    }
+}
