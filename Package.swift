@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -104,6 +105,8 @@ let package = Package(
             dependencies: [
                 "BatonAPI", "BatonRuntime", "BatonStore", "BatonCore", "BatonExpressions",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

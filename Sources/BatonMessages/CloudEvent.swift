@@ -45,10 +45,14 @@ public struct CloudEvent: Sendable, Hashable {
 public enum CloudEventCodec {
     static let reserved: Set<String> = ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data", "data_base64"]
 
-    /// Binary mode when the record has a `ce_specversion` header (attributes in `ce_` headers, data
-    /// in the value); structured mode otherwise (the whole event as JSON in the value).
+    /// Structured mode when `content-type` is `application/cloudevents…` (as the Kafka protocol
+    /// binding decides; Baton's own lifecycle events carry both that and mirrored `ce_` headers);
+    /// otherwise binary mode when there is a `ce_specversion` header (attributes in `ce_` headers,
+    /// data in the value); otherwise structured.
     public static func decode(value: [UInt8], headers: [WireHeader], maxBytes: Int = 1 << 20) throws(MessageError) -> CloudEvent {
-        if headers.contains(where: { $0.key == "ce_specversion" }) {
+        let contentType = headers.first { $0.key.lowercased() == "content-type" }?.stringValue.map(mediaType)
+        let structured = contentType?.hasPrefix("application/cloudevents") ?? false
+        if !structured, headers.contains(where: { $0.key == "ce_specversion" }) {
             return try decodeBinary(value: value, headers: headers, maxBytes: maxBytes)
         }
         let json = try parseJSONValue(value, maxBytes: maxBytes)
@@ -57,6 +61,9 @@ public enum CloudEventCodec {
 
     public static func decodeStructured(_ json: JSONValue) throws(MessageError) -> CloudEvent {
         let r = try FieldReader(json, what: "a CloudEvent")
+        if let encoded = json["data_base64"], !encoded.isNull {
+            throw MessageError(.schemaViolation, "'data_base64' is not supported: send JSON in 'data'", pointer: "/data_base64")
+        }
         let specversion = try r.string("specversion")
         guard specversion == "1.0" else {
             throw MessageError(.schemaViolation, "unsupported CloudEvents specversion '\(specversion)': Baton reads 1.0", pointer: "/specversion")
@@ -96,7 +103,7 @@ public enum CloudEventCodec {
         }
         var data: JSONValue?
         if !value.isEmpty {
-            let type = contentType?.lowercased() ?? "application/json"
+            let type = contentType.map(mediaType) ?? "application/json"
             if type.hasPrefix("application/json") || type.hasSuffix("+json") || type.hasPrefix("text/json") {
                 data = try parseJSONValue(value, maxBytes: maxBytes)
             } else if let text = String(validating: value, as: UTF8.self) {
@@ -113,6 +120,12 @@ public enum CloudEventCodec {
             subject: attributes["subject"], time: attributes["time"], datacontenttype: contentType,
             dataschema: attributes["dataschema"], data: data, extensions: extensions
         )
+    }
+
+    /// The media type without parameters, lowercased: `Application/JSON; charset=utf-8` → `application/json`.
+    static func mediaType(_ contentType: String) -> String {
+        let bare = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return String(bare.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
     }
 
     /// Structured-mode encoding with the core attributes mirrored into `ce_` headers, so consumers

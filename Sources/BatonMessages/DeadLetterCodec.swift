@@ -16,7 +16,8 @@ public enum DeadLetterCodec {
         error: MessageError, topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
         headers: [WireHeader], at time: Timestamp, topics: TopicNames
     ) -> WireMessage {
-        var out = headers
+        // A redriven message that fails again gets fresh reason headers, not a second set.
+        var out = headers.filter { !$0.key.hasPrefix("baton-dlq-") }
         out.append(WireHeader(reasonHeader, error.reason.rawValue))
         out.append(WireHeader(messageHeader, String(error.message.prefix(1000))))
         if let pointer = error.pointer { out.append(WireHeader(pointerHeader, pointer)) }

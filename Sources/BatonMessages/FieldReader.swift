@@ -7,7 +7,7 @@ struct FieldReader {
 
     init(_ value: JSONValue, pointer: String = "", what: String) throws(MessageError) {
         guard case .object(let object) = value else {
-            throw MessageError(.schemaViolation, "\(what) must be a JSON object, found \(value.typeName)", pointer: pointer.isEmpty ? "/" : pointer)
+            throw MessageError(.schemaViolation, "\(what) must be a JSON object, found \(value.typeName)", pointer: pointer)
         }
         self.object = object
         self.pointer = pointer

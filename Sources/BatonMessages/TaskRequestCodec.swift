@@ -32,7 +32,13 @@ public enum TaskRequestCodec {
         guard let scheduledAt = Timestamp(iso8601: scheduled) else {
             throw MessageError(.schemaViolation, "field 'scheduledAt' must be an RFC 3339 date-time", pointer: "/scheduledAt")
         }
-        let deadline = try r.optionalString("deadline").flatMap(Timestamp.init(iso8601:))
+        var deadline: Timestamp?
+        if let text = try r.optionalString("deadline") {
+            guard let parsed = Timestamp(iso8601: text) else {
+                throw MessageError(.schemaViolation, "field 'deadline' must be an RFC 3339 date-time", pointer: "/deadline")
+            }
+            deadline = parsed
+        }
         return TaskDispatch(
             taskId: try r.string("taskId"), instanceId: try r.string("instanceId"), workflowId: try r.string("workflowId"),
             workflowVersion: try r.integer("workflowVersion", minimum: 1), stepId: try r.string("stepId"),

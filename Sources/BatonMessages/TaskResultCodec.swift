@@ -20,7 +20,10 @@ public enum TaskResultCodec {
             let e = try FieldReader(errorValue, pointer: "/error", what: "'error'")
             error = ErrorInfo(
                 code: try e.string("code"), message: try e.optionalString("message") ?? "",
-                retryable: try e.optionalBool("retryable") ?? true, details: errorValue["details"]
+                // A worker that does not say is assumed to have hit a transient failure (as in
+                // Temporal and Conductor); Baton's own errors say explicitly.
+                retryable: try e.optionalBool("retryable") ?? true,
+                details: errorValue["details"].flatMap { $0.isNull ? nil : $0 }
             )
         } else if status == .failed {
             throw MessageError(.schemaViolation, "a failed result needs an 'error' object with at least 'code'", pointer: "/error")

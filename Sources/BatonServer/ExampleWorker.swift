@@ -19,6 +19,10 @@ public final class ExampleWorker: Service {
 
     public init(kafka: KafkaConfiguration, topics: TopicNames, groupId: String = "baton-example-worker", maxBatchSize: Int = 500, behaviour: @escaping Behaviour = ExampleWorker.exampleBehaviour, logger: Logger) throws {
         let pattern = "^" + topics.prefix.replacingOccurrences(of: ".", with: "\\.") + "tasks\\..*"
+        // A pattern subscription sees new topics only on a metadata refresh (default: every 5 min);
+        // task topics appear whenever a definition with a new task type is registered.
+        var kafka = kafka
+        if kafka.properties["topic.metadata.refresh.interval.ms"] == nil { kafka.properties["topic.metadata.refresh.interval.ms"] = "1000" }
         self.consumer = try KafkaConsumer(configuration: kafka, options: .init(groupId: groupId, topics: [pattern], maxBatchSize: maxBatchSize), logger: logger)
         self.producer = try KafkaProducer(configuration: kafka, logger: logger)
         self.topics = topics

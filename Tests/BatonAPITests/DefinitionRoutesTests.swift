@@ -81,6 +81,16 @@ struct DefinitionRoutesTests {
         }
     }
 
+    @Test func aYAMLDefinitionThatIsNotUTF8Answers400() async throws {
+        try await withAPIServer(Harness().orchestrator) { client in
+            let response = try await client.send("POST", "/v1/definitions", headers: [("Content-Type", "application/yaml")], body: Array("id: caf".utf8) + [0xE9])
+            try expectProblem(response, problemDocument(
+                "malformed-body", title: "Malformed request body", status: 400,
+                detail: "The definition is not valid UTF-8 text.", instance: "/v1/definitions"
+            ))
+        }
+    }
+
     @Test func aDefinitionInAnUnsupportedMediaTypeAnswers415() async throws {
         try await withAPIServer(Harness().orchestrator) { client in
             let response = try await client.post("/v1/definitions", text: "<workflow/>", contentType: "application/xml")

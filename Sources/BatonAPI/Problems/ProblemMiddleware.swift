@@ -32,9 +32,8 @@ struct ProblemMiddleware: RouterMiddleware {
             if problem.type == .internal { logUnexpected(error, request: request, context: context) }
             return problem
         case let error as HTTPError where error.status == .notFound:
+            // The API's own handlers never throw HTTPError, so this is the router's "no match".
             return routingProblem(request)
-        case let error as any HTTPResponseError:
-            return Problem(.generic(error.status), "\(error.status.reasonPhrase).")
         default:
             logUnexpected(error, request: request, context: context)
             return Problem(.internal, Problem.internalDetail)

@@ -27,9 +27,4 @@ struct ProblemType: Sendable, Hashable {
     static let unavailable = ProblemType(slug: "unavailable", title: "Service temporarily unavailable", status: .serviceUnavailable)
     static let notReady = ProblemType(slug: "not-ready", title: "Not ready", status: .serviceUnavailable)
     static let `internal` = ProblemType(slug: "internal", title: "Internal server error", status: .internalServerError)
-
-    /// For statuses Hummingbird itself raises that the API has no dedicated type for.
-    static func generic(_ status: HTTPResponse.Status) -> ProblemType {
-        ProblemType(slug: "http-\(status.code)", title: status.reasonPhrase, status: status)
-    }
 }

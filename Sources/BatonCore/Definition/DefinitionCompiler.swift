@@ -191,7 +191,9 @@ private struct Context {
             case nil: break
             case .object(let error)?:
                 checkKeys(error, allowed: ["code", "message"], at: pointer + "/error", step: stepId)
-                if let c = optionalString(error, "code", at: pointer + "/error", step: stepId) { code = c }
+                if let c = optionalString(error, "code", at: pointer + "/error", step: stepId) {
+                    if c.isEmpty { issue(pointer + "/error/code", "'code' must not be empty", step: stepId) } else { code = c }
+                }
                 message = error["message"].flatMap { template($0, at: pointer + "/error/message", step: stepId) }
             case let other?:
                 issue(pointer + "/error", "'error' must be an object with 'code' and 'message', found \(other.typeName)", step: stepId)

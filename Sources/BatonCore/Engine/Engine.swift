@@ -75,7 +75,7 @@ public struct Engine: Sendable {
         let cancelledTasks = run.instance.activeTasks.keys.sorted()
         run.instance.activeTasks = [:]
         run.record(.workflowCancelled, data: ["reason": .string(reason), "by": .string(by), "tasks": .array(cancelledTasks.map(JSONValue.string))])
-        run.lifecycle(.workflowCancelled, status: InstanceStatus.cancelled.rawValue, error: ErrorInfo(code: "CANCELLED", message: reason), duration: now.milliseconds(since: instance.createdAt))
+        run.lifecycle(.workflowCancelled, status: InstanceStatus.cancelled.rawValue, error: ErrorInfo(code: "CANCELLED", message: reason), duration: max(0, now.milliseconds(since: instance.createdAt)))
         return run.finish()
     }
 }
@@ -141,7 +141,7 @@ private struct Run {
         instance.steps[task.stepId] = step
         instance.lastStepId = task.stepId
         record(.taskCompleted, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, data: ["output": output, "workerId": workerId.map(JSONValue.string) ?? .null])
-        lifecycle(.stepCompleted, status: StepStatus.completed.rawValue, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, output: output, duration: now.milliseconds(since: task.scheduledAt))
+        lifecycle(.stepCompleted, status: StepStatus.completed.rawValue, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, output: output, duration: max(0, now.milliseconds(since: task.scheduledAt)))
         guard let definitionStep = definition.steps[task.stepId] else {
             failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "step '\(task.stepId)' is not in version \(definition.version) of '\(definition.id)'", stepId: task.stepId))
             return
@@ -162,7 +162,7 @@ private struct Run {
         instance.steps[task.stepId] = step
         instance.lastStepId = task.stepId
         record(.taskFailed, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, data: ["error": recorded.json, "workerId": workerId.map(JSONValue.string) ?? .null])
-        lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, error: recorded, duration: now.milliseconds(since: task.scheduledAt))
+        lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, error: recorded, duration: max(0, now.milliseconds(since: task.scheduledAt)))
         failWorkflow(recorded)
     }
 
@@ -361,7 +361,7 @@ private struct Run {
         instance.output = output
         instance.completedAt = now
         record(.workflowCompleted, data: ["output": output])
-        lifecycle(.workflowCompleted, status: InstanceStatus.completed.rawValue, output: output, duration: now.milliseconds(since: instance.createdAt))
+        lifecycle(.workflowCompleted, status: InstanceStatus.completed.rawValue, output: output, duration: max(0, now.milliseconds(since: instance.createdAt)))
     }
 
     mutating func failWorkflow(_ error: ErrorInfo) {
@@ -372,6 +372,6 @@ private struct Run {
         instance.completedAt = now
         instance.activeTasks = [:]
         record(.workflowFailed, stepId: recorded.stepId, attempt: recorded.attempt, data: ["error": recorded.json])
-        lifecycle(.workflowFailed, status: InstanceStatus.failed.rawValue, stepId: recorded.stepId, attempt: recorded.attempt, error: recorded, duration: now.milliseconds(since: instance.createdAt))
+        lifecycle(.workflowFailed, status: InstanceStatus.failed.rawValue, stepId: recorded.stepId, attempt: recorded.attempt, error: recorded, duration: max(0, now.milliseconds(since: instance.createdAt)))
     }
 }

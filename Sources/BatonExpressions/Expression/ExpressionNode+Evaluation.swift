@@ -73,7 +73,7 @@ extension ExpressionNode {
     @inline(__always)
     static func element(of value: JSONValue, _ index: Int) -> JSONValue {
         guard case .array(let elements) = value else { return .null }
-        let resolved = index
+        let resolved = index < 0 ? elements.count + index : index
         return elements.indices.contains(resolved) ? elements[resolved] : .null
     }
 

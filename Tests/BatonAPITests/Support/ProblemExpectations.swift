@@ -20,5 +20,6 @@ func problemDocument(
 func expectProblem(_ response: TestResponse, _ expected: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) throws {
     #expect(response.status == expected["status"]?.intValue, sourceLocation: sourceLocation)
     #expect(response.header("Content-Type") == "application/problem+json", sourceLocation: sourceLocation)
-    #expect(try response.json() == expected, sourceLocation: sourceLocation)
+    let body = try response.json()
+    #expect(body == expected, sourceLocation: sourceLocation)
 }
