@@ -58,6 +58,13 @@ public struct EmbeddedTopicProvisioner: TopicProvisioner {
     }
 
     public func ensure(_ topics: [String]) async throws {
-        for topic in topics { try broker.createTopic(topic, partitions: partitions) }
+        for topic in topics {
+            do {
+                try broker.createTopic(topic, partitions: partitions)
+            } catch {
+                // Created earlier, or auto-created by a client's metadata request: either way it exists.
+                guard error.code == .topicAlreadyExists else { throw error }
+            }
+        }
     }
 }

@@ -27,13 +27,17 @@ struct DevBrokerCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the topics created.")
     var partitions: Int = 8
 
+    @Option(name: .customLong("task-type"), help: "Also create the task topic of this task type (repeatable).")
+    var taskTypes: [String] = []
+
     @Option(name: .customLong("bootstrap-file"), help: "Write the bootstrap address to this file once ready (for scripts).")
     var bootstrapFile: String?
 
     func run() async throws {
         let logger = makeLogger("baton.dev-broker")
         let broker = try EmbeddedBroker(brokerCount: brokers, stablePort: port == 0 ? nil : port, logger: logger)
-        for topic in TopicNames(prefix: topicPrefix).fixed { try broker.createTopic(topic, partitions: partitions) }
+        let names = TopicNames(prefix: topicPrefix)
+        for topic in names.fixed + taskTypes.map(names.tasks) { try broker.createTopic(topic, partitions: partitions) }
         let address = broker.stableBootstrapServers ?? broker.bootstrapServers
         print("baton dev-broker ready")
         print("  bootstrap: \(address)")

@@ -44,13 +44,16 @@ struct DevCommand: AsyncParsableCommand {
         )
         configuration.kafka.createTopics = true
         let topics = configuration.kafka.topics
+        let provisioner = EmbeddedTopicProvisioner(broker: broker, partitions: partitions)
+        // Before any client subscribes: the mock would auto-create them with its default partitions.
+        try await provisioner.ensure(topics.fixed)
         var extra: [any Service] = []
         if exampleWorker {
             extra.append(try ExampleWorker(kafka: configuration.kafka.client, topics: topics, logger: logger))
         }
         extra.append(try LifecyclePrinter(kafka: configuration.kafka.client, topics: topics, logger: logger))
         let app = try await buildApplication(
-            configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: partitions), extraServices: extra, logger: logger
+            configuration, provisioner: provisioner, extraServices: extra, logger: logger
         )
         let bootstrap = broker.stableBootstrapServers ?? broker.bootstrapServers
         var started: [String] = []
@@ -78,6 +81,16 @@ struct DevCommand: AsyncParsableCommand {
                 let instance = try await app.orchestrator.startInstance(workflowId: compiled.id, version: nil, input: ["name": "Baton"], idempotencyKey: nil)
                 started.append("\(compiled.id) → instance \(instance.instance.id)")
             }
+        }
+        // Publish the example trigger event (with a fresh id, so a restart on the same store runs it again).
+        let eventPath = folder + "/trigger-event.example.json"
+        if let data = FileManager.default.contents(atPath: eventPath), case .object(var event)? = try? JSONValue.parse(Array(data)) {
+            let id = "example-\(Int(Date().timeIntervalSince1970 * 1000))"
+            event["id"] = .string(id)
+            let producer = try KafkaProducer(configuration: app.configuration.kafka.client, logger: logger)
+            defer { producer.shutdown() }
+            _ = try await producer.send(KafkaRecord(topic: app.configuration.kafka.topics.triggers, key: Array(id.utf8), value: JSONValue.object(event).serializedBytes()))
+            started.append("\(event["type"]?.stringValue ?? "event") trigger → \(id)")
         }
         return started
     }
