@@ -100,8 +100,8 @@ public func buildApplication(
             options: .init(groupId: configuration.kafka.groupId, topics: topics.inputs, maxBatchSize: configuration.kafka.maxBatchSize),
             logger: logger
         )
-        let relay = OutboxRelay(store: store, producer: producer, logger: logger) { count in
-            _ = count
+        let relay = OutboxRelay(store: store, producer: producer, logger: logger) { round in
+            orchestrator.recordRelayRound(round)
         }
         orchestrator.onCommit { relay.notify() }
         let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)

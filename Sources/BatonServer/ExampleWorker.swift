@@ -30,6 +30,9 @@ public final class ExampleWorker: Service {
         self.logger = logger
     }
 
+    /// True once the worker's consumer has partitions (the benchmark waits for it).
+    public var isReady: Bool { consumer.hasAssignment }
+
     public func run() async throws {
         await withGracefulShutdownHandler {
             for await batch in consumer.batches {

@@ -33,12 +33,21 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Partitions of every topic.")
     var partitions: Int = 8
 
+    @Option(name: .customLong("kafka-property"), help: "A librdkafka property for every client, key=value (repeatable).")
+    var kafkaProperties: [String] = []
+
     func run() async throws {
         var logger = Logger(label: "baton.bench")
         logger.logLevel = .warning
         let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
         defer { broker.shutdown() }
-        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: EmbeddedBroker.recommendedClientProperties)
+        var properties = EmbeddedBroker.recommendedClientProperties
+        for pair in kafkaProperties {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--kafka-property takes key=value, got '\(pair)'") }
+            properties[parts[0]] = parts[1]
+        }
+        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: properties)
         let payload = samplePayload()
 
         print("baton bench: \(workflows) workflows × \(steps) task steps, SQLite synchronous=\(synchronous), \(partitions) partitions, 2 cores")
@@ -55,7 +64,7 @@ struct BenchCommand: AsyncParsableCommand {
             return ExampleWorker.echoBehaviour(task)
         }, logger: logger)
         var configuration = BatonConfiguration(
-            kafka: .init(bootstrapServers: broker.bootstrapServers, properties: EmbeddedBroker.recommendedClientProperties, partitions: partitions),
+            kafka: .init(bootstrapServers: broker.bootstrapServers, properties: properties, partitions: partitions),
             store: .init(path: folder.appendingPathComponent("bench.sqlite").path, synchronous: synchronous == "normal" ? .normal : .full),
             api: .init(enabled: false)
         )
@@ -65,20 +74,30 @@ struct BenchCommand: AsyncParsableCommand {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run(extraServices: [worker], signals: []) }
-            while await app.orchestrator.notReadyReason() != nil { try await Task.sleep(for: .milliseconds(20)) }
+            // Group joins take seconds on the mock: measure only once every consumer has its partitions.
+            while await app.orchestrator.notReadyReason() != nil || !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
             let triggers = try KafkaProducer(configuration: kafka, logger: logger)
             defer { triggers.shutdown() }
 
             // 1. Throughput: all workflows started at once.
             recorder.reset()
+            let before = app.orchestrator.counters
             let start = ContinuousClock.now
             try await publishTriggers(count: workflows, prefix: "tput", producer: triggers, payload: payload)
             try await waitForSteps(app: app, total: workflows * steps)
-            let elapsed = (ContinuousClock.now - start).seconds
+            let elapsed = (ContinuousClock.now - start).benchSeconds
             let stepsPerSecond = Double(workflows * steps) / elapsed
             let full = recorder.percentiles()
             print(String(format: "baton     throughput: %.0f workflows/s, %.0f task steps/s (%.2f s); ratio steps/s ÷ forwards/s = %.3f", Double(workflows) / elapsed, stepsPerSecond, elapsed, stepsPerSecond / baseline))
             print(String(format: "          step latency at full load: p50 %.2f ms, p99 %.2f ms", full.p50, full.p99))
+            let after = app.orchestrator.counters
+            let transactions = after.batchesCommitted - before.batchesCommitted
+            print(String(
+                format: "          where the time went: process+commit %.2f s in %d transactions (%.1f results each), offset commits %.2f s, publish %.2f s and mark-sent %.2f s in %d relay rounds",
+                after.processSeconds - before.processSeconds, transactions, Double(after.resultsApplied - before.resultsApplied) / Double(max(1, transactions)),
+                after.offsetCommitSeconds - before.offsetCommitSeconds, after.publishSeconds - before.publishSeconds,
+                after.markSentSeconds - before.markSentSeconds, after.relayRounds - before.relayRounds
+            ))
 
             // 2. Latency at half that load: workflows started at a steady rate.
             recorder.reset()
@@ -152,6 +171,8 @@ struct BenchCommand: AsyncParsableCommand {
             forwarder.close()
             counter.close()
         }
+        let joined = ContinuousClock.now + .seconds(30)
+        while !(forwarder.hasAssignment && counter.hasAssignment) && ContinuousClock.now < joined { try await Task.sleep(for: .milliseconds(10)) }
         let start = ContinuousClock.now
         return try await withThrowingTaskGroup(of: Double?.self) { group in
             group.addTask {
@@ -166,7 +187,7 @@ struct BenchCommand: AsyncParsableCommand {
                 var seen = 0
                 for await batch in counter.batches {
                     seen += batch.count
-                    if seen >= messages { return Double(messages) / (ContinuousClock.now - start).seconds }
+                    if seen >= messages { return Double(messages) / (ContinuousClock.now - start).benchSeconds }
                 }
                 return nil
             }
@@ -216,7 +237,7 @@ final class LatencyRecorder: Sendable {
     func received(_ task: TaskDispatch) {
         let now = ContinuousClock.now
         state.withLock { s in
-            if let previous = s.lastSeen[task.instanceId] { s.samples.append((now - previous).seconds * 1000) }
+            if let previous = s.lastSeen[task.instanceId] { s.samples.append((now - previous).benchSeconds * 1000) }
             s.lastSeen[task.instanceId] = now
         }
     }
@@ -230,7 +251,7 @@ final class LatencyRecorder: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
+    var benchSeconds: Double {
         let c = components
         return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }

@@ -19,6 +19,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public func adding(milliseconds delta: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + delta) }
 
     /// RFC 3339 / ISO 8601 in UTC with milliseconds, e.g. `2026-11-27T21:15:51.123Z`.
+    ///
+    /// On the hot path (every state document, stored instance and lifecycle event carries
+    /// several), so it writes 24 ASCII bytes into a fixed buffer instead of concatenating strings.
     public var iso8601: String {
         let ms = milliseconds
         var days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
@@ -34,6 +37,34 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         if month <= 2 { year += 1 }
+        guard (0...9999).contains(year) else { return slowISO8601(year: year, month: month, day: day, msOfDay: msOfDay) }
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            buffer[4] = 45
+            put(month, 2, at: 5)
+            buffer[7] = 45
+            put(day, 2, at: 8)
+            buffer[10] = 84
+            put(msOfDay / 3_600_000, 2, at: 11)
+            buffer[13] = 58
+            put((msOfDay / 60_000) % 60, 2, at: 14)
+            buffer[16] = 58
+            put((msOfDay / 1000) % 60, 2, at: 17)
+            buffer[19] = 46
+            put(msOfDay % 1000, 3, at: 20)
+            buffer[23] = 90
+            return 24
+        }
+    }
+
+    private func slowISO8601(year: Int64, month: Int64, day: Int64, msOfDay: Int64) -> String {
         let hour = msOfDay / 3_600_000
         let minute = (msOfDay / 60_000) % 60
         let second = (msOfDay / 1000) % 60

@@ -46,6 +46,23 @@ public final class Orchestrator: WorkflowService {
     /// Counters since start.
     public var counters: RuntimeCounters { counterBox.snapshot }
 
+    /// Adds one outbox relay round to the counters.
+    public func recordRelayRound(_ round: OutboxRelay.Round) {
+        counterBox.update { c in
+            c.outboxPublished += round.published
+            c.relayRounds += 1
+            c.publishSeconds += round.publishSeconds
+            c.markSentSeconds += round.markSentSeconds
+        }
+    }
+
+    func recordTiming(process: Double = 0, offsetCommit: Double = 0) {
+        counterBox.update { c in
+            c.processSeconds += process
+            c.offsetCommitSeconds += offsetCommit
+        }
+    }
+
     /// Called after every successful commit that wrote outbox rows (the relay wakes up on it).
     public func onCommit(_ observer: @escaping @Sendable () -> Void) {
         observers.withLock { $0.append(observer) }

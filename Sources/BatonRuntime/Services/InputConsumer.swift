@@ -54,7 +54,9 @@ public final class InputConsumer: Service {
             var backoff = Duration.milliseconds(50)
             while true {
                 do {
+                    let start = ContinuousClock.now
                     _ = try await orchestrator.process(inbound)
+                    orchestrator.recordTiming(process: (ContinuousClock.now - start).seconds)
                     orchestrator.setReadiness("store", notReadyBecause: nil)
                     break
                 } catch {
@@ -70,7 +72,9 @@ public final class InputConsumer: Service {
                 }
             }
             do {
+                let start = ContinuousClock.now
                 try await consumer.commit(batch)
+                orchestrator.recordTiming(offsetCommit: (ContinuousClock.now - start).seconds)
             } catch {
                 // The batch is committed in the store: a redelivery is recognised and ignored.
                 logger.warning("offset commit failed; the batch may be redelivered and will be ignored", metadata: ["error": "\(error)"])

@@ -31,14 +31,21 @@ public final class OutboxRelay: Service {
     let configuration: Configuration
     let logger: Logger
     let signal = WakeSignal()
-    let published: @Sendable (Int) -> Void
+    let onRound: @Sendable (Round) -> Void
 
-    public init(store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger, published: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// What one publication round did, for counters and the benchmark.
+    public struct Round: Sendable {
+        public var published: Int
+        public var publishSeconds: Double
+        public var markSentSeconds: Double
+    }
+
+    public init(store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger, onRound: @escaping @Sendable (Round) -> Void = { _ in }) {
         self.store = store
         self.producer = producer
         self.configuration = configuration
         self.logger = logger
-        self.published = published
+        self.onRound = onRound
     }
 
     /// Wakes the relay: new rows were committed.
@@ -63,7 +70,9 @@ public final class OutboxRelay: Service {
             let records = pending.map { row in
                 KafkaRecord(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
             }
+            let publishStart = ContinuousClock.now
             let results = await producer.send(records)
+            let publishSeconds = (ContinuousClock.now - publishStart).seconds
             var delivered: [Int64] = []
             var failure: KafkaError?
             for (row, result) in zip(pending, results) {
@@ -75,8 +84,9 @@ public final class OutboxRelay: Service {
             }
             if !delivered.isEmpty {
                 do {
+                    let markStart = ContinuousClock.now
                     try await store.markOutboxSent(delivered)
-                    published(delivered.count)
+                    onRound(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: (ContinuousClock.now - markStart).seconds))
                 } catch {
                     // The rows stay and are published again: duplicates carry the same ids.
                     logger.warning("could not mark outbox rows sent; they will be republished", metadata: ["error": "\(error)"])
@@ -90,5 +100,13 @@ public final class OutboxRelay: Service {
                 backoff = .milliseconds(50)
             }
         }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for counters and logs).
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }
 }

@@ -12,6 +12,16 @@ public struct RuntimeCounters: Sendable, Hashable {
     public var deadLettered: [String: Int] = [:]
     public var triggersDeduplicated = 0
     public var outboxPublished = 0
+    /// Publication rounds of the outbox relay.
+    public var relayRounds = 0
+
+    /// Where the time goes (seconds, summed): deciding and committing batches, committing Kafka
+    /// offsets, waiting for delivery reports, and marking outbox rows sent. The benchmark prints
+    /// these to show what bounds throughput.
+    public var processSeconds = 0.0
+    public var offsetCommitSeconds = 0.0
+    public var publishSeconds = 0.0
+    public var markSentSeconds = 0.0
 
     public init() {}
 
