@@ -138,6 +138,6 @@ public enum CloudEventCodec {
         ]
         if let subject = event.subject { headers.append(WireHeader("ce_subject", subject)) }
         if let time = event.time { headers.append(WireHeader("ce_time", time)) }
-        return WireMessage(topic: topic, key: key, value: event.json.serializedBytes(), headers: headers)
+        return WireMessage(topic: topic, key: key, value: event.json.serializedBytes(sortedKeys: false), headers: headers)
     }
 }

@@ -19,7 +19,7 @@ public enum TaskRequestCodec {
         ]
         if let deadline = task.deadline { o["deadline"] = .string(deadline.iso8601) }
         return WireMessage(
-            topic: topics.tasks(task.taskType), key: Array(task.instanceId.utf8), value: JSONValue.object(o).serializedBytes(),
+            topic: topics.tasks(task.taskType), key: Array(task.instanceId.utf8), value: JSONValue.object(o).serializedBytes(sortedKeys: false),
             headers: [WireHeader("baton-task-id", task.taskId), WireHeader("baton-schema-version", schemaVersion)]
         )
     }

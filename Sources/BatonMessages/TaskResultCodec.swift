@@ -48,6 +48,6 @@ public enum TaskResultCodec {
             o["error"] = .object(e)
         }
         if let workerId = result.workerId { o["workerId"] = .string(workerId) }
-        return WireMessage(topic: topics.taskResults, key: Array(result.instanceId.utf8), value: JSONValue.object(o).serializedBytes())
+        return WireMessage(topic: topics.taskResults, key: Array(result.instanceId.utf8), value: JSONValue.object(o).serializedBytes(sortedKeys: false))
     }
 }
