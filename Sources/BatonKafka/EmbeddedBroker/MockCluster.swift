@@ -18,6 +18,9 @@ final class MockCluster: @unchecked Sendable {
         // The host handle never connects anywhere; notice-level lines such as "no
         // bootstrap.servers configured" would only confuse users.
         try conf.set("log_level", "4")
+        // The mock's own sockets follow the host handle: without this, replies sit behind
+        // Nagle's algorithm and delayed ACKs for 40 ms on loopback.
+        try conf.set("socket.nagle.disable", "true")
         host = try conf.makeClient(type: RD_KAFKA_PRODUCER, context: RDKafkaClientContext(logger: logger))
         guard let cluster = rd_kafka_mock_cluster_new(host.pointer, Int32(clamping: brokerCount)) else {
             throw KafkaError(
