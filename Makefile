@@ -39,9 +39,10 @@ run: build
 	@mkdir -p var
 	$(BIN) dev --store var/baton.sqlite --examples schemas/examples --example-worker
 
+# Bounded: a hung test fails the run after 30 minutes instead of holding CI until its limit.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	timeout --kill-after=30s 1800 $(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 # Throughput and latency against the embedded broker, with a raw librdkafka forwarder measured in
 # the same run as the baseline.

@@ -42,8 +42,10 @@ final class Harness: Sendable {
         configuration.kafka.createTopics = true
         configuration.kafka.maxMessageBytes = 64 * 1024
         var extra: [any Service] = []
+        var worker: ExampleWorker?
         if let behaviour {
-            extra.append(try ExampleWorker(kafka: kafka, topics: TopicNames(), groupId: "e2e-worker", behaviour: behaviour, logger: logger))
+            worker = try ExampleWorker(kafka: kafka, topics: TopicNames(), groupId: "e2e-worker", behaviour: behaviour, logger: logger)
+            extra.append(worker!)
         }
         let port = Locked<Int?>(nil)
         let app = try await buildApplication(
@@ -53,7 +55,9 @@ final class Harness: Sendable {
         for text in definitions { _ = try await app.orchestrator.registerDefinition(text: text) }
         let runner = Task { try await app.run(signals: []) }
         let deadline = ContinuousClock.now + .seconds(30)
-        while await app.orchestrator.notReadyReason() != nil || port.withLock({ $0 }) == nil {
+        // Ready means: Baton's consumers joined, the API listens, and the worker has its partitions
+        // (group joins take seconds on the mock; a test must not race them).
+        while await app.orchestrator.notReadyReason() != nil || port.withLock({ $0 }) == nil || !(worker?.isReady ?? true) {
             if ContinuousClock.now > deadline { throw HarnessError("Baton did not become ready: \(await app.orchestrator.notReadyReason() ?? "no API port")") }
             try await Task.sleep(for: .milliseconds(20))
         }
