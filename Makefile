@@ -42,7 +42,8 @@ run: build
 # Bounded: a hung test fails the run after 30 minutes instead of holding CI until its limit.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	timeout --kill-after=30s 1800 $(SWIFT) test --skip-build $(BUILD_FLAGS)
+	@timeout --kill-after=30s 1800 $(SWIFT) test --skip-build $(BUILD_FLAGS); status=$$?; \
+	  pkill -9 -f 'batonPackageTests.xctest' 2>/dev/null; exit $$status
 
 # Throughput and latency against the embedded broker, with a raw librdkafka forwarder measured in
 # the same run as the baseline.

@@ -44,6 +44,8 @@ struct CrashTests {
             "--kafka-property", "heartbeat.interval.ms=500",
         ]
         var serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-1.log"))
+        // Whatever happens, no orchestrator outlives the test (it would spin against a dead broker).
+        defer { serve.kill() }
         try await waitForReady(port: port)
 
         var definition = "id: crash\ntriggers:\n  - type: crash.start\nsteps:\n"
@@ -147,8 +149,9 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// SIGKILL: no cleanup, no LeaveGroup, no final commit.
+    /// SIGKILL: no cleanup, no LeaveGroup, no final commit. Idempotent.
     func kill() {
+        guard process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
