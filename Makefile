@@ -43,7 +43,7 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	@timeout --kill-after=30s 1800 $(SWIFT) test --skip-build $(BUILD_FLAGS); status=$$?; \
-	  pkill -9 -f 'batonPackageTests.xctest' 2>/dev/null; exit $$status
+	  pkill -9 -f '[b]atonPackageTests[.]xctest' 2>/dev/null; exit $$status
 
 # Throughput and latency against the embedded broker, with a raw librdkafka forwarder measured in
 # the same run as the baseline.
