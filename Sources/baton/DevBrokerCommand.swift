@@ -30,11 +30,15 @@ struct DevBrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("task-type"), help: "Also create the task topic of this task type (repeatable).")
     var taskTypes: [String] = []
 
+    @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
+    var exitOnStdinClose = false
+
     @Option(name: .customLong("bootstrap-file"), help: "Write the bootstrap address to this file once ready (for scripts).")
     var bootstrapFile: String?
 
     func run() async throws {
         let logger = makeLogger("baton.dev-broker")
+        if exitOnStdinClose { StdinWatchdog.start() }
         let broker = try EmbeddedBroker(brokerCount: brokers, stablePort: port == 0 ? nil : port, logger: logger)
         let names = TopicNames(prefix: topicPrefix)
         for topic in names.fixed + taskTypes.map(names.tasks) { try broker.createTopic(topic, partitions: partitions) }

@@ -55,8 +55,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
+    var exitOnStdinClose = false
+
     func run() async throws {
         let logger = makeLogger("baton")
+        if exitOnStdinClose { StdinWatchdog.start() }
         var properties: [String: String] = [:]
         for pair in kafkaProperties {
             guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--kafka-property takes key=value, got '\(pair)'") }

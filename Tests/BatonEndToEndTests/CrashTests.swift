@@ -32,7 +32,7 @@ struct CrashTests {
         defer { if !keepLogs { try? FileManager.default.removeItem(at: folder) } }
 
         let bootstrapFile = folder.appendingPathComponent("bootstrap").path
-        let broker = try ChildProcess(binary, ["dev-broker", "--port", "0", "--partitions", "8", "--task-type", "crash.work", "--bootstrap-file", bootstrapFile], log: folder.appendingPathComponent("broker.log"))
+        let broker = try ChildProcess(binary, ["dev-broker", "--port", "0", "--partitions", "8", "--task-type", "crash.work", "--bootstrap-file", bootstrapFile, "--exit-on-stdin-close"], log: folder.appendingPathComponent("broker.log"))
         defer { broker.terminate() }
         let bootstrap = try await waitForFile(bootstrapFile)
 
@@ -41,7 +41,7 @@ struct CrashTests {
         let serveArguments = [
             "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
             "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
-            "--kafka-property", "heartbeat.interval.ms=500",
+            "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
         ]
         var serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-1.log"))
         // Whatever happens, no orchestrator outlives the test (it would spin against a dead broker).
@@ -135,6 +135,9 @@ func packageRoot() -> URL {
 /// A child process whose output goes to a log file.
 final class ChildProcess: @unchecked Sendable {
     let process = Process()
+    /// Held open for the child's life: if this test process dies, the pipe closes and the child
+    /// (started with --exit-on-stdin-close) exits instead of lingering.
+    let stdin = Pipe()
 
     init(_ executable: String, _ arguments: [String], log: URL) throws {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -143,6 +146,7 @@ final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = handle
         process.standardError = handle
+        process.standardInput = stdin
         var environment = ProcessInfo.processInfo.environment
         environment["BATON_LOG_LEVEL"] = "warning"
         process.environment = environment
