@@ -82,17 +82,9 @@ public func buildApplication(
             makeId: { UUID().uuidString.lowercased() },
             provisionTopics: { try await provisioner.ensure($0) }
         )
-        try await orchestrator.loadDefinitions()
+        let taskTopics = try await orchestrator.loadDefinitions()
         // Task topics of every stored definition must exist before their requests are published.
-        var taskTopics: Set<String> = []
-        for summary in try await store.definitions() {
-            if let record = try await store.definition(id: summary.id, version: summary.latestVersion),
-                let compiled = try? DefinitionCompiler.compile(document: record.document, version: record.version)
-            {
-                for type in compiled.taskTypes { taskTopics.insert(topics.tasks(type)) }
-            }
-        }
-        try await provisioner.ensure(taskTopics.sorted())
+        try await provisioner.ensure(taskTopics)
 
         let producer = try KafkaProducer(configuration: configuration.kafka.client, logger: logger)
         let consumer = try KafkaConsumer(

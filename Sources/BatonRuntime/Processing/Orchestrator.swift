@@ -79,12 +79,18 @@ public final class Orchestrator: WorkflowService {
         }
     }
 
-    /// Loads and compiles the latest version of every definition, so triggers match from the first message.
-    public func loadDefinitions() async throws(StoreError) {
+    /// Loads and compiles the latest version of every definition, so triggers match from the first
+    /// message. Returns the task topics those versions dispatch to, which must exist before Baton
+    /// publishes to them.
+    @discardableResult
+    public func loadDefinitions() async throws(StoreError) -> [String] {
+        var taskTopics: Set<String> = []
         for summary in try await store.definitions() {
-            _ = try await catalog.resolve(id: summary.id, version: summary.latestVersion, store: store)
-            if let d = catalog.cached(id: summary.id, version: summary.latestVersion) { catalog.insert(d, isLatest: true) }
+            guard let definition = try await catalog.resolve(id: summary.id, version: summary.latestVersion, store: store) else { continue }
+            catalog.insert(definition, isLatest: true)
+            for type in definition.taskTypes { taskTopics.insert(configuration.topics.tasks(type)) }
         }
+        return taskTopics.sorted()
     }
 
     func notifyCommitted() {
