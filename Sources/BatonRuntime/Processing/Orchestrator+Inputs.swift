@@ -24,11 +24,21 @@ extension Orchestrator {
         var report = BatchReport()
         var counts = RuntimeCounters()
         let topics = configuration.topics
-        for message in messages {
+        // Decode the batch's trigger events once, and look up all their dedupe marks in one store
+        // round trip instead of one per event.
+        var events: [Int: Result<CloudEvent, MessageError>] = [:]
+        for (index, message) in messages.enumerated() where message.topic == topics.triggers {
+            events[index] = Result { () throws(MessageError) in
+                try CloudEventCodec.decode(value: message.value, headers: message.headers, maxBytes: configuration.maxMessageBytes)
+            }
+        }
+        let keys = events.values.compactMap { try? Self.triggerDedupeKey($0.get()) }
+        let seen = keys.isEmpty ? [] : Set(try await store.dedupeValues(for: keys).keys)
+        for (index, message) in messages.enumerated() {
             if message.topic == topics.taskResults {
                 try await processResult(message, into: &work, report: &report, counts: &counts)
-            } else if message.topic == topics.triggers {
-                try await processTrigger(message, into: &work, report: &report, counts: &counts)
+            } else if let decoded = events[index] {
+                processTrigger(message, decoded, seen: seen, into: &work, report: &report, counts: &counts)
             } else {
                 deadLetter(message, MessageError(.schemaViolation, "Baton does not consume topic '\(message.topic)'"), into: &work, report: &report, counts: &counts)
             }
@@ -73,22 +83,24 @@ extension Orchestrator {
         }
     }
 
-    private func processTrigger(_ message: InboundMessage, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) async throws(StoreError) {
+    /// A trigger starts its workflows once, however often it is delivered: CloudEvents `source` + `id`.
+    static func triggerDedupeKey(_ event: CloudEvent) -> String {
+        "trigger:\(event.source)\u{1F}\(event.id)"
+    }
+
+    private func processTrigger(
+        _ message: InboundMessage, _ decoded: Result<CloudEvent, MessageError>, seen: Set<String>,
+        into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters
+    ) {
         let event: CloudEvent
-        do {
-            event = try CloudEventCodec.decode(value: message.value, headers: message.headers, maxBytes: configuration.maxMessageBytes)
-        } catch {
+        switch decoded {
+        case .success(let e): event = e
+        case .failure(let error):
             deadLetter(message, error, into: &work, report: &report, counts: &counts)
             return
         }
-        // A trigger starts its workflows once, however often it is delivered.
-        let dedupeKey = "trigger:\(event.source)\u{1F}\(event.id)"
-        if work.dedupe[dedupeKey] != nil {
-            counts.triggersDeduplicated += 1
-            report.ignored += 1
-            return
-        }
-        if try await !store.dedupeValues(for: [dedupeKey]).isEmpty {
+        let dedupeKey = Self.triggerDedupeKey(event)
+        if work.dedupe[dedupeKey] != nil || seen.contains(dedupeKey) {
             counts.triggersDeduplicated += 1
             report.ignored += 1
             return
