@@ -69,7 +69,7 @@ public final class BatonApplication: Sendable {
 /// Opens the store, connects to Kafka, provisions topics and wires the services together.
 public func buildApplication(
     _ configuration: BatonConfiguration, provisioner: any TopicProvisioner, extraServices: [any Service] = [],
-    apiStarted: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger
+    apiStarted: @escaping @Sendable (Int) -> Void = { _ in }, latencyProbe: StepLatencyProbe? = nil, logger: Logger
 ) async throws -> BatonApplication {
     let topics = configuration.kafka.topics
     let store = try SQLiteStore(configuration: .init(path: configuration.store.path, synchronous: configuration.store.synchronous))
@@ -80,7 +80,8 @@ public func buildApplication(
             configuration: OrchestratorConfiguration(topics: topics, maxMessageBytes: configuration.kafka.maxMessageBytes),
             clock: { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) },
             makeId: { UUID().uuidString.lowercased() },
-            provisionTopics: { try await provisioner.ensure($0) }
+            provisionTopics: { try await provisioner.ensure($0) },
+            latencyProbe: latencyProbe
         )
         let taskTopics = try await orchestrator.loadDefinitions()
         // Task topics of every stored definition must exist before their requests are published.
@@ -92,9 +93,21 @@ public func buildApplication(
             options: .init(groupId: configuration.kafka.groupId, topics: topics.inputs, maxBatchSize: configuration.kafka.maxBatchSize),
             logger: logger
         )
-        let relay = OutboxRelay(store: store, producer: producer, logger: logger) { round in
-            orchestrator.recordRelayRound(round)
+        var onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
+        if let latencyProbe {
+            let taskTopicPrefix = topics.tasks("")
+            onDelivered = { rows in
+                let ids = rows.compactMap { row -> String? in
+                    guard row.topic.hasPrefix(taskTopicPrefix), let key = row.key else { return nil }
+                    return String(decoding: key, as: UTF8.self)
+                }
+                latencyProbe.delivered(instanceIds: ids)
+            }
         }
+        let relay = OutboxRelay(
+            store: store, producer: producer, logger: logger,
+            onRound: { round in orchestrator.recordRelayRound(round) }, onDelivered: onDelivered
+        )
         orchestrator.onCommit { relay.notify() }
         let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)
         var api: (any Service)?

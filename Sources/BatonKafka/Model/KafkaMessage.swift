@@ -13,6 +13,8 @@ public struct KafkaMessage: Sendable, Hashable {
     /// Milliseconds since the Unix epoch (producer create time or broker append time), `nil` when
     /// the broker did not provide one.
     public var timestamp: Int64?
+    /// When the poll thread took it from librdkafka (for latency measurements).
+    public var polledAt: ContinuousClock.Instant
 
     public init(
         topic: String,
@@ -21,7 +23,8 @@ public struct KafkaMessage: Sendable, Hashable {
         key: [UInt8]?,
         value: [UInt8],
         headers: [KafkaHeader] = [],
-        timestamp: Int64? = nil
+        timestamp: Int64? = nil,
+        polledAt: ContinuousClock.Instant = .now
     ) {
         self.topic = topic
         self.partition = partition
@@ -30,5 +33,6 @@ public struct KafkaMessage: Sendable, Hashable {
         self.value = value
         self.headers = headers
         self.timestamp = timestamp
+        self.polledAt = polledAt
     }
 }

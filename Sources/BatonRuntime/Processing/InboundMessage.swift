@@ -8,13 +8,16 @@ public struct InboundMessage: Sendable, Hashable {
     public var key: [UInt8]?
     public var value: [UInt8]
     public var headers: [WireHeader]
+    /// When the consumer polled it; the start of the step latency the benchmark reports.
+    public var receivedAt: ContinuousClock.Instant?
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [WireHeader] = []) {
+    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [WireHeader] = [], receivedAt: ContinuousClock.Instant? = nil) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.key = key
         self.value = value
         self.headers = headers
+        self.receivedAt = receivedAt
     }
 }

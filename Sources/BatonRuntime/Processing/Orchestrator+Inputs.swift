@@ -14,12 +14,27 @@ public struct BatchReport: Sendable, Hashable {
 }
 
 extension Orchestrator {
-    /// Processes consumed messages as one transaction. Returns after the commit: the caller may then
-    /// commit the Kafka offsets. On a thrown error nothing was committed and the same messages can be
-    /// processed again. Bad messages never throw: they go to the dead-letter topic.
+    /// Processes consumed messages as one transaction and waits for its commit. On a thrown error
+    /// nothing was committed and the same messages can be processed again. Bad messages never
+    /// throw: they go to the dead-letter topic.
     public func process(_ messages: [InboundMessage]) async throws(StoreError) -> BatchReport {
+        let ticket = try await submit(messages)
+        try await ticket.wait()
+        return ticket.report
+    }
+
+    /// Decides a batch and queues its transaction behind the earlier ones, returning as soon as the
+    /// decision is made so the caller can decide the next batch while this one is written (see
+    /// `CommitPipeline`). `afterCommit` runs once the batch is durable (the consumer commits the
+    /// Kafka offsets there), before any later batch commits. With `requires`, this batch commits
+    /// only if that earlier one did (a consumer's offsets must never pass an uncommitted batch).
+    ///
+    /// - Throws: a store error from reading state while deciding; nothing is queued then.
+    public func submit(_ messages: [InboundMessage], requires: CommitTicket? = nil, afterCommit: @escaping @Sendable () async -> Void = {}) async throws(StoreError) -> CommitTicket {
         await writeLock.lock()
         defer { writeLock.unlock() }
+        let start = ContinuousClock.now
+        let generation = pipeline.generation
         var work = BatchWork()
         var report = BatchReport()
         var counts = RuntimeCounters()
@@ -33,7 +48,11 @@ extension Orchestrator {
             }
         }
         let keys = events.values.compactMap { try? Self.triggerDedupeKey($0.get()) }
-        let seen = keys.isEmpty ? [] : Set(try await store.dedupeValues(for: keys).keys)
+        var seen: Set<String> = []
+        if !keys.isEmpty {
+            seen = Set(try await store.dedupeValues(for: keys).keys)
+            for key in keys where pipeline.dedupeValue(key) != nil { seen.insert(key) }
+        }
         for (index, message) in messages.enumerated() {
             if message.topic == topics.taskResults {
                 try await processResult(message, into: &work, report: &report, counts: &counts)
@@ -43,17 +62,11 @@ extension Orchestrator {
                 deadLetter(message, MessageError(.schemaViolation, "Baton does not consume topic '\(message.topic)'"), into: &work, report: &report, counts: &counts)
             }
         }
-        try await commit(work)
         counts.messagesProcessed = messages.count
-        counterBox.update { c in
-            c.messagesProcessed += counts.messagesProcessed
-            c.instancesStarted += counts.instancesStarted
-            c.resultsApplied += counts.resultsApplied
-            c.triggersDeduplicated += counts.triggersDeduplicated
-            for (k, v) in counts.inputsIgnored { c.inputsIgnored[k, default: 0] += v }
-            for (k, v) in counts.deadLettered { c.deadLettered[k, default: 0] += v }
-        }
-        return report
+        let task = enqueueCommit(work, decidedIn: generation, counts: counts, requires: requires, afterCommit: afterCommit)
+        let decided = (ContinuousClock.now - start).seconds
+        counterBox.update { $0.decideSeconds += decided }
+        return CommitTicket(report: report, task: task)
     }
 
     private func processResult(_ message: InboundMessage, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) async throws(StoreError) {
@@ -74,6 +87,9 @@ extension Orchestrator {
         }
         let transition = engine.taskResultReceived(result, instance: instance, definition: definition, at: clock())
         record(transition, into: &work)
+        if let latencyProbe, let since = message.receivedAt, transition.rejection == nil {
+            for case .dispatchTask in transition.effects { latencyProbe.expect(instanceId: instance.id, since: since) }
+        }
         if let rejection = transition.rejection {
             report.ignored += 1
             counts.inputsIgnored[rejection.rawValue, default: 0] += 1

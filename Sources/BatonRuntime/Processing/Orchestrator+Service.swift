@@ -51,8 +51,12 @@ extension Orchestrator {
         }
         await writeLock.lock()
         defer { writeLock.unlock() }
+        let generation = pipeline.generation
         let dedupeKey = idempotencyKey.map { "idempotency:\(workflowId)\u{1F}\($0)" }
-        if let dedupeKey, let existing = try await mapStore({ try await store.dedupeValues(for: [dedupeKey])[dedupeKey] }) {
+        if let dedupeKey, let existing = try await mapStore({ () async throws -> String? in
+            if let pending = pipeline.dedupeValue(dedupeKey) { return pending }
+            return try await store.dedupeValues(for: [dedupeKey])[dedupeKey]
+        }) {
             guard let instance = try await mapStore({ try await loadInstance(existing, work: BatchWork()) }) else {
                 throw ServiceError(.internal, "idempotency key refers to missing instance '\(existing)'")
             }
@@ -65,7 +69,7 @@ extension Orchestrator {
         var work = BatchWork()
         record(transition, into: &work)
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
-        try await mapStore { try await commit(work) }
+        try await mapStore { try await commitNow(work, decidedIn: generation) }
         counterBox.update { $0.instancesStarted += 1 }
         return StartedInstance(instance: transition.instance, created: true)
     }
@@ -96,6 +100,7 @@ extension Orchestrator {
     public func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {
         await writeLock.lock()
         defer { writeLock.unlock() }
+        let generation = pipeline.generation
         guard let instance = try await mapStore({ try await loadInstance(id, work: BatchWork()) }) else {
             throw ServiceError(.notFound, "no instance '\(id)'")
         }
@@ -108,7 +113,7 @@ extension Orchestrator {
         let transition = engine.cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: clock())
         var work = BatchWork()
         record(transition, into: &work)
-        try await mapStore { try await commit(work) }
+        try await mapStore { try await commitNow(work, decidedIn: generation) }
         return transition.instance
     }
 

@@ -17,10 +17,13 @@ public final class Orchestrator: WorkflowService {
     let clock: @Sendable () -> Timestamp
     let makeId: @Sendable () -> String
     let provisionTopics: @Sendable ([String]) async throws -> Void
+    /// Set by the benchmark only.
+    public let latencyProbe: StepLatencyProbe?
     let catalog = DefinitionCatalog()
     let writeLock = AsyncSerialLock()
     let instances: InstanceCache
     let counterBox = CounterBox()
+    let pipeline = CommitPipeline()
     private let observers = Mutex<[@Sendable () -> Void]>([])
     private let notReady = Mutex<[String: String]>([:])
 
@@ -32,8 +35,10 @@ public final class Orchestrator: WorkflowService {
     public init(
         store: any WorkflowStore, configuration: OrchestratorConfiguration = OrchestratorConfiguration(), engine: Engine = Engine(),
         clock: @escaping @Sendable () -> Timestamp, makeId: @escaping @Sendable () -> String,
-        provisionTopics: @escaping @Sendable ([String]) async throws -> Void = { _ in }
+        provisionTopics: @escaping @Sendable ([String]) async throws -> Void = { _ in },
+        latencyProbe: StepLatencyProbe? = nil
     ) {
+        self.latencyProbe = latencyProbe
         self.provisionTopics = provisionTopics
         self.store = store
         self.configuration = configuration
@@ -99,20 +104,50 @@ public final class Orchestrator: WorkflowService {
 
     // MARK: Committing
 
-    /// Commits the work and, only then, publishes its instances to the cache.
-    func commit(_ work: BatchWork) async throws(StoreError) {
-        guard !work.isEmpty else { return }
-        try await store.commit(work.storeBatch())
-        for instance in work.changedInstances {
-            if instance.status.isTerminal { instances.remove(instance.id) } else { instances.put(instance) }
+    /// Queues the work's commit behind every earlier decision (see `CommitPipeline`) and returns
+    /// without waiting for it. Call under `writeLock`, with the generation taken when the decision
+    /// began. `afterCommit` runs once the batch is durable, before the next batch commits.
+    func enqueueCommit(
+        _ work: BatchWork, decidedIn generation: UInt64, counts: RuntimeCounters = RuntimeCounters(),
+        requires: CommitTicket? = nil, afterCommit: @escaping @Sendable () async -> Void = {}
+    ) -> Task<Result<Void, StoreError>, Never> {
+        guard !work.isEmpty || requires != nil else {
+            counterBox.update { $0.add(counts) }
+            return Task { .success(()) }
         }
-        counterBox.update { $0.batchesCommitted += 1 }
-        if !work.outbox.isEmpty { notifyCommitted() }
+        let changed = work.changedInstances
+        let hasOutbox = !work.outbox.isEmpty
+        return pipeline.enqueue(
+            work, decidedIn: generation, requires: requires?.task,
+            write: { [store, instances, counterBox] batch throws(StoreError) in
+                let start = ContinuousClock.now
+                try await store.commit(batch)
+                for instance in changed {
+                    if instance.status.isTerminal { instances.remove(instance.id) } else { instances.put(instance) }
+                }
+                counterBox.update { c in
+                    c.add(counts)
+                    c.batchesCommitted += 1
+                    c.commitSeconds += (ContinuousClock.now - start).seconds
+                }
+            },
+            completed: { [self] in
+                if hasOutbox { notifyCommitted() }
+                await afterCommit()
+            }
+        )
     }
 
-    /// The instance from the batch's working set, the cache, or the store.
+    /// Decides nothing new: commits `work` and waits for it (API commands).
+    func commitNow(_ work: BatchWork, decidedIn generation: UInt64) async throws(StoreError) {
+        try await enqueueCommit(work, decidedIn: generation).value.get()
+    }
+
+    /// The instance from the batch's working set, an uncommitted earlier decision, the cache, or
+    /// the store.
     func loadInstance(_ id: String, work: BatchWork) async throws(StoreError) -> WorkflowInstance? {
         if let working = work.instances[id] { return working }
+        if let pending = pipeline.instance(id) { return pending }
         if let cached = instances.get(id) { return cached }
         return try await store.instance(id: id)
     }

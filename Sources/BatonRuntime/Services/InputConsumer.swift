@@ -45,32 +45,59 @@ public final class InputConsumer: Service {
         }
     }
 
+    /// A batch decided and queued for its commit, kept until that commit is known to have worked.
+    private struct InFlight {
+        var batch: [KafkaMessage]
+        var inbound: [InboundMessage]
+        var ticket: CommitTicket
+    }
+
+    /// Two batches deep: batch N+1 is decided while batch N is written and fsynced. A failed
+    /// commit fails the batch decided on it as well (see `CommitPipeline`); both are then processed
+    /// again, one at a time, with back-off, until the store takes them.
     private func consume() async throws {
+        var inFlight: InFlight?
         for await batch in consumer.batches {
             guard !batch.isEmpty else { continue }
             let inbound = batch.map { m in
-                InboundMessage(topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers.map { WireHeader(key: $0.key, value: $0.value ?? []) })
+                InboundMessage(
+                    topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value,
+                    headers: m.headers.map { WireHeader(key: $0.key, value: $0.value ?? []) }, receivedAt: m.polledAt
+                )
             }
-            var backoff = Duration.milliseconds(50)
-            while true {
-                do {
-                    let start = ContinuousClock.now
-                    _ = try await orchestrator.process(inbound)
-                    orchestrator.recordTiming(process: (ContinuousClock.now - start).seconds)
-                    orchestrator.setReadiness("store", notReadyBecause: nil)
-                    break
-                } catch {
-                    guard error.isRetryable else {
-                        logger.critical("store failure that retrying cannot fix; stopping", metadata: ["error": "\(error)"])
-                        throw error
-                    }
-                    orchestrator.setReadiness("store", notReadyBecause: error.message)
-                    logger.warning("store unavailable; retrying the batch", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                    if Task.isCancelled { return }
-                    try? await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, maxBackoff)
+            var current: InFlight?
+            do {
+                current = InFlight(batch: batch, inbound: inbound, ticket: try await submit(batch, inbound, requires: inFlight?.ticket))
+            } catch {
+                // Reading state failed while deciding: settle the batch before, then retry this one.
+                current = nil
+            }
+            if let previous = inFlight {
+                inFlight = nil
+                if case .failure(let error) = await previous.ticket.result {
+                    // `current` was decided on the failed batch's state and fails too: redo both.
+                    if let current { _ = await current.ticket.result }
+                    try await reportFailure(error)
+                    try await processUntilCommitted(previous)
+                    try await processUntilCommitted(batch, inbound)
+                    continue
                 }
+                orchestrator.setReadiness("store", notReadyBecause: nil)
             }
+            if let current {
+                inFlight = current
+            } else {
+                try await processUntilCommitted(batch, inbound)
+            }
+        }
+        if let last = inFlight, case .failure = await last.ticket.result {
+            logger.info("the last batch did not commit before shutdown; it will be consumed again")
+        }
+    }
+
+    private func submit(_ batch: [KafkaMessage], _ inbound: [InboundMessage], requires: CommitTicket? = nil) async throws(StoreError) -> CommitTicket {
+        let start = ContinuousClock.now
+        let ticket = try await orchestrator.submit(inbound, requires: requires) { [consumer, orchestrator, logger] in
             do {
                 let start = ContinuousClock.now
                 try await consumer.commit(batch)
@@ -80,5 +107,37 @@ public final class InputConsumer: Service {
                 logger.warning("offset commit failed; the batch may be redelivered and will be ignored", metadata: ["error": "\(error)"])
             }
         }
+        orchestrator.recordTiming(process: (ContinuousClock.now - start).seconds)
+        return ticket
+    }
+
+    private func processUntilCommitted(_ inFlight: InFlight) async throws {
+        try await processUntilCommitted(inFlight.batch, inFlight.inbound)
+    }
+
+    /// Decides and commits one batch, retrying with back-off while the store fails; not-ready meanwhile.
+    private func processUntilCommitted(_ batch: [KafkaMessage], _ inbound: [InboundMessage]) async throws {
+        var backoff = Duration.milliseconds(50)
+        while true {
+            do {
+                try await submit(batch, inbound).wait()
+                orchestrator.setReadiness("store", notReadyBecause: nil)
+                return
+            } catch {
+                try await reportFailure(error)
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, maxBackoff)
+            }
+        }
+    }
+
+    private func reportFailure(_ error: StoreError) async throws {
+        guard error.isRetryable else {
+            logger.critical("store failure that retrying cannot fix; stopping", metadata: ["error": "\(error)"])
+            throw error
+        }
+        orchestrator.setReadiness("store", notReadyBecause: error.message)
+        logger.warning("store unavailable; retrying the batch", metadata: ["error": "\(error)"])
     }
 }

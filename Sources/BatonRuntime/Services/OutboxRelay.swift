@@ -32,6 +32,7 @@ public final class OutboxRelay: Service {
     let logger: Logger
     let signal = WakeSignal()
     let onRound: @Sendable (Round) -> Void
+    let onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
 
     /// What one publication round did, for counters and the benchmark.
     public struct Round: Sendable {
@@ -40,7 +41,13 @@ public final class OutboxRelay: Service {
         public var markSentSeconds: Double
     }
 
-    public init(store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger, onRound: @escaping @Sendable (Round) -> Void = { _ in }) {
+    /// - Parameter onDelivered: the rows whose delivery reports arrived, before they are marked
+    ///   sent (the benchmark's latency probe).
+    public init(
+        store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger,
+        onRound: @escaping @Sendable (Round) -> Void = { _ in }, onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil
+    ) {
+        self.onDelivered = onDelivered
         self.store = store
         self.producer = producer
         self.configuration = configuration
@@ -75,13 +82,17 @@ public final class OutboxRelay: Service {
             let publishSeconds = (ContinuousClock.now - publishStart).seconds
             var delivered: [Int64] = []
             var failure: KafkaError?
+            var deliveredRows: [OutboxMessage] = []
             for (row, result) in zip(pending, results) {
                 switch result {
-                case .success: delivered.append(row.sequence)
+                case .success:
+                    delivered.append(row.sequence)
+                    if onDelivered != nil { deliveredRows.append(row) }
                 case .failure(let error): failure = error
                 }
                 if failure != nil { break }
             }
+            if !deliveredRows.isEmpty { onDelivered?(deliveredRows) }
             if !delivered.isEmpty {
                 do {
                     let markStart = ContinuousClock.now

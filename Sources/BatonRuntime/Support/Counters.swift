@@ -19,11 +19,24 @@ public struct RuntimeCounters: Sendable, Hashable {
     /// offsets, waiting for delivery reports, and marking outbox rows sent. The benchmark prints
     /// these to show what bounds throughput.
     public var processSeconds = 0.0
+    /// Of `processSeconds`: deciding batches (parse, engine, encode), and writing + fsyncing them.
+    /// The two overlap (see `CommitPipeline`).
+    public var decideSeconds = 0.0
+    public var commitSeconds = 0.0
     public var offsetCommitSeconds = 0.0
     public var publishSeconds = 0.0
     public var markSentSeconds = 0.0
 
     public init() {}
+
+    mutating func add(_ batch: RuntimeCounters) {
+        messagesProcessed += batch.messagesProcessed
+        instancesStarted += batch.instancesStarted
+        resultsApplied += batch.resultsApplied
+        triggersDeduplicated += batch.triggersDeduplicated
+        for (k, v) in batch.inputsIgnored { inputsIgnored[k, default: 0] += v }
+        for (k, v) in batch.deadLettered { deadLettered[k, default: 0] += v }
+    }
 
     public var totalIgnored: Int { inputsIgnored.values.reduce(0, +) }
     public var totalDeadLettered: Int { deadLettered.values.reduce(0, +) }
