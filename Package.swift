@@ -101,6 +101,11 @@ let package = Package(
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
         .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(
+            name: "BatonRuntimeTests",
+            dependencies: ["BatonRuntime", "BatonStore", "BatonCore", "BatonExpressions", "BatonMessages"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BatonAPITests",
             dependencies: [
                 "BatonAPI", "BatonRuntime", "BatonStore", "BatonCore", "BatonExpressions",

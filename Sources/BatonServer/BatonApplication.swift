@@ -75,11 +75,12 @@ public func buildApplication(
     let store = try SQLiteStore(configuration: .init(path: configuration.store.path, synchronous: configuration.store.synchronous))
     do {
         try await provisioner.ensure(topics.fixed)
+        let ids = InstanceIdGenerator(now: { UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down))) })
         let orchestrator = Orchestrator(
             store: store,
             configuration: OrchestratorConfiguration(topics: topics, maxMessageBytes: configuration.kafka.maxMessageBytes),
             clock: { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) },
-            makeId: { UUID().uuidString.lowercased() },
+            makeId: { ids.next() },
             provisionTopics: { try await provisioner.ensure($0) },
             latencyProbe: latencyProbe
         )
@@ -108,7 +109,7 @@ public func buildApplication(
             store: store, producer: producer, logger: logger,
             onRound: { round in orchestrator.recordRelayRound(round) }, onDelivered: onDelivered
         )
-        orchestrator.onCommit { relay.notify() }
+        orchestrator.onCommit { rows in relay.enqueue(rows) }
         let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)
         var api: (any Service)?
         if configuration.api.enabled {

@@ -97,12 +97,15 @@ public actor InMemoryStore: WorkflowStore {
         return values
     }
 
-    public func commit(_ batch: StoreBatch) throws(StoreError) {
+    @discardableResult
+    public func commit(_ batch: StoreBatch) throws(StoreError) -> [Int64] {
         try checkOpen()
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty else { return [] }
         var next = state
+        let first = next.lastOutboxSequence + 1
         try Self.apply(batch, to: &next)
         state = next
+        return batch.outbox.indices.map { first + Int64($0) }
     }
 
     public func pendingOutbox(limit: Int) throws(StoreError) -> [OutboxMessage] {

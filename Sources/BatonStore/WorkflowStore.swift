@@ -27,7 +27,11 @@ public protocol WorkflowStore: Sendable {
 
     /// Applies the batch in one transaction. Also maintains the step-executions projection from the
     /// batch's `TaskScheduled`, `TaskCompleted` and `TaskFailed` history events.
-    func commit(_ batch: StoreBatch) async throws(StoreError)
+    ///
+    /// - Returns: the sequences given to the batch's outbox messages, in their order, so the
+    ///   caller can hand the committed rows to the relay without reading them back.
+    @discardableResult
+    func commit(_ batch: StoreBatch) async throws(StoreError) -> [Int64]
 
     /// The oldest unsent outbox messages, ascending by sequence.
     func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage]

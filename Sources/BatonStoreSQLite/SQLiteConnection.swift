@@ -47,6 +47,9 @@ final class SQLiteConnection {
     }
 
     /// Runs one or more statements that take no parameters (pragmas, DDL, BEGIN/COMMIT).
+    /// The rowid of the last successful INSERT on this connection.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     func execute(_ sql: String) throws(StoreError) {
         let rc = sqlite3_exec(handle, sql, nil, nil, nil)
         if rc != SQLITE_OK { throw error(rc, context: "executing '\(sql.prefix(60))'") }

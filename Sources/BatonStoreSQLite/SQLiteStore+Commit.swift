@@ -15,17 +15,19 @@ extension SQLiteStore {
     /// - Throws: `.conflict` for an existing dedupe key or history sequence; `.invalid` for
     ///   history of an instance that is neither stored nor in the batch; a retryable
     ///   `.unavailable` when the database is busy, full or read-only.
-    public func commit(_ batch: StoreBatch) async throws(StoreError) {
-        guard !batch.isEmpty else { return }
+    @discardableResult
+    public func commit(_ batch: StoreBatch) async throws(StoreError) -> [Int64] {
+        guard !batch.isEmpty else { return [] }
         let encoded = EncodedBatch(batch)
-        try await perform { connection throws(StoreError) in
+        return try await perform { connection throws(StoreError) in
             try connection.transaction { () throws(StoreError) in try Self.write(encoded, to: connection) }
         }
     }
 
     /// The body of the commit transaction. Each statement is fetched from the cache once per batch
     /// and rebound per row.
-    static func write(_ batch: EncodedBatch, to connection: SQLiteConnection) throws(StoreError) {
+    /// Returns the outbox sequences, in the batch's order.
+    static func write(_ batch: EncodedBatch, to connection: SQLiteConnection) throws(StoreError) -> [Int64] {
         if !batch.instances.isEmpty {
             let upsert = try connection.statement(CommitSQL.upsertInstance)
             for instance in batch.instances {
@@ -60,7 +62,9 @@ extension SQLiteStore {
         if !batch.steps.isEmpty {
             try writeStepChanges(batch.steps, to: connection)
         }
+        var sequences: [Int64] = []
         if !batch.outbox.isEmpty {
+            sequences.reserveCapacity(batch.outbox.count)
             let insert = try connection.statement(CommitSQL.insertOutbox)
             let now = wallClockMilliseconds()
             for message in batch.outbox {
@@ -70,6 +74,7 @@ extension SQLiteStore {
                 try insert.bind(4, blob: message.headers)
                 try insert.bind(5, now)
                 try insert.run()
+                sequences.append(connection.lastInsertRowID)
             }
         }
         if !batch.dedupe.isEmpty {
@@ -86,6 +91,7 @@ extension SQLiteStore {
                 }
             }
         }
+        return sequences
     }
 
     private static func writeStepChanges(_ changes: [EncodedBatch.StepChange], to connection: SQLiteConnection) throws(StoreError) {

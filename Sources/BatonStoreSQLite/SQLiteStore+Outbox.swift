@@ -32,14 +32,30 @@ extension SQLiteStore {
         try await perform { connection throws(StoreError) in
             if relaxed { try connection.execute("PRAGMA synchronous = NORMAL") }
             defer { if relaxed { try? connection.execute("PRAGMA synchronous = FULL") } }
+            // The relay publishes in sequence order, so the sequences are almost always one
+            // contiguous run: one range delete instead of a primary-key seek per row.
             try connection.transaction { () throws(StoreError) in
-                let delete = try connection.statement("DELETE FROM outbox WHERE sequence = ?1")
-                for sequence in sequences {
-                    try delete.bind(1, sequence)
+                let delete = try connection.statement("DELETE FROM outbox WHERE sequence BETWEEN ?1 AND ?2")
+                for run in Self.contiguousRuns(sequences) {
+                    try delete.bind(1, run.lowerBound)
+                    try delete.bind(2, run.upperBound)
                     try delete.run()
                 }
             }
         }
+    }
+
+    /// Sorted, deduplicated sequences as closed ranges of consecutive values.
+    static func contiguousRuns(_ sequences: [Int64]) -> [ClosedRange<Int64>] {
+        var runs: [ClosedRange<Int64>] = []
+        for sequence in sequences.sorted() {
+            if let last = runs.last, sequence <= last.upperBound + 1 {
+                runs[runs.count - 1] = last.lowerBound...max(last.upperBound, sequence)
+            } else {
+                runs.append(sequence...sequence)
+            }
+        }
+        return runs
     }
 
     public func outboxCount() async throws(StoreError) -> Int {

@@ -97,8 +97,8 @@ struct BenchCommand: AsyncParsableCommand {
             let after = app.orchestrator.counters
             let transactions = after.batchesCommitted - before.batchesCommitted
             print(String(
-                format: "          where the time went: process+commit %.2f s in %d transactions (%.1f results each), offset commits %.2f s, publish %.2f s and mark-sent %.2f s in %d relay rounds",
-                after.processSeconds - before.processSeconds, transactions, Double(after.resultsApplied - before.resultsApplied) / Double(max(1, transactions)),
+                format: "          where the time went: deciding %.2f s, writing+fsync %.2f s (overlapped) in %d transactions (%.1f results each), offset commits %.2f s, publish %.2f s and mark-sent %.2f s in %d relay rounds",
+                after.decideSeconds - before.decideSeconds, after.commitSeconds - before.commitSeconds, transactions, Double(after.resultsApplied - before.resultsApplied) / Double(max(1, transactions)),
                 after.offsetCommitSeconds - before.offsetCommitSeconds, after.publishSeconds - before.publishSeconds,
                 after.markSentSeconds - before.markSentSeconds, after.relayRounds - before.relayRounds
             ))
@@ -123,6 +123,9 @@ struct BenchCommand: AsyncParsableCommand {
             let half = recorder.percentiles()
             let halfInside = probe.percentiles()
             print(String(format: "          step latency at half load (%.0f steps/s): p50 %.2f ms, p99 %.2f ms (worker round trip p50 %.2f, p99 %.2f ms)", rate * Double(steps), halfInside.p50, halfInside.p99, half.p50, half.p99))
+            for stage in probe.stagePercentiles() {
+                print("            \(stage.name): " + String(format: "p50 %.2f ms, p99 %.2f ms (%d samples)", stage.p50, stage.p99, stage.count))
+            }
 
             // 3. Serial: one workflow at a time.
             recorder.reset()

@@ -168,12 +168,15 @@ struct StoreContractTests {
             let headers = [OutboxHeader(key: "type", value: Array("TaskRequest".utf8)), OutboxHeader(key: "empty", value: []), OutboxHeader(key: "bin", value: [0, 255, 7])]
             let first = (0..<3).map { n in OutboxMessage(topic: "tasks", key: Array("k\(n)".utf8), value: [UInt8(n)], headers: n == 0 ? headers : []) }
             let second = (3..<5).map { n in OutboxMessage(topic: "lifecycle", key: n == 3 ? nil : [], value: n == 4 ? [] : [UInt8(n)]) }
-            try await store.commit(StoreBatch(outbox: first))
-            try await store.commit(StoreBatch(outbox: second))
+            let firstSequences = try await store.commit(StoreBatch(outbox: first))
+            let secondSequences = try await store.commit(StoreBatch(outbox: second))
             #expect(try await store.outboxCount() == 5)
 
             let pending = try await store.pendingOutbox(limit: 10)
             #expect(pending.count == 5)
+            // commit returns the sequences it gave, so the relay needs no read-back.
+            #expect(firstSequences + secondSequences == pending.map(\.sequence))
+            #expect(try await store.commit(StoreBatch(dedupe: ["no-outbox": "x"])) == [])
             #expect(pending.map(\.sequence) == pending.map(\.sequence).sorted())
             #expect(Set(pending.map(\.sequence)).count == 5)
             for (stored, sent) in zip(pending, first + second) {
@@ -186,6 +189,10 @@ struct StoreContractTests {
             try await store.markOutboxSent(pending.prefix(2).map(\.sequence) + [999_999])
             #expect(try await store.outboxCount() == 3)
             #expect(try await store.pendingOutbox(limit: 10) == Array(pending.dropFirst(2)))
+
+            // Not contiguous and unordered: exactly those rows go, the one between stays.
+            try await store.markOutboxSent([pending[4].sequence, pending[2].sequence])
+            #expect(try await store.pendingOutbox(limit: 10) == [pending[3]])
 
             // Sequences keep growing after removals, so a relay never sees a number twice.
             try await store.markOutboxSent(pending.map(\.sequence))

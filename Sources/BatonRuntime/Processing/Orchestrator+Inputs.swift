@@ -34,6 +34,11 @@ extension Orchestrator {
         await writeLock.lock()
         defer { writeLock.unlock() }
         let start = ContinuousClock.now
+        if let latencyProbe {
+            for message in messages where message.topic == configuration.topics.taskResults {
+                if let receivedAt = message.receivedAt { latencyProbe.stage("1 polled → decision starts (per result)", start - receivedAt) }
+            }
+        }
         let generation = pipeline.generation
         var work = BatchWork()
         var report = BatchReport()
@@ -64,8 +69,9 @@ extension Orchestrator {
         }
         counts.messagesProcessed = messages.count
         let task = enqueueCommit(work, decidedIn: generation, counts: counts, requires: requires, afterCommit: afterCommit)
-        let decided = (ContinuousClock.now - start).seconds
-        counterBox.update { $0.decideSeconds += decided }
+        let decided = ContinuousClock.now - start
+        counterBox.update { $0.decideSeconds += decided.seconds }
+        latencyProbe?.stage("2 decision (per batch)", decided)
         return CommitTicket(report: report, task: task)
     }
 

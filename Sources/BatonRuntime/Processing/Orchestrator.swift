@@ -24,7 +24,7 @@ public final class Orchestrator: WorkflowService {
     let instances: InstanceCache
     let counterBox = CounterBox()
     let pipeline = CommitPipeline()
-    private let observers = Mutex<[@Sendable () -> Void]>([])
+    private let observers = Mutex<[@Sendable ([OutboxMessage]) -> Void]>([])
     private let notReady = Mutex<[String: String]>([:])
 
     /// - Parameters:
@@ -55,7 +55,7 @@ public final class Orchestrator: WorkflowService {
     public func recordRelayRound(_ round: OutboxRelay.Round) {
         counterBox.update { c in
             c.outboxPublished += round.published
-            c.relayRounds += 1
+            if round.published > 0 { c.relayRounds += 1 }
             c.publishSeconds += round.publishSeconds
             c.markSentSeconds += round.markSentSeconds
         }
@@ -68,8 +68,9 @@ public final class Orchestrator: WorkflowService {
         }
     }
 
-    /// Called after every successful commit that wrote outbox rows (the relay wakes up on it).
-    public func onCommit(_ observer: @escaping @Sendable () -> Void) {
+    /// Called after every successful commit that wrote outbox rows, with those rows and their
+    /// sequences, in commit order (the relay publishes them without reading them back).
+    public func onCommit(_ observer: @escaping @Sendable ([OutboxMessage]) -> Void) {
         observers.withLock { $0.append(observer) }
     }
 
@@ -98,8 +99,8 @@ public final class Orchestrator: WorkflowService {
         return taskTopics.sorted()
     }
 
-    func notifyCommitted() {
-        for observer in observers.withLock({ $0 }) { observer() }
+    func notifyCommitted(_ rows: [OutboxMessage]) {
+        for observer in observers.withLock({ $0 }) { observer(rows) }
     }
 
     // MARK: Committing
@@ -116,12 +117,18 @@ public final class Orchestrator: WorkflowService {
             return Task { .success(()) }
         }
         let changed = work.changedInstances
-        let hasOutbox = !work.outbox.isEmpty
+        let enqueuedAt = ContinuousClock.now
         return pipeline.enqueue(
             work, decidedIn: generation, requires: requires?.task,
-            write: { [store, instances, counterBox] batch throws(StoreError) in
+            write: { [self] batch throws(StoreError) in
                 let start = ContinuousClock.now
-                try await store.commit(batch)
+                let sequences = try await store.commit(batch)
+                latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
+                if !sequences.isEmpty {
+                    var rows = batch.outbox
+                    for index in rows.indices { rows[index].sequence = sequences[index] }
+                    notifyCommitted(rows)
+                }
                 for instance in changed {
                     if instance.status.isTerminal { instances.remove(instance.id) } else { instances.put(instance) }
                 }
@@ -131,10 +138,7 @@ public final class Orchestrator: WorkflowService {
                     c.commitSeconds += (ContinuousClock.now - start).seconds
                 }
             },
-            completed: { [self] in
-                if hasOutbox { notifyCommitted() }
-                await afterCommit()
-            }
+            completed: afterCommit
         )
     }
 

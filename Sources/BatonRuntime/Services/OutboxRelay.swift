@@ -2,17 +2,24 @@ import BatonKafka
 import BatonStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Publishes committed outbox rows with the idempotent producer and removes them after their
 /// delivery reports arrive.
 ///
-/// Rows are read in sequence order and removed only up to the first failed delivery, so the
-/// messages of one instance (one key, one partition) reach Kafka in the order they were written.
-/// A crash between publish and removal republishes: every message carries a stable id, so
-/// consumers drop the duplicate.
+/// Rows reach the relay two ways. Right after a commit the orchestrator hands over the rows it
+/// just wrote (`enqueue(_:)`), so in steady state nothing is read back from the store. At start-up
+/// and after a failed publication the relay scans the store instead, in sequence order, until it
+/// has caught up; handed-over rows the scan already covered are dropped by sequence.
+///
+/// A round waits for every delivery report before the next round is sent, and a round stops at
+/// its first failure, so the messages of one instance (one key, one partition) reach Kafka in the
+/// order they were written. Removing published rows is off the publication path: a separate loop
+/// deletes them. A crash between publish and removal republishes: every message carries a stable
+/// id, so consumers drop the duplicate.
 public final class OutboxRelay: Service {
     public struct Configuration: Sendable {
-        /// Rows per round trip. Default: 1000.
+        /// Rows per scan. Default: 1000.
         public var batchSize: Int
         /// How long to sleep when the outbox is empty and nothing signals. Default: 500 ms.
         public var idleInterval: Duration
@@ -26,20 +33,31 @@ public final class OutboxRelay: Service {
         }
     }
 
-    let store: any WorkflowStore
-    let producer: KafkaProducer
-    let configuration: Configuration
-    let logger: Logger
-    let signal = WakeSignal()
-    let onRound: @Sendable (Round) -> Void
-    let onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
-
     /// What one publication round did, for counters and the benchmark.
     public struct Round: Sendable {
         public var published: Int
         public var publishSeconds: Double
         public var markSentSeconds: Double
     }
+
+    private struct Inbox {
+        var rows: [OutboxMessage] = []
+        /// Read the store before trusting the hand-over (start-up, after a failure).
+        var scanning = true
+        /// The highest sequence a scan returned: hand-overs up to it are already covered.
+        var scannedThrough: Int64 = 0
+    }
+
+    let store: any WorkflowStore
+    let producer: KafkaProducer
+    let configuration: Configuration
+    let logger: Logger
+    let onRound: @Sendable (Round) -> Void
+    let onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
+    private let signal = WakeSignal()
+    private let inbox = Mutex(Inbox())
+    private let sent = Mutex<[Int64]>([])
+    private let sentSignal = WakeSignal()
 
     /// - Parameter onDelivered: the rows whose delivery reports arrived, before they are marked
     ///   sent (the benchmark's latency probe).
@@ -55,15 +73,37 @@ public final class OutboxRelay: Service {
         self.onRound = onRound
     }
 
-    /// Wakes the relay: new rows were committed.
-    public func notify() { signal.signal() }
+    /// Hands over rows just committed (with their sequences), in commit order.
+    public func enqueue(_ rows: [OutboxMessage]) {
+        guard !rows.isEmpty else { return }
+        inbox.withLock { $0.rows.append(contentsOf: rows) }
+        signal.signal()
+    }
+
+    /// Wakes the relay to scan the store (rows written by someone else).
+    public func notify() {
+        inbox.withLock { $0.scanning = true }
+        signal.signal()
+    }
 
     public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.removeSentRows() }
+            await self.publishLoop()
+            // Publication stopped: remove what was delivered, then stop the remover.
+            self.sentSignal.signal()
+            group.cancelAll()
+        }
+    }
+
+    private var isStopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+
+    private func publishLoop() async {
         var backoff = Duration.milliseconds(50)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !isStopping {
             let pending: [OutboxMessage]
             do {
-                pending = try await store.pendingOutbox(limit: configuration.batchSize)
+                pending = try await nextRows()
             } catch {
                 logger.warning("outbox read failed; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
@@ -74,41 +114,94 @@ public final class OutboxRelay: Service {
                 await signal.wait(timeout: configuration.idleInterval)
                 continue
             }
-            let records = pending.map { row in
-                KafkaRecord(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
-            }
-            let publishStart = ContinuousClock.now
-            let results = await producer.send(records)
-            let publishSeconds = (ContinuousClock.now - publishStart).seconds
-            var delivered: [Int64] = []
-            var failure: KafkaError?
-            var deliveredRows: [OutboxMessage] = []
-            for (row, result) in zip(pending, results) {
-                switch result {
-                case .success:
-                    delivered.append(row.sequence)
-                    if onDelivered != nil { deliveredRows.append(row) }
-                case .failure(let error): failure = error
+            if let failure = await publish(pending) {
+                // Undelivered rows are still in the store: read them again from there, in order.
+                inbox.withLock { s in
+                    s.rows.removeAll()
+                    s.scanning = true
                 }
-                if failure != nil { break }
-            }
-            if !deliveredRows.isEmpty { onDelivered?(deliveredRows) }
-            if !delivered.isEmpty {
-                do {
-                    let markStart = ContinuousClock.now
-                    try await store.markOutboxSent(delivered)
-                    onRound(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: (ContinuousClock.now - markStart).seconds))
-                } catch {
-                    // The rows stay and are published again: duplicates carry the same ids.
-                    logger.warning("could not mark outbox rows sent; they will be republished", metadata: ["error": "\(error)"])
-                }
-            }
-            if let failure {
                 logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(failure)", "backoff": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, configuration.maxBackoff)
             } else {
                 backoff = .milliseconds(50)
+            }
+        }
+    }
+
+    /// The next rows to publish: a scan of the store while catching up, else the hand-over.
+    private func nextRows() async throws(StoreError) -> [OutboxMessage] {
+        if inbox.withLock({ $0.scanning }) {
+            let scanned = try await store.pendingOutbox(limit: configuration.batchSize)
+            inbox.withLock { s in
+                if let last = scanned.last { s.scannedThrough = max(s.scannedThrough, last.sequence) }
+                if scanned.count < configuration.batchSize { s.scanning = false }
+                let covered = s.scannedThrough
+                s.rows.removeAll { $0.sequence <= covered }
+            }
+            return scanned
+        }
+        return inbox.withLock { s in
+            let covered = s.scannedThrough
+            var rows: [OutboxMessage] = []
+            swap(&rows, &s.rows)
+            return rows.first.map { $0.sequence <= covered } == true ? rows.filter { $0.sequence > covered } : rows
+        }
+    }
+
+    /// Sends one round and waits for its delivery reports; returns the first failure.
+    private func publish(_ pending: [OutboxMessage]) async -> KafkaError? {
+        let records = pending.map { row in
+            KafkaRecord(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
+        }
+        let publishStart = ContinuousClock.now
+        let results = await producer.send(records)
+        let publishSeconds = (ContinuousClock.now - publishStart).seconds
+        var delivered: [Int64] = []
+        delivered.reserveCapacity(pending.count)
+        var failure: KafkaError?
+        for (row, result) in zip(pending, results) {
+            if case .failure(let error) = result {
+                failure = error
+                break
+            }
+            delivered.append(row.sequence)
+        }
+        if let onDelivered, !delivered.isEmpty { onDelivered(Array(pending.prefix(delivered.count))) }
+        if !delivered.isEmpty {
+            sent.withLock { $0.append(contentsOf: delivered) }
+            sentSignal.signal()
+            onRound(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: 0))
+        }
+        return failure
+    }
+
+    /// Deletes delivered rows, coalescing whatever accumulated since the last delete.
+    private func removeSentRows() async {
+        var backoff = Duration.milliseconds(50)
+        while true {
+            let batch = sent.withLock { s -> [Int64] in
+                var taken: [Int64] = []
+                swap(&taken, &s)
+                return taken
+            }
+            if batch.isEmpty {
+                if Task.isCancelled { return }
+                await sentSignal.wait(timeout: configuration.idleInterval)
+                continue
+            }
+            do {
+                let start = ContinuousClock.now
+                try await store.markOutboxSent(batch)
+                onRound(Round(published: 0, publishSeconds: 0, markSentSeconds: (ContinuousClock.now - start).seconds))
+                backoff = .milliseconds(50)
+            } catch {
+                // Keep them: a row left behind would be republished at the next scan.
+                sent.withLock { $0.insert(contentsOf: batch, at: 0) }
+                logger.warning("could not mark outbox rows sent; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, configuration.maxBackoff)
             }
         }
     }

@@ -10,6 +10,7 @@ public final class StepLatencyProbe: Sendable {
     private struct State {
         var pending: [String: [ContinuousClock.Instant]] = [:]
         var samples: [Double] = []
+        var stages: [String: [Double]] = [:]
     }
 
     private let state = Mutex(State())
@@ -31,6 +32,22 @@ public final class StepLatencyProbe: Sendable {
                 s.pending[id] = queue.isEmpty ? nil : queue
                 s.samples.append((now - since).seconds * 1000)
             }
+        }
+    }
+
+    /// One sample of a stage of the path (milliseconds), to show where the latency goes.
+    func stage(_ name: String, _ duration: Duration) {
+        let ms = duration.seconds * 1000
+        state.withLock { $0.stages[name, default: []].append(ms) }
+    }
+
+    /// Percentiles of every stage, by name.
+    public func stagePercentiles() -> [(name: String, p50: Double, p99: Double, count: Int)] {
+        let stages = state.withLock { $0.stages }
+        return stages.keys.sorted().map { name in
+            let sorted = stages[name]!.sorted()
+            func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))] }
+            return (name, at(0.5), at(0.99), sorted.count)
         }
     }
 
