@@ -33,6 +33,13 @@ public protocol WorkflowStore: Sendable {
     @discardableResult
     func commit(_ batch: StoreBatch) async throws(StoreError) -> [Int64]
 
+    /// Does the part of a commit that needs no database (encoding), so a caller can overlap it
+    /// with the previous batch's transaction. Pass the result to `commit(prepared:)`.
+    func prepare(_ batch: StoreBatch) -> PreparedBatch
+    /// `commit(_:)` of a batch prepared with `prepare(_:)`.
+    @discardableResult
+    func commit(prepared: PreparedBatch) async throws(StoreError) -> [Int64]
+
     /// The oldest unsent outbox messages, ascending by sequence.
     func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage]
     /// Removes published messages from the outbox.
@@ -42,4 +49,25 @@ public protocol WorkflowStore: Sendable {
 
     /// Releases the store (closes files, drops the ownership lock). Idempotent.
     func close() async
+}
+
+/// A `StoreBatch` with whatever its store computed ahead of the transaction.
+public struct PreparedBatch: Sendable {
+    public let batch: StoreBatch
+    /// The backend's own encoding (the SQLite store's bound column values); nil when it has none.
+    public let encoded: (any Sendable)?
+
+    public init(batch: StoreBatch, encoded: (any Sendable)? = nil) {
+        self.batch = batch
+        self.encoded = encoded
+    }
+}
+
+extension WorkflowStore {
+    public func prepare(_ batch: StoreBatch) -> PreparedBatch { PreparedBatch(batch: batch) }
+
+    @discardableResult
+    public func commit(prepared: PreparedBatch) async throws(StoreError) -> [Int64] {
+        try await commit(prepared.batch)
+    }
 }

@@ -17,8 +17,18 @@ extension SQLiteStore {
     ///   `.unavailable` when the database is busy, full or read-only.
     @discardableResult
     public func commit(_ batch: StoreBatch) async throws(StoreError) -> [Int64] {
-        guard !batch.isEmpty else { return [] }
-        let encoded = EncodedBatch(batch)
+        try await commit(prepared: prepare(batch))
+    }
+
+    /// Encodes the batch's JSON columns on the caller's thread.
+    public func prepare(_ batch: StoreBatch) -> PreparedBatch {
+        PreparedBatch(batch: batch, encoded: batch.isEmpty ? nil : EncodedBatch(batch))
+    }
+
+    @discardableResult
+    public func commit(prepared: PreparedBatch) async throws(StoreError) -> [Int64] {
+        guard !prepared.batch.isEmpty else { return [] }
+        let encoded = prepared.encoded as? EncodedBatch ?? EncodedBatch(prepared.batch)
         return try await perform { connection throws(StoreError) in
             try connection.transaction { () throws(StoreError) in try Self.write(encoded, to: connection) }
         }

@@ -47,7 +47,8 @@ final class CommitPipeline: Sendable {
     /// runs after a successful `write`, before the next commit starts.
     func enqueue(
         _ work: BatchWork, decidedIn generation: UInt64, requires: Task<Result<Void, StoreError>, Never>?,
-        write: @escaping @Sendable (StoreBatch) async throws(StoreError) -> Void,
+        prepare: @escaping @Sendable (StoreBatch) -> PreparedBatch,
+        write: @escaping @Sendable (PreparedBatch) async throws(StoreError) -> Void,
         completed: @escaping @Sendable () async -> Void
     ) -> Task<Result<Void, StoreError>, Never> {
         let batch = work.storeBatch()
@@ -61,6 +62,8 @@ final class CommitPipeline: Sendable {
             for (key, value) in batch.dedupe { s.dedupe[key] = (ticket, value) }
             let previous = s.tail
             let task = Task { [self] () -> Result<Void, StoreError> in
+                // Encoding overlaps the previous batch's transaction.
+                let prepared = prepare(batch)
                 if let previous { _ = await previous.value }
                 guard self.generation == generation else { return .failure(Self.staleDecision) }
                 if let requires, case .failure = await requires.value {
@@ -68,7 +71,7 @@ final class CommitPipeline: Sendable {
                     self.failed()
                     return .failure(Self.staleDecision)
                 }
-                let written = await Self.run(write, batch)
+                let written = await Self.run(write, prepared)
                 if case .failure = written {
                     self.failed()
                     return written
@@ -82,7 +85,7 @@ final class CommitPipeline: Sendable {
         }
     }
 
-    private static func run(_ write: @Sendable (StoreBatch) async throws(StoreError) -> Void, _ batch: StoreBatch) async -> Result<Void, StoreError> {
+    private static func run(_ write: @Sendable (PreparedBatch) async throws(StoreError) -> Void, _ batch: PreparedBatch) async -> Result<Void, StoreError> {
         do throws(StoreError) {
             try await write(batch)
             return .success(())

@@ -120,9 +120,11 @@ public final class Orchestrator: WorkflowService {
         let enqueuedAt = ContinuousClock.now
         return pipeline.enqueue(
             work, decidedIn: generation, requires: requires?.task,
-            write: { [self] batch throws(StoreError) in
+            prepare: { [store] batch in store.prepare(batch) },
+            write: { [self] prepared throws(StoreError) in
                 let start = ContinuousClock.now
-                let sequences = try await store.commit(batch)
+                let batch = prepared.batch
+                let sequences = try await store.commit(prepared: prepared)
                 latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
                 if !sequences.isEmpty {
                     var rows = batch.outbox

@@ -25,11 +25,14 @@ public final class OutboxRelay: Service {
         public var idleInterval: Duration
         /// Longest back-off after failed deliveries. Default: 5 s.
         public var maxBackoff: Duration
+        /// Shortest time between two deletes of sent rows. Default: 100 ms.
+        public var removalInterval: Duration
 
-        public init(batchSize: Int = 1000, idleInterval: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(5)) {
+        public init(batchSize: Int = 1000, idleInterval: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(5), removalInterval: Duration = .milliseconds(100)) {
             self.batchSize = batchSize
             self.idleInterval = idleInterval
             self.maxBackoff = maxBackoff
+            self.removalInterval = removalInterval
         }
     }
 
@@ -195,6 +198,9 @@ public final class OutboxRelay: Service {
                 try await store.markOutboxSent(batch)
                 onRound(Round(published: 0, publishSeconds: 0, markSentSeconds: (ContinuousClock.now - start).seconds))
                 backoff = .milliseconds(50)
+                // Each delete is a transaction queued among the commits; gathering rows for a
+                // moment makes it one per interval instead of one per round.
+                if !Task.isCancelled { try? await Task.sleep(for: configuration.removalInterval) }
             } catch {
                 // Keep them: a row left behind would be republished at the next scan.
                 sent.withLock { $0.insert(contentsOf: batch, at: 0) }
