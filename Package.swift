@@ -102,7 +102,10 @@ let package = Package(
         .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(
             name: "BatonRuntimeTests",
-            dependencies: ["BatonRuntime", "BatonStore", "BatonCore", "BatonExpressions", "BatonMessages"],
+            dependencies: [
+                "BatonRuntime", "BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions", "BatonMessages",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

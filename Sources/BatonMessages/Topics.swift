@@ -13,13 +13,15 @@ public struct TopicNames: Sendable, Hashable {
     public var lifecycle: String { prefix + "lifecycle" }
     /// Out: inputs that could not be processed, with the reason in headers.
     public var deadLetters: String { prefix + "dlq" }
+    /// Out: tasks Baton no longer waits for, so executors can stop them.
+    public var taskCancellations: String { prefix + "task-cancellations" }
     /// Out: task requests for executors of one task type.
     public func tasks(_ taskType: String) -> String { prefix + "tasks." + taskType }
 
     /// The topics Baton consumes.
     public var inputs: [String] { [triggers, taskResults] }
     /// The fixed topics (task topics depend on the definitions).
-    public var fixed: [String] { [triggers, taskResults, lifecycle, deadLetters] }
+    public var fixed: [String] { [triggers, taskResults, lifecycle, deadLetters, taskCancellations] }
 }
 
 /// A Kafka header as the message codecs see it (no dependency on the Kafka client).

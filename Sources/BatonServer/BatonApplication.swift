@@ -22,12 +22,13 @@ public final class BatonApplication: Sendable {
     public let consumer: KafkaConsumer
     public let relay: OutboxRelay
     public let inputConsumer: InputConsumer
+    public let timers: TimerService
     let api: (any Service)?
     let logger: Logger
     /// Extra services run in the same group (the example worker in `baton dev`).
     let extraServices: [any Service]
 
-    init(configuration: BatonConfiguration, orchestrator: Orchestrator, store: SQLiteStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+    init(configuration: BatonConfiguration, orchestrator: Orchestrator, store: SQLiteStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, api: (any Service)?, extraServices: [any Service], logger: Logger) {
         self.configuration = configuration
         self.orchestrator = orchestrator
         self.store = store
@@ -35,6 +36,7 @@ public final class BatonApplication: Sendable {
         self.consumer = consumer
         self.relay = relay
         self.inputConsumer = inputConsumer
+        self.timers = timers
         self.api = api
         self.extraServices = extraServices
         self.logger = logger
@@ -42,7 +44,7 @@ public final class BatonApplication: Sendable {
 
     /// The services, in start order (stopped in reverse).
     public var services: [any Service] {
-        var all: [any Service] = [relay, inputConsumer]
+        var all: [any Service] = [relay, inputConsumer, timers]
         if let api { all.append(api) }
         return all + extraServices
     }
@@ -111,6 +113,7 @@ public func buildApplication(
         )
         orchestrator.onCommit { rows in relay.enqueue(rows) }
         let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)
+        let timers = TimerService(orchestrator: orchestrator, logger: logger)
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
@@ -120,7 +123,7 @@ public func buildApplication(
         }
         return BatonApplication(
             configuration: configuration, orchestrator: orchestrator, store: store, producer: producer, consumer: consumer,
-            relay: relay, inputConsumer: inputConsumer, api: api, extraServices: extraServices, logger: logger
+            relay: relay, inputConsumer: inputConsumer, timers: timers, api: api, extraServices: extraServices, logger: logger
         )
     } catch {
         await store.close()

@@ -16,6 +16,7 @@ public actor InMemoryStore: WorkflowStore {
         var steps: [String: [ScheduledStep]] = [:]
         /// Ascending by sequence.
         var outbox: [OutboxMessage] = []
+        var timers: [TimerKey: Timestamp] = [:]
         var lastOutboxSequence: Int64 = 0
         var dedupe: [String: String] = [:]
     }
@@ -108,6 +109,25 @@ public actor InMemoryStore: WorkflowStore {
         return batch.outbox.indices.map { first + Int64($0) }
     }
 
+    struct TimerKey: Hashable {
+        var instanceId: String
+        var timerId: String
+    }
+
+    public func dueTimers(until: Timestamp, limit: Int) throws(StoreError) -> [DueTimer] {
+        try checkOpen()
+        guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
+        return state.timers.filter { $0.value <= until }
+            .map { DueTimer(instanceId: $0.key.instanceId, timerId: $0.key.timerId, fireAt: $0.value) }
+            .sorted { ($0.fireAt, $0.instanceId, $0.timerId) < ($1.fireAt, $1.instanceId, $1.timerId) }
+            .prefix(limit).map { $0 }
+    }
+
+    public func nextTimerAt() throws(StoreError) -> Timestamp? {
+        try checkOpen()
+        return state.timers.values.min()
+    }
+
     public func pendingOutbox(limit: Int) throws(StoreError) -> [OutboxMessage] {
         try checkOpen()
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
@@ -157,6 +177,17 @@ public actor InMemoryStore: WorkflowStore {
             state.lastOutboxSequence += 1
             message.sequence = state.lastOutboxSequence
             state.outbox.append(message)
+        }
+        for change in batch.timers {
+            switch change {
+            case .set(let instanceId, let timerId, let fireAt):
+                guard state.instances[instanceId] != nil else {
+                    throw StoreError(.invalid, "timer '\(timerId)' belongs to the unknown instance '\(instanceId)'")
+                }
+                state.timers[TimerKey(instanceId: instanceId, timerId: timerId)] = fireAt
+            case .delete(let instanceId, let timerId):
+                state.timers[TimerKey(instanceId: instanceId, timerId: timerId)] = nil
+            }
         }
         for (key, value) in batch.dedupe {
             guard state.dedupe[key] == nil else {

@@ -74,15 +74,19 @@ public struct StoreBatch: Sendable, Hashable {
     /// `result:<taskId>/<status>` → digest). Inserting a key that exists is an error (`StoreError.Code.conflict`):
     /// callers check with `dedupeValues(for:)` first, inside the same single-writer process.
     public var dedupe: [String: String]
+    /// Changes to the timer index, applied in order (a timer is written in the same transaction
+    /// as the state that set it, and removed in the one that fired or dropped it).
+    public var timers: [TimerChange]
 
-    public init(instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:]) {
+    public init(instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:], timers: [TimerChange] = []) {
         self.instances = instances
         self.history = history
         self.outbox = outbox
         self.dedupe = dedupe
+        self.timers = timers
     }
 
-    public var isEmpty: Bool { instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty }
+    public var isEmpty: Bool { instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty }
 }
 
 public struct InstanceHistoryEvent: Sendable, Hashable {
@@ -147,5 +151,26 @@ public struct StepExecution: Sendable, Hashable {
         self.error = error
         self.scheduledAt = scheduledAt
         self.completedAt = completedAt
+    }
+}
+
+/// A change to the store's timer index.
+public enum TimerChange: Sendable, Hashable {
+    /// Insert, or move to a new time.
+    case set(instanceId: String, timerId: String, fireAt: Timestamp)
+    /// Remove; removing a timer that is not there is not an error.
+    case delete(instanceId: String, timerId: String)
+}
+
+/// A timer that is due, as the timer index returns it.
+public struct DueTimer: Sendable, Hashable {
+    public var instanceId: String
+    public var timerId: String
+    public var fireAt: Timestamp
+
+    public init(instanceId: String, timerId: String, fireAt: Timestamp) {
+        self.instanceId = instanceId
+        self.timerId = timerId
+        self.fireAt = fireAt
     }
 }

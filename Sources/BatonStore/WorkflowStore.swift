@@ -40,6 +40,12 @@ public protocol WorkflowStore: Sendable {
     @discardableResult
     func commit(prepared: PreparedBatch) async throws(StoreError) -> [Int64]
 
+    /// Timers with `fireAt <= until`, earliest first, at most `limit`: read through an index on
+    /// the fire time, so the cost does not grow with the number of instances waiting.
+    func dueTimers(until: Timestamp, limit: Int) async throws(StoreError) -> [DueTimer]
+    /// The earliest pending timer's time, nil when there is none.
+    func nextTimerAt() async throws(StoreError) -> Timestamp?
+
     /// The oldest unsent outbox messages, ascending by sequence.
     func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage]
     /// Removes published messages from the outbox.

@@ -48,6 +48,7 @@ struct EncodedBatch: Sendable {
     var steps: [StepChange] = []
     var outbox: [Outbox] = []
     var dedupe: [(key: String, value: String)] = []
+    var timers: [TimerChange] = []
 
     init(_ batch: StoreBatch) {
         instances.reserveCapacity(batch.instances.count)
@@ -79,5 +80,6 @@ struct EncodedBatch: Sendable {
         }
         outbox = batch.outbox.map { Outbox(topic: $0.topic, key: $0.key, value: $0.value, headers: OutboxHeaderCoding.encode($0.headers)) }
         dedupe = batch.dedupe.map { (key: $0.key, value: $0.value) }
+        timers = batch.timers
     }
 }

@@ -76,6 +76,18 @@ enum SQLiteSchema {
             created_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 2: durable timers. A row per pending timer of a running instance, written in the same
+        // transaction as the state that set it; the timer service reads only due rows, through
+        // the index on fire_at.
+        """
+        CREATE TABLE timers (
+            instance_id TEXT NOT NULL,
+            timer_id TEXT NOT NULL,
+            fire_at INTEGER NOT NULL,
+            PRIMARY KEY (instance_id, timer_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX timers_by_fire_at ON timers (fire_at, instance_id, timer_id);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -101,6 +101,23 @@ extension SQLiteStore {
                 }
             }
         }
+        if !batch.timers.isEmpty {
+            let set = try connection.statement(CommitSQL.setTimer)
+            let delete = try connection.statement(CommitSQL.deleteTimer)
+            for change in batch.timers {
+                switch change {
+                case .set(let instanceId, let timerId, let fireAt):
+                    try set.bind(1, instanceId)
+                    try set.bind(2, timerId)
+                    try set.bind(3, fireAt.milliseconds)
+                    try set.run()
+                case .delete(let instanceId, let timerId):
+                    try delete.bind(1, instanceId)
+                    try delete.bind(2, timerId)
+                    try delete.run()
+                }
+            }
+        }
         return sequences
     }
 
@@ -171,6 +188,8 @@ enum CommitSQL {
         """
     static let insertOutbox = "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
     static let insertDedupe = "INSERT INTO dedupe (key, value, created_at) VALUES (?1, ?2, ?3)"
+    static let setTimer = "INSERT INTO timers (instance_id, timer_id, fire_at) VALUES (?1, ?2, ?3) ON CONFLICT (instance_id, timer_id) DO UPDATE SET fire_at = excluded.fire_at"
+    static let deleteTimer = "DELETE FROM timers WHERE instance_id = ?1 AND timer_id = ?2"
 }
 
 /// Wall-clock time for the bookkeeping `created_at` of outbox rows and dedupe marks; `StoreBatch`

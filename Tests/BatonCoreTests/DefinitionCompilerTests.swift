@@ -14,6 +14,55 @@ struct DefinitionCompilerTests {
         #expect(yaml.version == 3)
     }
 
+    @Test func errorHandlingCompiles() throws {
+        let d = try DefinitionCompiler.compile(text: """
+            id: h
+            retry: {maxAttempts: 4}
+            onFailure: b
+            timeout: 1h
+            steps:
+              - id: a
+                type: task
+                taskType: t
+                retry: {maxAttempts: 5, initialInterval: 2s, backoffCoefficient: 3, maxInterval: 1m, jitter: full, retryOn: [X], nonRetryable: [Y], maxElapsed: 10m}
+                catch: [{errors: [E1, E2], next: b}, {errors: ["*"], next: b}]
+                fallback: b
+              - { id: b, type: task, taskType: t, continueOnFailure: true }
+            """)
+        #expect(d.retry?.maxAttempts == 4)
+        #expect(d.onFailure == "b")
+        #expect(d.timeoutMilliseconds == 3_600_000)
+        let a = d.steps["a"]!.onError
+        #expect(a.retry == RetryPolicy(maxAttempts: 5, initialIntervalMilliseconds: 2000, backoffCoefficient: 3, maxIntervalMilliseconds: 60_000, jitter: .full, retryOn: ["X"], nonRetryable: ["Y"], maxElapsedMilliseconds: 600_000))
+        #expect(a.catches == [Step.Catch(errors: ["E1", "E2"], next: "b"), Step.Catch(errors: [], next: "b")])
+        #expect(a.fallback == "b")
+        #expect(d.steps["b"]!.onError.continueOnFailure)
+    }
+
+    @Test func invalidErrorHandlingIsReportedFieldByField() {
+        do {
+            _ = try DefinitionCompiler.compile(text: """
+                id: h
+                onFailure: nowhere
+                steps:
+                  - id: a
+                    type: task
+                    taskType: t
+                    retry: {maxAttempts: 0, initialInterval: 5s, maxInterval: 1s, jitter: sometimes, backoffCoefficient: 0.5}
+                    catch: [{errors: [E], next: missing}]
+                    fallback: gone
+                """)
+            Issue.record("an invalid definition compiled")
+        } catch {
+            let fields = Set(error.issues.map(\.field))
+            #expect(fields.isSuperset(of: [
+                "/onFailure", "/steps/0/retry/maxAttempts", "/steps/0/retry/maxInterval", "/steps/0/retry/jitter",
+                "/steps/0/retry/backoffCoefficient", "/steps/0/catch/0/next", "/steps/0/fallback",
+            ]))
+            #expect(error.issues.filter { $0.field.hasPrefix("/steps/0") }.allSatisfy { $0.stepId == "a" })
+        }
+    }
+
     @Test func startAtOverridesTheFirstStep() throws {
         let d = try DefinitionCompiler.compile(text: """
             id: s

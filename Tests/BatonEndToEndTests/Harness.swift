@@ -58,7 +58,13 @@ final class Harness: Sendable {
         // Ready means: Baton's consumers joined, the API listens, and the worker has its partitions
         // (group joins take seconds on the mock; a test must not race them).
         while await app.orchestrator.notReadyReason() != nil || port.withLock({ $0 }) == nil || !(worker?.isReady ?? true) {
-            if ContinuousClock.now > deadline { throw HarnessError("Baton did not become ready: \(await app.orchestrator.notReadyReason() ?? "no API port")") }
+            if ContinuousClock.now > deadline {
+                let reasons = [
+                    await app.orchestrator.notReadyReason(), port.withLock({ $0 }) == nil ? "the API is not listening" : nil,
+                    worker?.isReady == false ? "the test worker has no partitions" : nil,
+                ].compactMap { $0 }
+                throw HarnessError("Baton did not become ready within 30 s: \(reasons.joined(separator: "; "))")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         return Harness(broker: broker, app: app, folder: folder, kafka: kafka, apiPort: port.withLock { $0 }!, runner: runner, logger: logger)

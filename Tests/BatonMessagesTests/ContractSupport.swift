@@ -189,6 +189,7 @@ struct EngineRun {
     var instance: WorkflowInstance
     var dispatches: [TaskDispatch] = []
     var lifecycle: [LifecycleEvent] = []
+    var cancellations: [TaskCancellation] = []
 
     /// Runs until the instance waits for nothing (no active task) or `worker` returns nil.
     init(
@@ -226,6 +227,8 @@ struct EngineRun {
                 new.append(task)
             case .emitLifecycle(let event):
                 lifecycle.append(event)
+            case .cancelTask(let cancellation):
+                cancellations.append(cancellation)
             }
         }
         return new

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("schemas/examples")
 struct ExampleTests {
-    static let schemaNames = ["task-request", "task-result", "trigger-event", "lifecycle-event", "workflow-definition"]
+    static let schemaNames = ["task-request", "task-result", "trigger-event", "lifecycle-event", "task-cancellation", "workflow-definition"]
 
     @Test func everySchemaIsAValid2020_12SchemaWithAVersionedId() throws {
         for name in Self.schemaNames {
@@ -24,7 +24,7 @@ struct ExampleTests {
 
     @Test func everyMessageSchemaHasAnExample() {
         let covered = Set(Contract.exampleMessages.map(Contract.schemaName(ofExample:)))
-        #expect(covered == ["task-request", "task-result", "trigger-event", "lifecycle-event"])
+        #expect(covered == ["task-request", "task-result", "trigger-event", "lifecycle-event", "task-cancellation"])
     }
 
     @Test func thereAreExamplesOfSeveralLifecycleEventTypes() throws {

@@ -31,6 +31,9 @@ struct LifecycleContractTests {
         event(.workflowFailed, 9, status: "FAILED", stepId: "charge", attempt: 2, error: declined, duration: 1820),
         event(.workflowFailed, 10, status: "FAILED", error: ErrorInfo(code: "OUTPUT_MAPPING_ERROR", message: "workflow output mapping failed", time: Times.at(100)), duration: 900),
         event(.workflowCancelled, 11, status: "CANCELLED", error: ErrorInfo(code: "CANCELLED", message: "customer withdrew the order"), duration: 12_903),
+        event(.stepRetrying, 12, status: "RETRYING", stepId: "charge", taskId: "inst-1.2", attempt: 1, error: ErrorInfo(code: "UNAVAILABLE", message: "503", retryable: true, stepId: "charge", attempt: 1, time: Times.at(120)), duration: 820),
+        event(.stepTimedOut, 13, status: "FAILED", stepId: "charge", taskId: "inst-1.3", attempt: 2, error: ErrorInfo(code: "TIMEOUT", message: "late", retryable: true), duration: 30_000),
+        event(.workflowTimedOut, 14, status: "TIMED_OUT", error: ErrorInfo(code: "WORKFLOW_TIMEOUT", message: "the workflow did not finish within its timeout", time: Times.at(140)), duration: 3_600_000),
     ]
 
     @Test func everyEventTypeIsCovered() {
@@ -46,7 +49,7 @@ struct LifecycleContractTests {
     @Test func schemaStatusEnumCoversInstanceAndStepStatuses() throws {
         let schema = try Contract.schema("lifecycle-event")
         let statuses = Set(schema["$defs"]?["data"]?["properties"]?["status"]?["enum"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        let expected = Set(InstanceStatus.allCases.map(\.rawValue) + [StepStatus.scheduled, .completed, .failed].map(\.rawValue))
+        let expected = Set(InstanceStatus.allCases.map(\.rawValue) + [StepStatus.scheduled, .retrying, .completed, .failed].map(\.rawValue))
         #expect(statuses == expected)
     }
 
@@ -138,7 +141,25 @@ struct LifecycleContractTests {
         #expect(shortage.instance.status == .failed)
         #expect(cancelled.instance.status == .cancelled)
 
-        let events = completed.lifecycle + declined.lifecycle + shortage.lifecycle + cancelled.lifecycle
+        // Time: an attempt that times out and is retried, then a workflow timeout.
+        let engine = Engine()
+        let timed = try DefinitionCompiler.compile(text: """
+            id: timed
+            timeout: 1h
+            steps:
+              - {id: call, type: task, taskType: slow, timeout: 30s, retry: {maxAttempts: 2, initialInterval: 1s}}
+            """, version: 1)
+        let t0 = Times.at(0)
+        let s = engine.start(StartWorkflow(instanceId: "inst-9", input: [:], origin: "api"), definition: timed, now: t0)
+        let late = engine.timerFired("timeout:inst-9.1", instance: s.instance, definition: timed, at: t0.adding(milliseconds: 30_000))
+        let retry = engine.timerFired("retry:call:2", instance: late.instance, definition: timed, at: t0.adding(milliseconds: 31_000))
+        let over = engine.timerFired("workflow-timeout", instance: retry.instance, definition: timed, at: t0.adding(milliseconds: 3_600_000))
+        #expect(over.instance.status == .timedOut)
+        let timeLifecycle = [s, late, retry, over].flatMap { t in t.effects.compactMap { effect -> LifecycleEvent? in
+            if case .emitLifecycle(let e) = effect { return e } else { return nil }
+        } }
+
+        let events = completed.lifecycle + declined.lifecycle + shortage.lifecycle + cancelled.lifecycle + timeLifecycle
         #expect(Set(events.map(\.type)) == Set(LifecycleEventType.allCases))
         let lifecycleReports = try Contract.validate(values: events.map { LifecycleCodec.encode($0, topics: TopicNames()).value }, against: "lifecycle-event")
         for report in lifecycleReports { #expect(report.isValid, "\(report)") }

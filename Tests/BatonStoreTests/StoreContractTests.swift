@@ -204,6 +204,39 @@ struct StoreContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func timersAreIndexedByFireTimeAndChangedInOrder(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            #expect(try await store.nextTimerAt() == nil)
+            try await store.commit(StoreBatch(instances: [plainInstance("i-1"), plainInstance("i-2")], timers: [
+                .set(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(300)),
+                .set(instanceId: "i-2", timerId: "timeout:i-2.1", fireAt: at(100)),
+                .set(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(900)),
+            ]))
+            #expect(try await store.nextTimerAt() == at(100))
+            #expect(try await store.dueTimers(until: at(50), limit: 10).isEmpty)
+            #expect(try await store.dueTimers(until: at(300), limit: 10) == [
+                DueTimer(instanceId: "i-2", timerId: "timeout:i-2.1", fireAt: at(100)),
+                DueTimer(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(300)),
+            ])
+            #expect(try await store.dueTimers(until: at(1000), limit: 1).map(\.timerId) == ["timeout:i-2.1"])
+
+            // Moved, deleted (twice: harmless), and re-set in one batch, applied in order.
+            try await store.commit(StoreBatch(timers: [
+                .set(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(50)),
+                .delete(instanceId: "i-2", timerId: "timeout:i-2.1"),
+                .delete(instanceId: "i-2", timerId: "timeout:i-2.1"),
+                .delete(instanceId: "i-1", timerId: "retry:a:2"),
+                .set(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(700)),
+            ]))
+            #expect(try await store.dueTimers(until: at(1000), limit: 10) == [
+                DueTimer(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(50)),
+                DueTimer(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(700)),
+            ])
+            #expect(await storeError { () throws(StoreError) in _ = try await store.dueTimers(until: at(0), limit: 0) }?.code == .invalid)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func listingFiltersAndPaginatesWithoutDuplicatesOrGaps(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             // 25 instances over two workflows and two statuses; some share a creation time.

@@ -46,7 +46,7 @@ private struct Context {
             issue("", "a definition must be an object, found \(document.typeName)")
             return nil
         }
-        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version"], at: "")
+        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout"], at: "")
 
         let id = requiredString(root, "id", at: "")
         if let id, !DefinitionCompiler.isValidIdentifier(id) {
@@ -85,7 +85,19 @@ private struct Context {
             for target in step.next.targets where steps[target] == nil {
                 issue(pointer + (step.typeName == "choice" ? "/choices" : "/next"), "unknown step '\(target)'", step: stepId)
             }
+            for (index, clause) in step.onError.catches.enumerated() where steps[clause.next] == nil {
+                issue(pointer + "/catch/\(index)/next", "unknown step '\(clause.next)'", step: stepId)
+            }
+            if let fallback = step.onError.fallback, steps[fallback] == nil {
+                issue(pointer + "/fallback", "unknown step '\(fallback)'", step: stepId)
+            }
         }
+        let retry = root["retry"].flatMap { compileRetry($0, at: "/retry", step: nil) }
+        let onFailure = optionalString(root, "onFailure", at: "")
+        if let onFailure, steps[onFailure] == nil, !order.isEmpty {
+            issue("/onFailure", "unknown step '\(onFailure)'")
+        }
+        let timeout = root["timeout"].flatMap { duration($0, at: "/timeout", step: nil) }
 
         var startAt = order.first ?? ""
         if let explicit = optionalString(root, "startAt", at: "") {
@@ -113,7 +125,8 @@ private struct Context {
         stored["version"] = nil
         return WorkflowDefinition(
             id: id, version: version, name: name, description: description, startAt: startAt, steps: steps,
-            stepOrder: order, triggers: triggers, output: output, document: .object(stored)
+            stepOrder: order, triggers: triggers, output: output, document: .object(stored),
+            retry: retry, onFailure: onFailure, timeoutMilliseconds: timeout
         )
     }
 
@@ -133,10 +146,13 @@ private struct Context {
         var kind: Step.Kind?
         var next: Next = .end
         let common: Set<String> = ["id", "type", "next", "description"]
+        let errorFields: Set<String> = ["catch", "fallback", "continueOnFailure"]
+        var onError = compileErrorHandling(object, at: pointer, step: stepId)
 
         switch type {
         case "task":
-            checkKeys(object, allowed: common.union(["taskType", "input", "timeout"]), at: pointer, step: stepId)
+            checkKeys(object, allowed: common.union(errorFields).union(["taskType", "input", "timeout", "retry"]), at: pointer, step: stepId)
+            onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
             let taskType = requiredString(object, "taskType", at: pointer, step: stepId)
             if let taskType, !DefinitionCompiler.isValidTaskType(taskType) {
                 issue(pointer + "/taskType", "'\(taskType)' is not a valid task type: use letters, digits, '.', '_' or '-' (it names a Kafka topic)", step: stepId)
@@ -168,7 +184,7 @@ private struct Context {
             next = .conditional(branches, otherwise: otherwise)
             kind = .choice
         case "set":
-            checkKeys(object, allowed: common.union(["set"]), at: pointer, step: stepId)
+            checkKeys(object, allowed: common.union(errorFields).union(["set"]), at: pointer, step: stepId)
             var values: [String: JSONTemplate] = [:]
             switch object["set"] {
             case .object(let members)? where !members.isEmpty:
@@ -208,7 +224,96 @@ private struct Context {
         // A step whose own fields are invalid still takes part in the duplicate-id and transition
         // checks, so one pass reports everything; the placeholder never escapes, because a
         // definition with issues is never returned.
-        return Step(id: id, kind: kind ?? .fail(code: "INVALID_STEP", message: nil), next: next)
+        return Step(id: id, kind: kind ?? .fail(code: "INVALID_STEP", message: nil), next: next, onError: onError)
+    }
+
+    /// `catch`, `fallback` and `continueOnFailure` of a step (`retry` is read with task steps).
+    mutating func compileErrorHandling(_ object: [String: JSONValue], at pointer: String, step: String) -> Step.ErrorHandling {
+        var handling = Step.ErrorHandling()
+        switch object["catch"] {
+        case nil, .null?: break
+        case .array(let clauses)?:
+            for (index, element) in clauses.enumerated() {
+                let p = pointer + "/catch/\(index)"
+                guard case .object(let clause) = element else {
+                    issue(p, "a catch clause must be an object with 'errors' and 'next'", step: step)
+                    continue
+                }
+                checkKeys(clause, allowed: ["errors", "next"], at: p, step: step)
+                let codes = stringList(clause["errors"], at: p + "/errors", step: step) ?? []
+                if let next = requiredString(clause, "next", at: p, step: step) {
+                    handling.catches.append(Step.Catch(errors: codes.contains("*") ? [] : Set(codes), next: next))
+                }
+            }
+        case let other?:
+            issue(pointer + "/catch", "'catch' must be an array of {errors, next}, found \(other.typeName)", step: step)
+        }
+        handling.fallback = optionalString(object, "fallback", at: pointer, step: step)
+        switch object["continueOnFailure"] {
+        case nil, .null?: break
+        case .bool(let b)?: handling.continueOnFailure = b
+        case let other?: issue(pointer + "/continueOnFailure", "'continueOnFailure' must be true or false, found \(other.typeName)", step: step)
+        }
+        return handling
+    }
+
+    /// `retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, jitter, retryOn, nonRetryable, maxElapsed}`.
+    mutating func compileRetry(_ value: JSONValue, at pointer: String, step: String?) -> RetryPolicy? {
+        guard case .object(let object) = value else {
+            issue(pointer, "'retry' must be an object, found \(value.typeName)", step: step)
+            return nil
+        }
+        checkKeys(object, allowed: ["maxAttempts", "initialInterval", "backoffCoefficient", "maxInterval", "jitter", "retryOn", "nonRetryable", "maxElapsed"], at: pointer, step: step)
+        var policy = RetryPolicy()
+        let before = issues.count
+        switch object["maxAttempts"] {
+        case nil: break
+        case .number(let n)? where n >= 1 && n <= 1000 && n.rounded() == n: policy.maxAttempts = Int(n)
+        case let other?: issue(pointer + "/maxAttempts", "'maxAttempts' must be a whole number from 1 to 1000, found \(other.serialized())", step: step)
+        }
+        if let v = object["initialInterval"], let ms = duration(v, at: pointer + "/initialInterval", step: step) { policy.initialIntervalMilliseconds = ms }
+        if let v = object["maxInterval"], let ms = duration(v, at: pointer + "/maxInterval", step: step) {
+            policy.maxIntervalMilliseconds = ms
+        } else if object["maxInterval"] == nil {
+            policy.maxIntervalMilliseconds = max(policy.maxIntervalMilliseconds, policy.initialIntervalMilliseconds)
+        }
+        if policy.maxIntervalMilliseconds < policy.initialIntervalMilliseconds {
+            issue(pointer + "/maxInterval", "'maxInterval' must not be shorter than 'initialInterval'", step: step)
+        }
+        switch object["backoffCoefficient"] {
+        case nil: break
+        case .number(let n)? where n >= 1 && n <= 100: policy.backoffCoefficient = n
+        case let other?: issue(pointer + "/backoffCoefficient", "'backoffCoefficient' must be a number from 1 to 100, found \(other.serialized())", step: step)
+        }
+        switch object["jitter"] {
+        case nil, .string("none")?: break
+        case .string("full")?: policy.jitter = .full
+        case .string("proportional")?: policy.jitter = .proportional(0.2)
+        case .number(let f)? where f > 0 && f <= 1: policy.jitter = .proportional(f)
+        case let other?: issue(pointer + "/jitter", "'jitter' must be \"none\", \"full\", \"proportional\" (±20%) or a fraction in (0, 1], found \(other.serialized())", step: step)
+        }
+        if let codes = stringList(object["retryOn"], at: pointer + "/retryOn", step: step) { policy.retryOn = Set(codes) }
+        if let codes = stringList(object["nonRetryable"], at: pointer + "/nonRetryable", step: step) { policy.nonRetryable = Set(codes) }
+        if let v = object["maxElapsed"] { policy.maxElapsedMilliseconds = duration(v, at: pointer + "/maxElapsed", step: step) }
+        return issues.count == before ? policy : nil
+    }
+
+    /// An optional array of non-empty strings.
+    mutating func stringList(_ value: JSONValue?, at pointer: String, step: String?) -> [String]? {
+        switch value {
+        case nil, .null?: return nil
+        case .array(let elements)?:
+            var strings: [String] = []
+            for (index, element) in elements.enumerated() {
+                if case .string(let s) = element, !s.isEmpty { strings.append(s) } else {
+                    issue(pointer + "/\(index)", "expected a non-empty string, found \(element.serialized())", step: step)
+                }
+            }
+            return strings
+        case let other?:
+            issue(pointer, "expected an array of strings, found \(other.typeName)", step: step)
+            return nil
+        }
     }
 
     /// `next: "step"`, or `next: [{when: "expr", goto: "step"}, …, {goto: "default"}]`.

@@ -22,12 +22,22 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var output: JSONTemplate?
     /// The document as registered (JSON; YAML is converted), with `version` unset.
     public var document: JSONValue
+    /// The retry policy of task steps that have none of their own.
+    public var retry: RetryPolicy?
+    /// The step to run when a step fails and none of its own handlers applies. The workflow still
+    /// ends FAILED (with the original error) when that path ends, unless it ends in a `succeed` step.
+    public var onFailure: String?
+    /// Start-to-end limit of an instance: past it the instance becomes TIMED_OUT.
+    public var timeoutMilliseconds: Int64?
 
     public init(
         id: String, version: Int, name: String? = nil, description: String? = nil, startAt: String,
         steps: [String: Step], stepOrder: [String], triggers: [Trigger] = [], output: JSONTemplate? = nil,
-        document: JSONValue
+        document: JSONValue, retry: RetryPolicy? = nil, onFailure: String? = nil, timeoutMilliseconds: Int64? = nil
     ) {
+        self.retry = retry
+        self.onFailure = onFailure
+        self.timeoutMilliseconds = timeoutMilliseconds
         self.id = id
         self.version = version
         self.name = name
@@ -54,11 +64,49 @@ public struct Step: Sendable, Hashable {
     public var kind: Kind
     /// Where to go after the step completes. `.end` completes the workflow.
     public var next: Next
+    /// What happens when the step fails.
+    public var onError: ErrorHandling
 
-    public init(id: String, kind: Kind, next: Next = .end) {
+    public init(id: String, kind: Kind, next: Next = .end, onError: ErrorHandling = ErrorHandling()) {
         self.id = id
         self.kind = kind
         self.next = next
+        self.onError = onError
+    }
+
+    /// A failing step goes through these in order: its retry policy (task steps), then the first
+    /// matching `catch`, then `fallback`, then `continueOnFailure`, then the definition's
+    /// `onFailure`; with none of them the instance fails.
+    public struct ErrorHandling: Sendable, Hashable {
+        public var retry: RetryPolicy?
+        public var catches: [Catch]
+        public var fallback: String?
+        /// Record the failure in `$.steps.<id>.error` and go on to `next` as if the step completed.
+        public var continueOnFailure: Bool
+
+        public init(retry: RetryPolicy? = nil, catches: [Catch] = [], fallback: String? = nil, continueOnFailure: Bool = false) {
+            self.retry = retry
+            self.catches = catches
+            self.fallback = fallback
+            self.continueOnFailure = continueOnFailure
+        }
+
+        /// Every step a failure can lead to.
+        public var targets: [String] { catches.map(\.next) + (fallback.map { [$0] } ?? []) }
+    }
+
+    /// `catch: [{errors: [CODE, …], next: step}]`; no `errors` (or `"*"`) catches everything.
+    public struct Catch: Sendable, Hashable {
+        /// Empty: every error.
+        public var errors: Set<String>
+        public var next: String
+
+        public init(errors: Set<String> = [], next: String) {
+            self.errors = errors
+            self.next = next
+        }
+
+        public func matches(_ code: String) -> Bool { errors.isEmpty || errors.contains(code) }
     }
 
     public enum Kind: Sendable, Hashable {

@@ -6,6 +6,33 @@ import BatonExpressions
 public enum Effect: Sendable, Hashable {
     case dispatchTask(TaskDispatch)
     case emitLifecycle(LifecycleEvent)
+    /// Tell executors to stop a task whose result is no longer wanted.
+    case cancelTask(TaskCancellation)
+}
+
+/// A task Baton no longer waits for (the instance was cancelled, timed out, failed elsewhere, or
+/// rerun), so its executor can stop working on it. Best effort: a result that still arrives is
+/// ignored and recorded.
+public struct TaskCancellation: Sendable, Hashable {
+    public var taskId: String
+    public var instanceId: String
+    public var workflowId: String
+    public var stepId: String
+    public var taskType: String
+    public var attempt: Int
+    public var reason: String
+    public var cancelledAt: Timestamp
+
+    public init(taskId: String, instanceId: String, workflowId: String, stepId: String, taskType: String, attempt: Int, reason: String, cancelledAt: Timestamp) {
+        self.taskId = taskId
+        self.instanceId = instanceId
+        self.workflowId = workflowId
+        self.stepId = stepId
+        self.taskType = taskType
+        self.attempt = attempt
+        self.reason = reason
+        self.cancelledAt = cancelledAt
+    }
 }
 
 /// A task request for executors of `taskType`.
@@ -45,6 +72,9 @@ public enum LifecycleEventType: String, Sendable, Hashable, Codable, CaseIterabl
     case stepScheduled = "step.scheduled"
     case stepCompleted = "step.completed"
     case stepFailed = "step.failed"
+    case stepRetrying = "step.retrying"
+    case stepTimedOut = "step.timed_out"
+    case workflowTimedOut = "workflow.timed_out"
 }
 
 /// A lifecycle event before it is framed as a CloudEvent.

@@ -9,9 +9,12 @@ public struct Engine: Sendable {
     /// Synchronous steps (set, choice, succeed, fail) one input may run before the engine gives up:
     /// a definition that loops without dispatching a task would otherwise never return.
     public var maxSynchronousSteps: Int
+    /// The retry policy of task steps whose step and definition set none. Default: no retry.
+    public var defaultRetryPolicy: RetryPolicy
 
-    public init(maxSynchronousSteps: Int = 1000) {
+    public init(maxSynchronousSteps: Int = 1000, defaultRetryPolicy: RetryPolicy = .none) {
         self.maxSynchronousSteps = maxSynchronousSteps
+        self.defaultRetryPolicy = defaultRetryPolicy
     }
 
     /// Creates an instance and runs it until it waits for a task or ends.
@@ -23,6 +26,9 @@ public struct Engine: Sendable {
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
         run.record(.workflowStarted, data: ["input": request.input, "origin": .string(request.origin)])
         run.lifecycle(.workflowStarted, status: InstanceStatus.running.rawValue)
+        if let timeout = definition.timeoutMilliseconds {
+            run.setTimer(.workflowTimeout(at: now.adding(milliseconds: timeout)))
+        }
         run.enter(definition.startAt)
         return run.finish()
     }
@@ -32,7 +38,30 @@ public struct Engine: Sendable {
         switch input {
         case .taskResult(let result): taskResultReceived(result, instance: instance, definition: definition, at: now)
         case .cancel(let reason, let by): cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
+        case .timerFired(let timerId): timerFired(timerId, instance: instance, definition: definition, at: now)
         }
+    }
+
+    /// A pending timer is due: start a retry, time out a task, or time out the workflow.
+    public func timerFired(_ timerId: String, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {
+        var run = Run(engine: self, definition: definition, instance: instance, now: now)
+        guard !instance.status.isTerminal else { return run.rejectTimer(timerId, .instanceFinished) }
+        guard let timer = instance.timers[timerId] else { return run.rejectTimer(timerId, .staleTimer) }
+        run.instance.timers[timerId] = nil
+        switch timer.kind {
+        case .retry(let stepId, let attempt):
+            guard let step = definition.steps[stepId], case .task(let task) = step.kind else {
+                run.failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
+                return run.finish()
+            }
+            run.dispatch(step, task, attempt: attempt, executions: instance.steps[stepId]?.executions ?? 1)
+        case .taskTimeout(let taskId):
+            guard let active = instance.activeTasks[taskId] else { return run.rejectTimer(timerId, .staleTimer) }
+            run.timeOutTask(active)
+        case .workflowTimeout:
+            run.timeOutWorkflow()
+        }
+        return run.finish()
     }
 
     public func taskResultReceived(_ result: TaskResult, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {
@@ -73,7 +102,8 @@ public struct Engine: Sendable {
         run.instance.status = .cancelled
         run.instance.completedAt = now
         let cancelledTasks = run.instance.activeTasks.keys.sorted()
-        run.instance.activeTasks = [:]
+        run.cancelRunningTasks(reason: "instance cancelled by \(by): \(reason)")
+        run.instance.timers = [:]
         run.record(.workflowCancelled, data: ["reason": .string(reason), "by": .string(by), "tasks": .array(cancelledTasks.map(JSONValue.string))])
         run.lifecycle(.workflowCancelled, status: InstanceStatus.cancelled.rawValue, error: ErrorInfo(code: "CANCELLED", message: reason), duration: max(0, now.milliseconds(since: instance.createdAt)))
         return run.finish()
@@ -129,10 +159,36 @@ private struct Run {
         return Transition(instance: instance, history: history, effects: [], rejection: reason)
     }
 
+    mutating func rejectTimer(_ timerId: String, _ reason: Rejection) -> Transition {
+        record(.inputIgnored, data: ["reason": .string(reason.rawValue), "input": "timer", "timerId": .string(timerId)])
+        rejection = reason
+        return Transition(instance: instance, history: history, effects: [], rejection: reason)
+    }
+
+    mutating func setTimer(_ timer: InstanceTimer) {
+        instance.timers[timer.id] = timer
+    }
+
+    /// Drops every running task and tells its executor to stop.
+    mutating func cancelRunningTasks(reason: String) {
+        for taskId in instance.activeTasks.keys.sorted() {
+            let task = instance.activeTasks[taskId]!
+            var taskType = ""
+            if case .task(let step)? = definition.steps[task.stepId]?.kind { taskType = step.taskType }
+            effects.append(.cancelTask(TaskCancellation(
+                taskId: taskId, instanceId: instance.id, workflowId: instance.workflowId, stepId: task.stepId, taskType: taskType,
+                attempt: task.attempt, reason: reason, cancelledAt: now
+            )))
+            instance.timers[InstanceTimer.taskTimeout(taskId: taskId, at: now).id] = nil
+        }
+        instance.activeTasks = [:]
+    }
+
     // MARK: Task outcomes
 
     mutating func completeTask(_ task: ActiveTask, output: JSONValue, workerId: String?) {
         instance.activeTasks[task.taskId] = nil
+        instance.timers[InstanceTimer.taskTimeout(taskId: task.taskId, at: now).id] = nil
         var step = instance.steps[task.stepId] ?? StepState(status: .scheduled, attempt: task.attempt, startedAt: task.scheduledAt)
         step.status = .completed
         step.output = output
@@ -151,6 +207,7 @@ private struct Run {
 
     mutating func failTask(_ task: ActiveTask, error: ErrorInfo, workerId: String?) {
         instance.activeTasks[task.taskId] = nil
+        instance.timers[InstanceTimer.taskTimeout(taskId: task.taskId, at: now).id] = nil
         var recorded = error
         recorded.stepId = task.stepId
         recorded.attempt = task.attempt
@@ -162,8 +219,79 @@ private struct Run {
         instance.steps[task.stepId] = step
         instance.lastStepId = task.stepId
         record(.taskFailed, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, data: ["error": recorded.json, "workerId": workerId.map(JSONValue.string) ?? .null])
+        guard let definitionStep = definition.steps[task.stepId] else {
+            failWorkflow(recorded)
+            return
+        }
+        // Retries first: a step only fails for good once its policy gives up.
+        let policy = definitionStep.onError.retry ?? definition.retry ?? engine.defaultRetryPolicy
+        let decision = policy.decide(
+            attempt: task.attempt, code: recorded.code, retryable: recorded.retryable, firstAttemptAt: step.startedAt, now: now,
+            seed: stableHash(instance.id, task.stepId, String(step.executions), String(task.attempt))
+        )
+        if case .retry(let next, let at, let delay) = decision {
+            instance.steps[task.stepId]?.status = .retrying
+            instance.steps[task.stepId]?.completedAt = nil
+            setTimer(.retry(stepId: task.stepId, attempt: next, at: at))
+            record(.stepRetrying, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, data: [
+                "nextAttempt": .number(Double(next)), "at": .string(at.iso8601), "delayMilliseconds": .number(Double(delay)), "error": recorded.json,
+            ])
+            lifecycle(.stepRetrying, status: StepStatus.retrying.rawValue, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, error: recorded, duration: max(0, now.milliseconds(since: task.scheduledAt)))
+            return
+        }
+        if case .giveUp(let reason) = decision, policy.maxAttempts > 1 {
+            recorded.details = recorded.details ?? ["retryGaveUp": .string(reason.rawValue)]
+            instance.steps[task.stepId]?.error = recorded
+        }
         lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, error: recorded, duration: max(0, now.milliseconds(since: task.scheduledAt)))
-        failWorkflow(recorded)
+        handleFailure(of: definitionStep, recorded)
+    }
+
+    /// The attempt ran past its deadline: it fails with `TIMEOUT` (retryable) and its late result
+    /// will be ignored as stale.
+    mutating func timeOutTask(_ task: ActiveTask) {
+        record(.taskTimedOut, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, data: ["deadline": task.deadline.map { .string($0.iso8601) } ?? .null])
+        let error = ErrorInfo(code: BatonErrorCode.timeout, message: "task '\(task.taskId)' (step '\(task.stepId)', attempt \(task.attempt)) did not finish before its deadline", retryable: true)
+        lifecycle(.stepTimedOut, status: StepStatus.failed.rawValue, stepId: task.stepId, taskId: task.taskId, attempt: task.attempt, error: error, duration: max(0, now.milliseconds(since: task.scheduledAt)))
+        failTask(task, error: error, workerId: nil)
+    }
+
+    mutating func timeOutWorkflow() {
+        let error = ErrorInfo(code: BatonErrorCode.workflowTimeout, message: "the workflow did not finish within its timeout", time: now)
+        instance.status = .timedOut
+        instance.error = error
+        instance.completedAt = now
+        let running = instance.activeTasks.keys.sorted()
+        cancelRunningTasks(reason: "the workflow timed out")
+        instance.timers = [:]
+        record(.workflowTimedOut, data: ["error": error.json, "tasks": .array(running.map(JSONValue.string))])
+        lifecycle(.workflowTimedOut, status: InstanceStatus.timedOut.rawValue, error: error, duration: max(0, now.milliseconds(since: instance.createdAt)))
+    }
+
+    /// A step failed for good: its `catch`, `fallback`, `continueOnFailure`, then the definition's
+    /// `onFailure`; otherwise the instance fails.
+    mutating func handleFailure(of step: Step, _ error: ErrorInfo) {
+        let handling = step.onError
+        if let clause = handling.catches.first(where: { $0.matches(error.code) }) {
+            handled(step, error, by: "catch", next: clause.next)
+            enter(clause.next)
+        } else if let fallback = handling.fallback {
+            handled(step, error, by: "fallback", next: fallback)
+            enter(fallback)
+        } else if handling.continueOnFailure {
+            handled(step, error, by: "continueOnFailure", next: nil)
+            follow(step)
+        } else if let onFailure = definition.onFailure, instance.handlingFailure == nil {
+            instance.handlingFailure = error
+            handled(step, error, by: "onFailure", next: onFailure)
+            enter(onFailure)
+        } else {
+            failWorkflow(instance.handlingFailure ?? error)
+        }
+    }
+
+    private mutating func handled(_ step: Step, _ error: ErrorInfo, by handler: String, next: String?) {
+        record(.errorHandled, stepId: step.id, attempt: error.attempt, data: ["handler": .string(handler), "next": next.map(JSONValue.string) ?? .null, "error": error.json])
     }
 
     // MARK: Moving through steps
@@ -199,18 +327,8 @@ private struct Run {
                 failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.inputMapping, message: "input mapping of step '\(step.id)' failed: \(error.message)"))
                 return nil
             }
-            instance.taskSequence += 1
-            let taskId = "\(instance.id).\(instance.taskSequence)"
-            let attempt = 1
-            let deadline = task.timeoutMilliseconds.map { now.adding(milliseconds: $0) }
-            instance.steps[step.id] = StepState(status: .scheduled, attempt: attempt, executions: executions, taskId: taskId, startedAt: now)
-            instance.activeTasks[taskId] = ActiveTask(taskId: taskId, stepId: step.id, attempt: attempt, scheduledAt: now, deadline: deadline)
-            record(.taskScheduled, stepId: step.id, taskId: taskId, attempt: attempt, data: ["taskType": .string(task.taskType), "input": input])
-            lifecycle(.stepScheduled, status: StepStatus.scheduled.rawValue, stepId: step.id, taskId: taskId, attempt: attempt)
-            effects.append(.dispatchTask(TaskDispatch(
-                taskId: taskId, instanceId: instance.id, workflowId: instance.workflowId, workflowVersion: instance.workflowVersion,
-                stepId: step.id, taskType: task.taskType, attempt: attempt, input: input, scheduledAt: now, deadline: deadline
-            )))
+            instance.steps[step.id] = StepState(status: .scheduled, attempt: 1, executions: executions, startedAt: now)
+            dispatch(step, task, attempt: 1, executions: executions, input: input)
             return nil
 
         case .set(let assignments):
@@ -249,12 +367,12 @@ private struct Run {
                 do {
                     let output = try outputTemplate.render(in: instance.stateDocument)
                     instance.steps[step.id]?.output = output
-                    completeWorkflow(explicitOutput: output)
+                    completeWorkflow(explicitOutput: output, bySucceedStep: true)
                 } catch {
                     failWorkflow(ErrorInfo(code: BatonErrorCode.outputMapping, message: "output of step '\(step.id)' failed: \(error.message)", stepId: step.id))
                 }
             } else {
-                completeWorkflow(explicitOutput: nil)
+                completeWorkflow(explicitOutput: nil, bySucceedStep: true)
             }
             return nil
 
@@ -274,6 +392,42 @@ private struct Run {
             failWorkflow(error)
             return nil
         }
+    }
+
+    /// Dispatches attempt `attempt` of a task step: a new task id, a deadline timer when the step
+    /// has a timeout. The step keeps the `startedAt` of its first attempt (the retry budget counts
+    /// from there).
+    mutating func dispatch(_ step: Step, _ task: TaskStep, attempt: Int, executions: Int, input rendered: JSONValue? = nil) {
+        let input: JSONValue
+        if let rendered {
+            input = rendered
+        } else {
+            do {
+                input = try task.input?.render(in: instance.stateDocument) ?? instance.input
+            } catch {
+                failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.inputMapping, message: "input mapping of step '\(step.id)' failed: \(error.message)", attempt: attempt))
+                return
+            }
+        }
+        instance.taskSequence += 1
+        let taskId = "\(instance.id).\(instance.taskSequence)"
+        let deadline = task.timeoutMilliseconds.map { now.adding(milliseconds: $0) }
+        var state = instance.steps[step.id] ?? StepState(status: .scheduled, attempt: attempt, executions: executions, startedAt: now)
+        state.status = .scheduled
+        state.attempt = attempt
+        state.executions = executions
+        state.taskId = taskId
+        state.completedAt = nil
+        if attempt == 1 { state.error = nil; state.output = nil }
+        instance.steps[step.id] = state
+        instance.activeTasks[taskId] = ActiveTask(taskId: taskId, stepId: step.id, attempt: attempt, scheduledAt: now, deadline: deadline)
+        if let deadline { setTimer(.taskTimeout(taskId: taskId, at: deadline)) }
+        record(.taskScheduled, stepId: step.id, taskId: taskId, attempt: attempt, data: ["taskType": .string(task.taskType), "input": input])
+        lifecycle(.stepScheduled, status: StepStatus.scheduled.rawValue, stepId: step.id, taskId: taskId, attempt: attempt)
+        effects.append(.dispatchTask(TaskDispatch(
+            taskId: taskId, instanceId: instance.id, workflowId: instance.workflowId, workflowVersion: instance.workflowVersion,
+            stepId: step.id, taskType: task.taskType, attempt: attempt, input: input, scheduledAt: now, deadline: deadline
+        )))
     }
 
     private enum BranchChoice { case target(String), none, failed }
@@ -337,12 +491,17 @@ private struct Run {
         instance.lastStepId = step.id
         record(.taskFailed, stepId: step.id, attempt: recorded.attempt, data: ["error": recorded.json])
         lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: step.id, attempt: recorded.attempt, error: recorded, duration: 0)
-        failWorkflow(recorded)
+        handleFailure(of: step, recorded)
     }
 
     // MARK: Ending
 
-    mutating func completeWorkflow(explicitOutput: JSONValue?) {
+    mutating func completeWorkflow(explicitOutput: JSONValue?, bySucceedStep: Bool = false) {
+        // An `onFailure` path that ends anywhere but in a succeed step leaves the instance FAILED.
+        if let failure = instance.handlingFailure, !bySucceedStep {
+            failWorkflow(failure)
+            return
+        }
         // A succeed step's own output wins; then the definition's output mapping; then the last step's output.
         let output: JSONValue
         if let explicitOutput {
@@ -360,6 +519,8 @@ private struct Run {
         instance.status = .completed
         instance.output = output
         instance.completedAt = now
+        instance.timers = [:]
+        instance.handlingFailure = nil
         record(.workflowCompleted, data: ["output": output])
         lifecycle(.workflowCompleted, status: InstanceStatus.completed.rawValue, output: output, duration: max(0, now.milliseconds(since: instance.createdAt)))
     }
@@ -370,7 +531,8 @@ private struct Run {
         instance.status = .failed
         instance.error = recorded
         instance.completedAt = now
-        instance.activeTasks = [:]
+        cancelRunningTasks(reason: "the workflow failed: \(recorded.code)")
+        instance.timers = [:]
         record(.workflowFailed, stepId: recorded.stepId, attempt: recorded.attempt, data: ["error": recorded.json])
         lifecycle(.workflowFailed, status: InstanceStatus.failed.rawValue, stepId: recorded.stepId, attempt: recorded.attempt, error: recorded, duration: max(0, now.milliseconds(since: instance.createdAt)))
     }

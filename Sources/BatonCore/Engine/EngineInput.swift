@@ -47,4 +47,6 @@ public enum EngineInput: Sendable, Hashable {
     case taskResult(TaskResult)
     /// An operator cancelled the instance; `by` and `reason` go to history.
     case cancel(reason: String, by: String)
+    /// A pending timer of the instance is due.
+    case timerFired(timerId: String)
 }

@@ -43,6 +43,13 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case taskCompleted = "TaskCompleted"
     case taskFailed = "TaskFailed"
     case taskHeartbeat = "TaskHeartbeat"
+    /// An attempt failed and the next one is scheduled (data: nextAttempt, at, delayMilliseconds, error).
+    case stepRetrying = "StepRetrying"
+    /// An attempt ran out of time; a `TaskFailed` with code `TIMEOUT` follows.
+    case taskTimedOut = "TaskTimedOut"
+    /// A failed step's handler took over (data: handler = catch | fallback | continueOnFailure | onFailure, next, error).
+    case errorHandled = "ErrorHandled"
+    case workflowTimedOut = "WorkflowTimedOut"
     case variablesSet = "VariablesSet"
     case branchTaken = "BranchTaken"
     /// A result or command that changed nothing (duplicate, stale attempt, finished instance).

@@ -26,4 +26,6 @@ public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
     case instanceFinished = "INSTANCE_FINISHED"
     /// The result's step or attempt does not match the task id it names.
     case mismatchedResult = "MISMATCHED_RESULT"
+    /// The timer is no longer pending (fired already, or cancelled by what happened since).
+    case staleTimer = "STALE_TIMER"
 }

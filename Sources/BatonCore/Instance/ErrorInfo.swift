@@ -54,4 +54,7 @@ public enum BatonErrorCode {
     public static let stepLimit = "STEP_LIMIT_EXCEEDED"
     public static let unknownStep = "UNKNOWN_STEP"
     public static let taskFailed = "TASK_FAILED"
+    /// A task attempt ran past its `timeout` (retryable, like any failure).
+    public static let timeout = "TIMEOUT"
+    public static let workflowTimeout = "WORKFLOW_TIMEOUT"
 }

@@ -23,6 +23,8 @@ extension WorkflowInstance {
         if let completedAt { o["completedAt"] = .string(completedAt.iso8601) }
         if let lastStepId { o["lastStepId"] = .string(lastStepId) }
         if let origin { o["origin"] = .string(origin) }
+        if !timers.isEmpty { o["timers"] = .array(timers.keys.sorted().map { timers[$0]!.json }) }
+        if let handlingFailure { o["handlingFailure"] = handlingFailure.json }
         return .object(o)
     }
 
@@ -52,6 +54,11 @@ extension WorkflowInstance {
             taskSequence: json["taskSequence"]?.intValue ?? 0, historySequence: json["historySequence"]?.intValue ?? 0,
             lastStepId: json["lastStepId"]?.stringValue, origin: json["origin"]?.stringValue
         )
+        for value in json["timers"]?.arrayValue ?? [] {
+            guard let timer = InstanceTimer(json: value) else { return nil }
+            timers[timer.id] = timer
+        }
+        handlingFailure = json["handlingFailure"].flatMap(ErrorInfo.init(json:))
     }
 }
 

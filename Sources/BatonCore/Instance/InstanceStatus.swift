@@ -5,6 +5,8 @@ public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case completed = "COMPLETED"
     case failed = "FAILED"
     case cancelled = "CANCELLED"
+    /// The workflow-level `timeout` passed.
+    case timedOut = "TIMED_OUT"
 
     /// A terminal instance accepts no further input.
     public var isTerminal: Bool { self != .running }
@@ -14,6 +16,8 @@ public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
 public enum StepStatus: String, Sendable, Hashable, Codable {
     /// A task request was written to the outbox; no result yet.
     case scheduled = "SCHEDULED"
+    /// An attempt failed; the next one starts when its retry timer fires.
+    case retrying = "RETRYING"
     case completed = "COMPLETED"
     case failed = "FAILED"
 }

@@ -30,6 +30,11 @@ public struct WorkflowInstance: Sendable, Hashable {
     public var lastStepId: String?
     /// What started the instance (`api`, `trigger:<source>/<id>`), for the instance view.
     public var origin: String?
+    /// Pending timers, by id.
+    public var timers: [String: InstanceTimer] = [:]
+    /// The failure the definition's `onFailure` path is handling; the instance ends FAILED with it
+    /// unless that path ends in a `succeed` step.
+    public var handlingFailure: ErrorInfo?
 
     public init(
         id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,

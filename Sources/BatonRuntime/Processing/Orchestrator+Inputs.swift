@@ -92,7 +92,7 @@ extension Orchestrator {
             return
         }
         let transition = engine.taskResultReceived(result, instance: instance, definition: definition, at: clock())
-        record(transition, into: &work)
+        record(transition, previous: instance, into: &work)
         if let latencyProbe, let since = message.receivedAt, transition.rejection == nil {
             for case .dispatchTask in transition.effects { latencyProbe.expect(instanceId: instance.id, since: since) }
         }
@@ -152,7 +152,7 @@ extension Orchestrator {
         for (definition, input) in starts {
             let id = makeId()
             let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: "trigger:\(event.source)/\(event.id)"), definition: definition, now: now)
-            record(transition, into: &work)
+            record(transition, previous: nil, into: &work)
             ids.append(id)
             report.started += 1
             counts.instancesStarted += 1

@@ -67,7 +67,7 @@ extension Orchestrator {
         }
         let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api"), definition: definition, now: clock())
         var work = BatchWork()
-        record(transition, into: &work)
+        record(transition, previous: nil, into: &work)
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
         try await mapStore { try await commitNow(work, decidedIn: generation) }
         counterBox.update { $0.instancesStarted += 1 }
@@ -112,7 +112,7 @@ extension Orchestrator {
         }
         let transition = engine.cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: clock())
         var work = BatchWork()
-        record(transition, into: &work)
+        record(transition, previous: instance, into: &work)
         try await mapStore { try await commitNow(work, decidedIn: generation) }
         return transition.instance
     }

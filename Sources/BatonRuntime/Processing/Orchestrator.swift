@@ -25,6 +25,7 @@ public final class Orchestrator: WorkflowService {
     let counterBox = CounterBox()
     let pipeline = CommitPipeline()
     private let observers = Mutex<[@Sendable ([OutboxMessage]) -> Void]>([])
+    private let timerObservers = Mutex<[@Sendable (Timestamp) -> Void]>([])
     private let notReady = Mutex<[String: String]>([:])
 
     /// - Parameters:
@@ -99,6 +100,15 @@ public final class Orchestrator: WorkflowService {
         return taskTopics.sorted()
     }
 
+    /// Called after a commit that set timers, with the earliest of them (the timer service wakes
+    /// early when it is sooner than what it sleeps towards).
+    public func onTimersSet(_ observer: @escaping @Sendable (Timestamp) -> Void) {
+        timerObservers.withLock { $0.append(observer) }
+    }
+
+    /// The orchestrator's clock (the timer service fires by it).
+    public var now: Timestamp { clock() }
+
     func notifyCommitted(_ rows: [OutboxMessage]) {
         for observer in observers.withLock({ $0 }) { observer(rows) }
     }
@@ -126,6 +136,10 @@ public final class Orchestrator: WorkflowService {
                 let batch = prepared.batch
                 let sequences = try await store.commit(prepared: prepared)
                 latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
+                let earliest = batch.timers.compactMap { change -> Timestamp? in
+                    if case .set(_, _, let at) = change { return at } else { return nil }
+                }.min()
+                if let earliest { for observer in timerObservers.withLock({ $0 }) { observer(earliest) } }
                 if !sequences.isEmpty {
                     var rows = batch.outbox
                     for index in rows.indices { rows[index].sequence = sequences[index] }
@@ -159,8 +173,19 @@ public final class Orchestrator: WorkflowService {
     }
 
     /// Adds a transition's outcome to the batch: instance, history, and effects as outbox rows.
-    func record(_ transition: Transition, into work: inout BatchWork) {
+    func record(_ transition: Transition, previous: WorkflowInstance?, into work: inout BatchWork) {
         work.put(transition.instance)
+        let before = previous?.timers ?? [:]
+        let after = transition.instance.timers
+        if !(before.isEmpty && after.isEmpty) {
+            let id = transition.instance.id
+            for timerId in before.keys.sorted() where after[timerId] == nil {
+                work.timers.append(.delete(instanceId: id, timerId: timerId))
+            }
+            for timerId in after.keys.sorted() where before[timerId] != after[timerId] {
+                work.timers.append(.set(instanceId: id, timerId: timerId, fireAt: after[timerId]!.fireAt))
+            }
+        }
         for event in transition.history {
             work.history.append(InstanceHistoryEvent(instanceId: transition.instance.id, event: event))
         }
@@ -169,6 +194,7 @@ public final class Orchestrator: WorkflowService {
             switch effect {
             case .dispatchTask(let task): message = TaskRequestCodec.encode(task, topics: configuration.topics)
             case .emitLifecycle(let event): message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
+            case .cancelTask(let cancellation): message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
             }
             work.outbox.append(OutboxMessage(message))
         }
@@ -188,8 +214,9 @@ struct BatchWork {
     var history: [InstanceHistoryEvent] = []
     var outbox: [OutboxMessage] = []
     var dedupe: [String: String] = [:]
+    var timers: [TimerChange] = []
 
-    var isEmpty: Bool { order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty }
+    var isEmpty: Bool { order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty }
 
     mutating func put(_ instance: WorkflowInstance) {
         if instances.updateValue(instance, forKey: instance.id) == nil { order.append(instance.id) }
@@ -198,7 +225,7 @@ struct BatchWork {
     var changedInstances: [WorkflowInstance] { order.map { instances[$0]! } }
 
     func storeBatch() -> StoreBatch {
-        StoreBatch(instances: changedInstances, history: history, outbox: outbox, dedupe: dedupe)
+        StoreBatch(instances: changedInstances, history: history, outbox: outbox, dedupe: dedupe, timers: timers)
     }
 }
 

@@ -11,6 +11,8 @@ public struct RuntimeCounters: Sendable, Hashable {
     /// Inputs copied to the dead-letter topic, by reason.
     public var deadLettered: [String: Int] = [:]
     public var triggersDeduplicated = 0
+    /// Timers that changed an instance (retries started, tasks and workflows timed out).
+    public var timersFired = 0
     public var outboxPublished = 0
     /// Publication rounds of the outbox relay.
     public var relayRounds = 0
@@ -34,6 +36,7 @@ public struct RuntimeCounters: Sendable, Hashable {
         instancesStarted += batch.instancesStarted
         resultsApplied += batch.resultsApplied
         triggersDeduplicated += batch.triggersDeduplicated
+        timersFired += batch.timersFired
         for (k, v) in batch.inputsIgnored { inputsIgnored[k, default: 0] += v }
         for (k, v) in batch.deadLettered { deadLettered[k, default: 0] += v }
     }

@@ -1,0 +1,65 @@
+import BatonCore
+import BatonStore
+import Logging
+import ServiceLifecycle
+
+/// Fires durable timers: retries, task deadlines, workflow deadlines.
+///
+/// Stateless by design: the timers are rows in the store, so a timer that fell due while Baton
+/// was down fires as soon as this service starts. It sleeps until the earliest pending timer
+/// (or until a commit sets an earlier one), reads only the due rows through the store's index,
+/// and hands them to the orchestrator, which applies and deletes them in one transaction.
+public final class TimerService: Service {
+    public struct Configuration: Sendable {
+        /// Timers fired per transaction. Default: 500.
+        public var batchSize: Int
+        /// Longest sleep without looking at the store (a safety net). Default: 1 s.
+        public var maxSleep: Duration
+        /// Longest back-off after store failures. Default: 5 s.
+        public var maxBackoff: Duration
+
+        public init(batchSize: Int = 500, maxSleep: Duration = .seconds(1), maxBackoff: Duration = .seconds(5)) {
+            self.batchSize = batchSize
+            self.maxSleep = maxSleep
+            self.maxBackoff = maxBackoff
+        }
+    }
+
+    let orchestrator: Orchestrator
+    let configuration: Configuration
+    let logger: Logger
+    private let signal = WakeSignal()
+
+    public init(orchestrator: Orchestrator, configuration: Configuration = Configuration(), logger: Logger) {
+        self.orchestrator = orchestrator
+        self.configuration = configuration
+        self.logger = logger
+        orchestrator.onTimersSet { [signal] _ in signal.signal() }
+    }
+
+    public func run() async throws {
+        var backoff = Duration.milliseconds(50)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let now = orchestrator.now
+                let due = try await orchestrator.store.dueTimers(until: now, limit: configuration.batchSize)
+                if !due.isEmpty {
+                    try await orchestrator.fireTimers(due)
+                    backoff = .milliseconds(50)
+                    continue
+                }
+                var sleep = configuration.maxSleep
+                if let next = try await orchestrator.store.nextTimerAt() {
+                    let wait = Duration.milliseconds(max(0, next.milliseconds(since: orchestrator.now)))
+                    sleep = min(sleep, wait)
+                }
+                backoff = .milliseconds(50)
+                if sleep > .zero { await signal.wait(timeout: sleep) }
+            } catch {
+                logger.warning("timers could not be read or fired; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+        }
+    }
+}

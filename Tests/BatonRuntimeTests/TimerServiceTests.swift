@@ -1,0 +1,123 @@
+import BatonCore
+import BatonExpressions
+import BatonMessages
+import BatonRuntime
+import BatonStore
+import BatonStoreSQLite
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// Durable timers end to end below Kafka: a real SQLite file, the orchestrator and the timer
+/// service, with a manual clock.
+@Suite("Timers")
+struct TimerServiceTests {
+    static let definition = """
+        id: flaky
+        triggers:
+          - type: go
+        steps:
+          - id: call
+            type: task
+            taskType: t
+            retry: {maxAttempts: 3, initialInterval: 10s}
+        """
+
+    final class Clock: Sendable {
+        let ms = Mutex<Int64>(1_800_000_000_000)
+        var now: Timestamp { Timestamp(milliseconds: ms.withLock { $0 }) }
+        func advance(_ delta: Int64) { ms.withLock { $0 += delta } }
+    }
+
+    let topics = TopicNames()
+
+    func orchestrator(_ store: any WorkflowStore, _ clock: Clock) -> Orchestrator {
+        let counter = Mutex(0)
+        return Orchestrator(store: store, clock: { clock.now }, makeId: { "inst-\(counter.withLock { $0 += 1; return $0 })" })
+    }
+
+    func trigger(_ id: String) -> InboundMessage {
+        let wire = CloudEventCodec.encodeStructured(CloudEvent(id: id, source: "test", type: "go", data: [:]), topic: topics.triggers, key: nil)
+        return InboundMessage(topic: topics.triggers, partition: 0, offset: 0, key: nil, value: wire.value, headers: wire.headers)
+    }
+
+    func failure(_ instance: String, task: Int, attempt: Int) -> InboundMessage {
+        let result = TaskResult(taskId: "\(instance).\(task)", instanceId: instance, stepId: "call", attempt: attempt, status: .failed, error: ErrorInfo(code: "UNAVAILABLE", message: "later", retryable: true))
+        let wire = TaskResultCodec.encode(result, topics: topics)
+        return InboundMessage(topic: topics.taskResults, partition: 0, offset: 0, key: wire.key, value: wire.value, headers: wire.headers)
+    }
+
+    func waitFor(_ condition: () async throws -> Bool) async throws {
+        for _ in 0..<500 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("condition not met within 5 s")
+    }
+
+    @Test func aRetryTimerDueWhileBatonWasDownFiresAtStartUpOnce() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-timers-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/baton.sqlite"
+        let clock = Clock()
+
+        // First life: start, fail attempt 1; the retry timer is stored with the state.
+        do {
+            let store = try await SQLiteStore.open(.init(path: path, synchronous: .normal))
+            let o = orchestrator(store, clock)
+            _ = try await o.registerDefinition(text: Self.definition)
+            _ = try await o.process([trigger("e1")])
+            _ = try await o.process([failure("inst-1", task: 1, attempt: 1)])
+            #expect(try await store.dueTimers(until: clock.now.adding(milliseconds: 60_000), limit: 10).map(\.timerId) == ["retry:call:2"])
+            await store.close()
+        }
+
+        // Down for a minute; second life: the timer service fires the overdue retry at once.
+        clock.advance(60_000)
+        let store = try await SQLiteStore.open(.init(path: path, synchronous: .normal))
+        defer { Task { await store.close() } }
+        let o = orchestrator(store, clock)
+        _ = try await o.loadDefinitions()
+        let service = TimerService(orchestrator: o, logger: Logger(label: "test"))
+        let running = Task { try await service.run() }
+        defer { running.cancel() }
+        try await waitFor { try await store.instance(id: "inst-1")?.activeTasks.keys.sorted() == ["inst-1.2"] }
+        let instance = try #require(try await store.instance(id: "inst-1"))
+        #expect(instance.steps["call"]?.attempt == 2)
+        #expect(instance.timers.isEmpty)
+        #expect(try await store.dueTimers(until: clock.now.adding(milliseconds: 1_000_000), limit: 10).isEmpty)
+        #expect(o.counters.timersFired == 1)
+        // Fired once: nothing more happens while time passes.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await store.history(instanceId: "inst-1", afterSequence: 0, limit: 100).filter { $0.type == .taskScheduled }.count == 2)
+    }
+
+    @Test func aCommitThatSetsATimerWakesTheSleepingService() async throws {
+        let store = InMemoryStore()
+        let clock = Clock()
+        let o = orchestrator(store, clock)
+        _ = try await o.registerDefinition(text: Self.definition)
+        let service = TimerService(orchestrator: o, configuration: .init(maxSleep: .seconds(30)), logger: Logger(label: "test"))
+        let running = Task { try await service.run() }
+        defer { running.cancel() }
+        _ = try await o.process([trigger("e1")])
+        _ = try await o.process([failure("inst-1", task: 1, attempt: 1)])
+        // The service now sleeps ~10 s (real time) towards the retry; let it settle into that sleep.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(o.counters.timersFired == 0)
+        // By the manual clock the retry is due, but nothing wakes the service yet...
+        clock.advance(10_000)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(o.counters.timersFired == 0)
+        // ...until a commit sets a timer: it wakes, finds the due one and fires it, long before
+        // its 10 s sleep would have ended.
+        _ = try await o.process([trigger("e2")])
+        _ = try await o.process([failure("inst-2", task: 1, attempt: 1)])
+        let woken = ContinuousClock.now
+        try await waitFor { o.counters.timersFired == 1 }
+        #expect(ContinuousClock.now - woken < .seconds(2))
+        #expect(try await store.instance(id: "inst-1")?.steps["call"]?.attempt == 2)
+    }
+}
