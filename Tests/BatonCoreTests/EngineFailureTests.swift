@@ -270,4 +270,52 @@ struct EngineFailureTests {
         let c = engine.cancelRequested(reason: "no", by: "ops", instance: f.instance, definition: definition, at: t2)
         #expect(c.instance.timers.isEmpty)
     }
+
+    static let heartbeating = """
+        id: hb
+        steps:
+          - id: work
+            type: task
+            taskType: long
+            heartbeatTimeout: 10s
+            scheduleToStartTimeout: 5s
+        """
+
+    func heartbeat(_ task: TaskDispatch, progress: JSONValue) -> TaskResult {
+        TaskResult(taskId: task.taskId, instanceId: task.instanceId, stepId: task.stepId, attempt: task.attempt, status: .heartbeat, output: progress)
+    }
+
+    @Test func aHeartbeatStartsTheTaskAndMovesItsHeartbeatDeadline() throws {
+        let (definition, s) = try start(Self.heartbeating)
+        #expect(s.instance.timers.keys.sorted() == ["heartbeat:i1.1", "start:i1.1"])
+        #expect(s.instance.timers["start:i1.1"]?.fireAt == t0.adding(milliseconds: 5000))
+        let h = engine.taskResultReceived(heartbeat(s.dispatches[0], progress: ["done": 40]), instance: s.instance, definition: definition, at: t3)
+        #expect(h.instance.timers.keys.sorted() == ["heartbeat:i1.1"])
+        #expect(h.instance.timers["heartbeat:i1.1"]?.fireAt == t3.adding(milliseconds: 10_000))
+        #expect(h.instance.activeTasks["i1.1"]?.progress == ["done": 40])
+        #expect(h.instance.json["activeTasks"]?[0]?["progress"] == ["done": 40])
+        // The old deadline is gone: firing it changes nothing.
+        let stale = engine.timerFired("start:i1.1", instance: h.instance, definition: definition, at: t0.adding(milliseconds: 5000))
+        #expect(stale.rejection == .staleTimer)
+    }
+
+    @Test func aMissedHeartbeatFailsTheAttemptWithTimeout() throws {
+        let (definition, s) = try start(Self.heartbeating)
+        let h = engine.taskResultReceived(heartbeat(s.dispatches[0], progress: [:]), instance: s.instance, definition: definition, at: t1)
+        let late = engine.timerFired("heartbeat:i1.1", instance: h.instance, definition: definition, at: t1.adding(milliseconds: 10_000))
+        #expect(late.instance.status == .failed)
+        #expect(late.instance.error?.code == "TIMEOUT")
+        #expect(late.instance.error?.details?["timeout"] == "heartbeat")
+        #expect(late.instance.timers.isEmpty)
+        // A heartbeat after the end is ignored and recorded.
+        let after = engine.taskResultReceived(heartbeat(s.dispatches[0], progress: [:]), instance: late.instance, definition: definition, at: t3)
+        #expect(after.rejection == .instanceFinished)
+    }
+
+    @Test func aTaskNobodyPicksUpTimesOutToStart() throws {
+        let (definition, s) = try start(Self.heartbeating)
+        let t = engine.timerFired("start:i1.1", instance: s.instance, definition: definition, at: t0.adding(milliseconds: 5000))
+        #expect(t.instance.error?.details?["timeout"] == "scheduleToStart")
+        #expect(t.lifecycleTypes.first == .stepTimedOut)
+    }
 }

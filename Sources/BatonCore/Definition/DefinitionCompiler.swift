@@ -151,7 +151,7 @@ private struct Context {
 
         switch type {
         case "task":
-            checkKeys(object, allowed: common.union(errorFields).union(["taskType", "input", "timeout", "retry"]), at: pointer, step: stepId)
+            checkKeys(object, allowed: common.union(errorFields).union(["taskType", "input", "timeout", "heartbeatTimeout", "scheduleToStartTimeout", "retry"]), at: pointer, step: stepId)
             onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
             let taskType = requiredString(object, "taskType", at: pointer, step: stepId)
             if let taskType, !DefinitionCompiler.isValidTaskType(taskType) {
@@ -160,7 +160,11 @@ private struct Context {
             let input = object["input"].flatMap { template($0, at: pointer + "/input", step: stepId) }
             let timeout = object["timeout"].flatMap { duration($0, at: pointer + "/timeout", step: stepId) }
             next = compileNext(object["next"], at: pointer + "/next", step: stepId)
-            if let taskType { kind = .task(TaskStep(taskType: taskType, input: input, timeoutMilliseconds: timeout)) }
+            let heartbeat = object["heartbeatTimeout"].flatMap { duration($0, at: pointer + "/heartbeatTimeout", step: stepId) }
+            let toStart = object["scheduleToStartTimeout"].flatMap { duration($0, at: pointer + "/scheduleToStartTimeout", step: stepId) }
+            if let taskType {
+                kind = .task(TaskStep(taskType: taskType, input: input, timeoutMilliseconds: timeout, heartbeatTimeoutMilliseconds: heartbeat, scheduleToStartTimeoutMilliseconds: toStart))
+            }
         case "choice":
             checkKeys(object, allowed: ["id", "type", "choices", "default", "description"], at: pointer, step: stepId)
             var branches: [Branch] = []

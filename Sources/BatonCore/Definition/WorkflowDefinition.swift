@@ -142,11 +142,18 @@ public struct TaskStep: Sendable, Hashable {
     public var input: JSONTemplate?
     /// Start-to-close timeout, carried to the executor as `deadline`.
     public var timeoutMilliseconds: Int64?
+    /// Longest time between heartbeats (counted from dispatch for the first one); each
+    /// `heartbeat` result moves the deadline.
+    public var heartbeatTimeoutMilliseconds: Int64?
+    /// Longest time until an executor shows it took the task (its first heartbeat or its result).
+    public var scheduleToStartTimeoutMilliseconds: Int64?
 
-    public init(taskType: String, input: JSONTemplate? = nil, timeoutMilliseconds: Int64? = nil) {
+    public init(taskType: String, input: JSONTemplate? = nil, timeoutMilliseconds: Int64? = nil, heartbeatTimeoutMilliseconds: Int64? = nil, scheduleToStartTimeoutMilliseconds: Int64? = nil) {
         self.taskType = taskType
         self.input = input
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.heartbeatTimeoutMilliseconds = heartbeatTimeoutMilliseconds
+        self.scheduleToStartTimeoutMilliseconds = scheduleToStartTimeoutMilliseconds
     }
 }
 

@@ -15,8 +15,12 @@ public struct InstanceTimer: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// Start attempt `attempt` of task step `stepId`.
         case retry(stepId: String, attempt: Int)
-        /// Task `taskId` has run out of time (start-to-close or heartbeat).
+        /// Task `taskId` ran past its start-to-close `timeout`.
         case taskTimeout(taskId: String)
+        /// Task `taskId` sent no heartbeat within `heartbeatTimeout`.
+        case heartbeatTimeout(taskId: String)
+        /// Task `taskId` was not picked up (no heartbeat or result) within `scheduleToStartTimeout`.
+        case startTimeout(taskId: String)
         /// The instance has run out of time.
         case workflowTimeout
     }
@@ -35,6 +39,19 @@ public struct InstanceTimer: Sendable, Hashable {
         InstanceTimer(id: "timeout:\(taskId)", fireAt: at, kind: .taskTimeout(taskId: taskId))
     }
 
+    public static func heartbeatTimeout(taskId: String, at: Timestamp) -> InstanceTimer {
+        InstanceTimer(id: "heartbeat:\(taskId)", fireAt: at, kind: .heartbeatTimeout(taskId: taskId))
+    }
+
+    public static func startTimeout(taskId: String, at: Timestamp) -> InstanceTimer {
+        InstanceTimer(id: "start:\(taskId)", fireAt: at, kind: .startTimeout(taskId: taskId))
+    }
+
+    /// Ids of every deadline timer a task can have.
+    public static func taskTimerIds(_ taskId: String) -> [String] {
+        ["timeout:\(taskId)", "heartbeat:\(taskId)", "start:\(taskId)"]
+    }
+
     public static func workflowTimeout(at: Timestamp) -> InstanceTimer {
         InstanceTimer(id: "workflow-timeout", fireAt: at, kind: .workflowTimeout)
     }
@@ -51,6 +68,12 @@ extension InstanceTimer {
         case .taskTimeout(let taskId):
             o["kind"] = "taskTimeout"
             o["taskId"] = .string(taskId)
+        case .heartbeatTimeout(let taskId):
+            o["kind"] = "heartbeatTimeout"
+            o["taskId"] = .string(taskId)
+        case .startTimeout(let taskId):
+            o["kind"] = "startTimeout"
+            o["taskId"] = .string(taskId)
         case .workflowTimeout:
             o["kind"] = "workflowTimeout"
         }
@@ -66,6 +89,12 @@ extension InstanceTimer {
         case "taskTimeout":
             guard let taskId = json["taskId"]?.stringValue else { return nil }
             self.init(id: id, fireAt: fireAt, kind: .taskTimeout(taskId: taskId))
+        case "heartbeatTimeout":
+            guard let taskId = json["taskId"]?.stringValue else { return nil }
+            self.init(id: id, fireAt: fireAt, kind: .heartbeatTimeout(taskId: taskId))
+        case "startTimeout":
+            guard let taskId = json["taskId"]?.stringValue else { return nil }
+            self.init(id: id, fireAt: fireAt, kind: .startTimeout(taskId: taskId))
         case "workflowTimeout":
             self.init(id: id, fireAt: fireAt, kind: .workflowTimeout)
         default:

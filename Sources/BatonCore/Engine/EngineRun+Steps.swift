@@ -1,0 +1,206 @@
+import BatonExpressions
+
+/// Running steps: dispatching tasks, computing values, choosing branches.
+extension Run {
+    // MARK: Moving through steps
+
+    /// Runs steps from `stepId` until one waits for a task or the workflow ends.
+    mutating func enter(_ stepId: String) {
+        var current: String? = stepId
+        while let id = current, instance.status == .running {
+            synchronousSteps += 1
+            if synchronousSteps > engine.maxSynchronousSteps {
+                failWorkflow(ErrorInfo(code: BatonErrorCode.stepLimit, message: "more than \(engine.maxSynchronousSteps) steps ran without waiting for a task: is there a loop without a task in it?", stepId: id))
+                return
+            }
+            guard let step = definition.steps[id] else {
+                failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "step '\(id)' is not in version \(definition.version) of '\(definition.id)'", stepId: id))
+                return
+            }
+            current = run(step)
+        }
+    }
+
+    /// Runs one step; returns the step to run next synchronously, or nil when waiting or ended.
+    mutating func run(_ step: Step) -> String? {
+        let previous = instance.steps[step.id]
+        let executions = (previous?.executions ?? 0) + 1
+        switch step.kind {
+        case .task(let task):
+            let state = instance.stateDocument
+            let input: JSONValue
+            do {
+                input = try task.input?.render(in: state) ?? instance.input
+            } catch {
+                failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.inputMapping, message: "input mapping of step '\(step.id)' failed: \(error.message)"))
+                return nil
+            }
+            instance.steps[step.id] = StepState(status: .scheduled, attempt: 1, executions: executions, startedAt: now)
+            dispatch(step, task, attempt: 1, executions: executions, input: input)
+            return nil
+
+        case .set(let assignments):
+            let state = instance.stateDocument
+            var values: [String: JSONValue] = [:]
+            for name in assignments.keys.sorted() {
+                do {
+                    values[name] = try assignments[name]!.render(in: state)
+                } catch {
+                    failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.inputMapping, message: "value '\(name)' of step '\(step.id)' failed: \(error.message)"))
+                    return nil
+                }
+            }
+            for (name, value) in values { instance.vars[name] = value }
+            let output = JSONValue.object(values)
+            instance.steps[step.id] = StepState(status: .completed, output: output, attempt: 1, executions: executions, startedAt: now, completedAt: now)
+            instance.lastStepId = step.id
+            record(.variablesSet, stepId: step.id, data: output)
+            return nextStep(after: step)
+
+        case .choice:
+            instance.steps[step.id] = StepState(status: .completed, attempt: 1, executions: executions, startedAt: now, completedAt: now)
+            guard case .conditional(let branches, let otherwise) = step.next else { return nextStep(after: step) }
+            switch chooseBranch(branches, otherwise: otherwise, of: step) {
+            case .target(let target): return target
+            case .none:
+                failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.noMatchingChoice, message: "no choice of step '\(step.id)' matched and it has no default"))
+                return nil
+            case .failed: return nil
+            }
+
+        case .succeed(let outputTemplate):
+            instance.steps[step.id] = StepState(status: .completed, attempt: 1, executions: executions, startedAt: now, completedAt: now)
+            instance.lastStepId = step.id
+            if let outputTemplate {
+                do {
+                    let output = try outputTemplate.render(in: instance.stateDocument)
+                    instance.steps[step.id]?.output = output
+                    completeWorkflow(explicitOutput: output, bySucceedStep: true)
+                } catch {
+                    failWorkflow(ErrorInfo(code: BatonErrorCode.outputMapping, message: "output of step '\(step.id)' failed: \(error.message)", stepId: step.id))
+                }
+            } else {
+                completeWorkflow(explicitOutput: nil, bySucceedStep: true)
+            }
+            return nil
+
+        case .fail(let code, let messageTemplate):
+            var message = "workflow failed at step '\(step.id)'"
+            if let messageTemplate {
+                do {
+                    let rendered = try messageTemplate.render(in: instance.stateDocument)
+                    message = rendered.stringValue ?? rendered.serialized()
+                } catch {
+                    message = "\(message) (its message failed to render: \(error.message))"
+                }
+            }
+            let error = ErrorInfo(code: code, message: message, stepId: step.id, attempt: 1, time: now)
+            instance.steps[step.id] = StepState(status: .failed, error: error, attempt: 1, executions: executions, startedAt: now, completedAt: now)
+            instance.lastStepId = step.id
+            failWorkflow(error)
+            return nil
+        }
+    }
+
+    /// Dispatches attempt `attempt` of a task step: a new task id, a deadline timer when the step
+    /// has a timeout. The step keeps the `startedAt` of its first attempt (the retry budget counts
+    /// from there).
+    mutating func dispatch(_ step: Step, _ task: TaskStep, attempt: Int, executions: Int, input rendered: JSONValue? = nil) {
+        let input: JSONValue
+        if let rendered {
+            input = rendered
+        } else {
+            do {
+                input = try task.input?.render(in: instance.stateDocument) ?? instance.input
+            } catch {
+                failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.inputMapping, message: "input mapping of step '\(step.id)' failed: \(error.message)", attempt: attempt))
+                return
+            }
+        }
+        instance.taskSequence += 1
+        let taskId = "\(instance.id).\(instance.taskSequence)"
+        let deadline = task.timeoutMilliseconds.map { now.adding(milliseconds: $0) }
+        var state = instance.steps[step.id] ?? StepState(status: .scheduled, attempt: attempt, executions: executions, startedAt: now)
+        state.status = .scheduled
+        state.attempt = attempt
+        state.executions = executions
+        state.taskId = taskId
+        state.completedAt = nil
+        if attempt == 1 { state.error = nil; state.output = nil }
+        instance.steps[step.id] = state
+        instance.activeTasks[taskId] = ActiveTask(taskId: taskId, stepId: step.id, attempt: attempt, scheduledAt: now, deadline: deadline)
+        if let deadline { setTimer(.taskTimeout(taskId: taskId, at: deadline)) }
+        if let interval = task.heartbeatTimeoutMilliseconds { setTimer(.heartbeatTimeout(taskId: taskId, at: now.adding(milliseconds: interval))) }
+        if let interval = task.scheduleToStartTimeoutMilliseconds { setTimer(.startTimeout(taskId: taskId, at: now.adding(milliseconds: interval))) }
+        record(.taskScheduled, stepId: step.id, taskId: taskId, attempt: attempt, data: ["taskType": .string(task.taskType), "input": input])
+        lifecycle(.stepScheduled, status: StepStatus.scheduled.rawValue, stepId: step.id, taskId: taskId, attempt: attempt)
+        effects.append(.dispatchTask(TaskDispatch(
+            taskId: taskId, instanceId: instance.id, workflowId: instance.workflowId, workflowVersion: instance.workflowVersion,
+            stepId: step.id, taskType: task.taskType, attempt: attempt, input: input, scheduledAt: now, deadline: deadline
+        )))
+    }
+
+    enum BranchChoice { case target(String), none, failed }
+
+    /// Picks the first branch whose condition holds. A condition that cannot be evaluated fails the step.
+    mutating func chooseBranch(_ branches: [Branch], otherwise: String?, of step: Step) -> BranchChoice {
+        let state = instance.stateDocument
+        for (index, branch) in branches.enumerated() {
+            do {
+                if try branch.condition.evaluateCondition(in: state) {
+                    record(.branchTaken, stepId: step.id, data: ["branch": .number(Double(index)), "when": .string(branch.condition.source), "next": .string(branch.target)])
+                    return .target(branch.target)
+                }
+            } catch {
+                failStep(step, executions: instance.steps[step.id]?.executions ?? 1, ErrorInfo(code: BatonErrorCode.condition, message: "condition '\(branch.condition.source)' of step '\(step.id)' failed: \(error.message)"))
+                return .failed
+            }
+        }
+        if let otherwise {
+            record(.branchTaken, stepId: step.id, data: ["branch": "default", "next": .string(otherwise)])
+            return .target(otherwise)
+        }
+        return .none
+    }
+
+    /// After a step completed: the next step to run, or nil when the workflow ended.
+    mutating func nextStep(after step: Step) -> String? {
+        switch step.next {
+        case .end:
+            completeWorkflow(explicitOutput: nil)
+            return nil
+        case .step(let target):
+            return target
+        case .conditional(let branches, let otherwise):
+            switch chooseBranch(branches, otherwise: otherwise, of: step) {
+            case .target(let target): return target
+            case .none:
+                completeWorkflow(explicitOutput: nil)
+                return nil
+            case .failed: return nil
+            }
+        }
+    }
+
+    /// Continues after an asynchronous step completed.
+    mutating func follow(_ step: Step) {
+        if let next = nextStep(after: step) { enter(next) }
+    }
+
+    mutating func failStep(_ step: Step, executions: Int, _ error: ErrorInfo) {
+        var recorded = error
+        recorded.stepId = step.id
+        recorded.attempt = recorded.attempt ?? 1
+        recorded.time = now
+        var state = instance.steps[step.id] ?? StepState(status: .failed, attempt: 1, executions: executions, startedAt: now)
+        state.status = .failed
+        state.error = recorded
+        state.completedAt = now
+        state.executions = executions
+        instance.steps[step.id] = state
+        instance.lastStepId = step.id
+        record(.taskFailed, stepId: step.id, attempt: recorded.attempt, data: ["error": recorded.json])
+        lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: step.id, attempt: recorded.attempt, error: recorded, duration: 0)
+        handleFailure(of: step, recorded)
+    }
+}

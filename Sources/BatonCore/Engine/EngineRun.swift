@@ -1,0 +1,76 @@
+import BatonExpressions
+
+/// One transition in progress: the mutable working state of a single engine call.
+struct Run {
+    let engine: Engine
+    let definition: WorkflowDefinition
+    var instance: WorkflowInstance
+    let now: Timestamp
+    var history: [HistoryEvent] = []
+    var effects: [Effect] = []
+    var rejection: Rejection?
+    var synchronousSteps = 0
+
+    init(engine: Engine, definition: WorkflowDefinition, instance: WorkflowInstance, now: Timestamp) {
+        self.engine = engine
+        self.definition = definition
+        self.instance = instance
+        self.now = now
+    }
+
+    mutating func finish() -> Transition {
+        if rejection == nil { instance.updatedAt = now }
+        return Transition(instance: instance, history: history, effects: effects, rejection: rejection)
+    }
+
+    // MARK: Recording
+
+    mutating func record(_ type: HistoryEventType, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, data: JSONValue = .null) {
+        instance.historySequence += 1
+        history.append(HistoryEvent(sequence: instance.historySequence, time: now, type: type, stepId: stepId, taskId: taskId, attempt: attempt, data: data))
+    }
+
+    /// Lifecycle events take the id of the history event just recorded, so each id is fixed and unique.
+    mutating func lifecycle(_ type: LifecycleEventType, status: String, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, output: JSONValue? = nil, error: ErrorInfo? = nil, duration: Int64? = nil) {
+        let event = LifecycleEvent(
+            id: "\(instance.id).\(instance.historySequence)", type: type, instanceId: instance.id, workflowId: instance.workflowId,
+            workflowVersion: instance.workflowVersion, stepId: stepId, taskId: taskId, attempt: attempt, status: status,
+            output: output, error: error, durationMilliseconds: duration, time: now
+        )
+        effects.append(.emitLifecycle(event))
+    }
+
+    mutating func reject(_ reason: Rejection, result: TaskResult) -> Transition {
+        record(.inputIgnored, stepId: result.stepId, taskId: result.taskId, attempt: result.attempt, data: [
+            "reason": .string(reason.rawValue), "status": .string(result.status.rawValue),
+            "workerId": result.workerId.map(JSONValue.string) ?? .null,
+        ])
+        rejection = reason
+        return Transition(instance: instance, history: history, effects: [], rejection: reason)
+    }
+
+    mutating func rejectTimer(_ timerId: String, _ reason: Rejection) -> Transition {
+        record(.inputIgnored, data: ["reason": .string(reason.rawValue), "input": "timer", "timerId": .string(timerId)])
+        rejection = reason
+        return Transition(instance: instance, history: history, effects: [], rejection: reason)
+    }
+
+    mutating func setTimer(_ timer: InstanceTimer) {
+        instance.timers[timer.id] = timer
+    }
+
+    /// Drops every running task and tells its executor to stop.
+    mutating func cancelRunningTasks(reason: String) {
+        for taskId in instance.activeTasks.keys.sorted() {
+            let task = instance.activeTasks[taskId]!
+            var taskType = ""
+            if case .task(let step)? = definition.steps[task.stepId]?.kind { taskType = step.taskType }
+            effects.append(.cancelTask(TaskCancellation(
+                taskId: taskId, instanceId: instance.id, workflowId: instance.workflowId, stepId: task.stepId, taskType: taskType,
+                attempt: task.attempt, reason: reason, cancelledAt: now
+            )))
+            for id in InstanceTimer.taskTimerIds(taskId) { instance.timers[id] = nil }
+        }
+        instance.activeTasks = [:]
+    }
+}
