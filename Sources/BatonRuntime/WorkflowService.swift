@@ -22,6 +22,9 @@ public protocol WorkflowService: Sendable {
     func stepExecutions(instanceId: String) async throws(ServiceError) -> [StepExecution]
     /// Cancels a running instance; cancelling a finished one is `.conflict`.
     func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance
+    /// What operators do to an instance (each recorded in its history with `by` and `reason`); an
+    /// operation that does not apply to the instance's status is `.conflict`.
+    func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance
 
     /// For `/readyz`: nil when ready, otherwise why not.
     func notReadyReason() async -> String?
@@ -66,4 +69,25 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+}
+
+/// An operator's action on an instance.
+public enum InstanceOperation: Sendable, Hashable {
+    /// RUNNING → PAUSED.
+    case pause
+    /// PAUSED → RUNNING; what arrived meanwhile is applied.
+    case resume
+    /// FAILED or TIMED_OUT → RUNNING from the step that failed.
+    case retry
+    /// Any status → RUNNING from `step`, with a new input when given.
+    case rerun(step: String, input: JSONValue?)
+
+    public var name: String {
+        switch self {
+        case .pause: "pause"
+        case .resume: "resume"
+        case .retry: "retry"
+        case .rerun: "rerun"
+        }
+    }
 }

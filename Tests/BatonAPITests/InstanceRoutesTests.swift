@@ -190,7 +190,7 @@ struct InstanceRoutesTests {
     }
 
     @Test(arguments: [
-        ("status=DONE", "status", "must be one of RUNNING, COMPLETED, FAILED, CANCELLED, TIMED_OUT, got 'DONE'"),
+        ("status=DONE", "status", "must be one of RUNNING, PAUSED, COMPLETED, FAILED, CANCELLED, TIMED_OUT, got 'DONE'"),
         ("limit=0", "limit", "must be an integer from 1 to 1000, got '0'"),
         ("limit=1001", "limit", "must be an integer from 1 to 1000, got '1001'"),
         ("limit=ten", "limit", "must be an integer from 1 to 1000, got 'ten'"),
@@ -276,6 +276,17 @@ struct InstanceRoutesTests {
             var expected = Self.startedView.objectValue!
             expected["status"] = "CANCELLED"
             expected["currentSteps"] = []
+            // The step whose task was running is marked CANCELLED too.
+            expected["state"] = [
+                "input": ["amount": 42],
+                "steps": [
+                    "charge": [
+                        "status": "CANCELLED", "attempt": 1, "startedAt": .string(Fixtures.t0), "output": nil, "error": nil,
+                        "completedAt": "2027-01-15T08:00:02.000Z", "taskId": "inst-1.1",
+                    ],
+                ],
+                "vars": [:],
+            ]
             expected["updatedAt"] = "2027-01-15T08:00:02.000Z"
             expected["completedAt"] = "2027-01-15T08:00:02.000Z"
             #expect(try response.json() == .object(expected))

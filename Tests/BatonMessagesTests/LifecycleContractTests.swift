@@ -33,6 +33,9 @@ struct LifecycleContractTests {
         event(.workflowCancelled, 11, status: "CANCELLED", error: ErrorInfo(code: "CANCELLED", message: "customer withdrew the order"), duration: 12_903),
         event(.stepRetrying, 12, status: "RETRYING", stepId: "charge", taskId: "inst-1.2", attempt: 1, error: ErrorInfo(code: "UNAVAILABLE", message: "503", retryable: true, stepId: "charge", attempt: 1, time: Times.at(120)), duration: 820),
         event(.stepTimedOut, 13, status: "FAILED", stepId: "charge", taskId: "inst-1.3", attempt: 2, error: ErrorInfo(code: "TIMEOUT", message: "late", retryable: true), duration: 30_000),
+        event(.workflowPaused, 15, status: "PAUSED"),
+        event(.workflowResumed, 16, status: "RUNNING"),
+        event(.workflowResumed, 17, status: "RUNNING", stepId: "charge"),
         event(.workflowTimedOut, 14, status: "TIMED_OUT", error: ErrorInfo(code: "WORKFLOW_TIMEOUT", message: "the workflow did not finish within its timeout", time: Times.at(140)), duration: 3_600_000),
     ]
 
@@ -49,6 +52,7 @@ struct LifecycleContractTests {
     @Test func schemaStatusEnumCoversInstanceAndStepStatuses() throws {
         let schema = try Contract.schema("lifecycle-event")
         let statuses = Set(schema["$defs"]?["data"]?["properties"]?["status"]?["enum"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        // Step statuses that step events carry (wait steps emit none, so WAITING is not among them).
         let expected = Set(InstanceStatus.allCases.map(\.rawValue) + [StepStatus.scheduled, .retrying, .completed, .failed].map(\.rawValue))
         #expect(statuses == expected)
     }
@@ -155,7 +159,12 @@ struct LifecycleContractTests {
         let retry = engine.timerFired("retry:call:2", instance: late.instance, definition: timed, at: t0.adding(milliseconds: 31_000))
         let over = engine.timerFired("workflow-timeout", instance: retry.instance, definition: timed, at: t0.adding(milliseconds: 3_600_000))
         #expect(over.instance.status == .timedOut)
-        let timeLifecycle = [s, late, retry, over].flatMap { t in t.effects.compactMap { effect -> LifecycleEvent? in
+        // Operators: pause and resume a run, retry the timed-out one.
+        let other = engine.start(StartWorkflow(instanceId: "inst-8", input: [:], origin: "api"), definition: timed, now: t0)
+        let paused = try engine.pauseRequested(reason: "look", by: "ops", instance: other.instance, definition: timed, at: t0).get()
+        let resumed = try engine.resumeRequested(reason: "ok", by: "ops", instance: paused.instance, definition: timed, at: t0).get()
+        let retried = try engine.retryRequested(reason: "again", by: "ops", instance: over.instance, definition: timed, at: t0.adding(milliseconds: 3_600_001)).get()
+        let timeLifecycle = [s, late, retry, over, paused, resumed, retried].flatMap { t in t.effects.compactMap { effect -> LifecycleEvent? in
             if case .emitLifecycle(let e) = effect { return e } else { return nil }
         } }
 

@@ -145,7 +145,11 @@ struct SchemaCodecAgreementTests {
 
     static let invalidDefinitions: [(text: String, field: String)] = [
         (#"{"id":"w","steps":[{"id":"a","type":"task","taskType":"t","nxet":"b"}]}"#, "/steps/0/nxet"),
-        (#"{"id":"w","steps":[{"id":"a","type":"wait"}]}"#, "/steps/0/type"),
+        (#"{"id":"w","steps":[{"id":"a","type":"sleep"}]}"#, "/steps/0/type"),
+        (#"{"id":"w","steps":[{"id":"a","type":"task","taskType":"t","retry":{"maxAttempts":0}}]}"#, "/steps/0/retry/maxAttempts"),
+        (#"{"id":"w","steps":[{"id":"a","type":"task","taskType":"t","retry":{"jitter":"lots"}}]}"#, "/steps/0/retry/jitter"),
+        (#"{"id":"w","steps":[{"id":"a","type":"task","taskType":"t","heartbeatTimeout":"often"}]}"#, "/steps/0/heartbeatTimeout"),
+        (#"{"id":"w","steps":[{"id":"a","type":"wait","duration":"later"}]}"#, "/steps/0/duration"),
         (#"{"id":"w","steps":[{"id":"a","type":"task"}]}"#, "/steps/0/taskType"),
         (#"{"id":"w","steps":[{"id":"a","type":"task","taskType":"bad topic"}]}"#, "/steps/0/taskType"),
         (#"{"id":"w","steps":[{"id":"a","type":"task","taskType":"t","timeout":"soon"}]}"#, "/steps/0/timeout"),

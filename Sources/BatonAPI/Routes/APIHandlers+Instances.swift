@@ -103,6 +103,37 @@ extension APIHandlers {
         return .json(InstanceView.render(instance))
     }
 
+    /// `POST /v1/instances/{id}/pause`, `/resume`, `/retry`: an optional `{"reason": "..."}` body;
+    /// `POST /v1/instances/{id}/rerun`: `{"fromStep": "...", "input": …, "reason": "..."}`.
+    /// `X-Baton-Actor` names who asked (recorded in history); it defaults to `api`.
+    func operation(_ make: @escaping @Sendable ([String: JSONValue]) throws -> InstanceOperation) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
+        { [self] request, context in
+            let id = try context.pathParameter("id")
+            let body = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
+            guard case .object(let members) = body else {
+                throw Problem(.invalidInput, "The body must be a JSON object, not \(body.typeName == "array" ? "an" : "a") \(body.typeName).", errors: [ProblemItem(message: "expected an object, found \(body.typeName)", pointer: "")])
+            }
+            let operation = try make(members)
+            var reason = "\(operation.name) through the API"
+            switch members["reason"] {
+            case nil, .null?: break
+            case .string(let text)?: reason = text
+            case let other?:
+                throw Problem(.invalidInput, "'reason' must be a string.", errors: [ProblemItem(message: "expected a string, found \(other.typeName)", pointer: "/reason")])
+            }
+            let actor = request.header("X-Baton-Actor").flatMap { $0.isEmpty ? nil : $0 } ?? "api"
+            let instance = try await service.operate(operation, id: id, reason: reason, by: actor)
+            return .json(InstanceView.render(instance))
+        }
+    }
+
+    static func rerunOperation(_ members: [String: JSONValue]) throws -> InstanceOperation {
+        guard case .string(let step)? = members["fromStep"], !step.isEmpty else {
+            throw Problem(.invalidInput, "'fromStep' is required: the id of the step to rerun from.", errors: [ProblemItem(message: "expected a non-empty string", pointer: "/fromStep")])
+        }
+        return .rerun(step: step, input: members["input"])
+    }
+
     /// Recorded when a cancel request gives no reason.
     static var defaultCancelReason: String { "cancelled through the API" }
 }

@@ -24,6 +24,10 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.get, "/v1/instances/{id}/history", history),
             APIRoute(.get, "/v1/instances/{id}/steps", stepExecutions),
             APIRoute(.post, "/v1/instances/{id}/cancel", cancelInstance),
+            APIRoute(.post, "/v1/instances/{id}/pause", operation { _ in .pause }),
+            APIRoute(.post, "/v1/instances/{id}/resume", operation { _ in .resume }),
+            APIRoute(.post, "/v1/instances/{id}/retry", operation { _ in .retry }),
+            APIRoute(.post, "/v1/instances/{id}/rerun", operation(Self.rerunOperation)),
             APIRoute(.get, "/livez", live),
             APIRoute(.get, "/readyz", ready),
         ]

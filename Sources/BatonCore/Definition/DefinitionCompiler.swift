@@ -219,10 +219,21 @@ private struct Context {
                 issue(pointer + "/error", "'error' must be an object with 'code' and 'message', found \(other.typeName)", step: stepId)
             }
             kind = .fail(code: code, message: message)
+        case "wait":
+            checkKeys(object, allowed: common.union(["duration", "until"]), at: pointer, step: stepId)
+            switch (object["duration"], object["until"]) {
+            case (let d?, nil):
+                if let ms = duration(d, at: pointer + "/duration", step: stepId) { kind = .wait(.duration(milliseconds: ms)) }
+            case (nil, let u?):
+                if let t = template(u, at: pointer + "/until", step: stepId) { kind = .wait(.until(t)) }
+            default:
+                issue(pointer, "a wait step needs exactly one of 'duration' (e.g. \"10m\") and 'until' (an RFC 3339 time or epoch milliseconds, expressions allowed)", step: stepId)
+            }
+            next = compileNext(object["next"], at: pointer + "/next", step: stepId)
         case nil:
             break
         case let other?:
-            issue(pointer + "/type", "unknown step type '\(other)': expected one of task, choice, set, succeed, fail", step: stepId)
+            issue(pointer + "/type", "unknown step type '\(other)': expected one of task, choice, set, wait, succeed, fail", step: stepId)
         }
         guard let id else { return nil }
         // A step whose own fields are invalid still takes part in the duplicate-id and transition

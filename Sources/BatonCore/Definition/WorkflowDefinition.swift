@@ -120,6 +120,14 @@ public struct Step: Sendable, Hashable {
         case succeed(output: JSONTemplate?)
         /// End the workflow as FAILED with an error code and message.
         case fail(code: String, message: JSONTemplate?)
+        /// Wait for a duration or until a time, on a durable timer.
+        case wait(WaitStep)
+    }
+
+    /// `duration: 10m`, or `until: "${ expr }"` rendering an RFC 3339 time or epoch milliseconds.
+    public enum WaitStep: Sendable, Hashable {
+        case duration(milliseconds: Int64)
+        case until(JSONTemplate)
     }
 
     /// The step's kind as written in documents (`type:`).
@@ -130,6 +138,7 @@ public struct Step: Sendable, Hashable {
         case .set: "set"
         case .succeed: "succeed"
         case .fail: "fail"
+        case .wait: "wait"
         }
     }
 }

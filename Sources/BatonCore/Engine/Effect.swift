@@ -75,6 +75,9 @@ public enum LifecycleEventType: String, Sendable, Hashable, Codable, CaseIterabl
     case stepRetrying = "step.retrying"
     case stepTimedOut = "step.timed_out"
     case workflowTimedOut = "workflow.timed_out"
+    case workflowPaused = "workflow.paused"
+    /// After a pause, and when an operator retries a failed instance or reruns it from a step.
+    case workflowResumed = "workflow.resumed"
 }
 
 /// A lifecycle event before it is framed as a CloudEvent.

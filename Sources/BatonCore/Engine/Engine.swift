@@ -42,58 +42,21 @@ public struct Engine: Sendable {
         }
     }
 
-    /// A pending timer is due: start a retry, time out a task, or time out the workflow.
+    /// A pending timer is due: start a retry or a waiting step's successor, time out a task, or
+    /// time out the workflow.
     public func timerFired(_ timerId: String, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
         guard !instance.status.isTerminal else { return run.rejectTimer(timerId, .instanceFinished) }
         guard let timer = instance.timers[timerId] else { return run.rejectTimer(timerId, .staleTimer) }
         run.instance.timers[timerId] = nil
-        switch timer.kind {
-        case .retry(let stepId, let attempt):
-            guard let step = definition.steps[stepId], case .task(let task) = step.kind else {
-                run.failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
-                return run.finish()
-            }
-            run.dispatch(step, task, attempt: attempt, executions: instance.steps[stepId]?.executions ?? 1)
-        case .taskTimeout(let taskId), .heartbeatTimeout(let taskId), .startTimeout(let taskId):
-            guard let active = instance.activeTasks[taskId] else { return run.rejectTimer(timerId, .staleTimer) }
-            run.timeOutTask(active, because: timer.kind)
-        case .workflowTimeout:
-            run.timeOutWorkflow()
-        }
+        if let rejection = run.fire(timer) { return run.rejectTimer(timerId, rejection) }
         return run.finish()
     }
 
     public func taskResultReceived(_ result: TaskResult, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
-        guard !instance.status.isTerminal else {
-            return run.reject(.instanceFinished, result: result)
-        }
-        guard let active = instance.activeTasks[result.taskId] else {
-            if let step = instance.steps[result.stepId], step.taskId == result.taskId, step.status != .scheduled {
-                return run.reject(.duplicateResult, result: result)
-            }
-            return run.reject(.staleAttempt, result: result)
-        }
-        guard active.stepId == result.stepId, active.attempt == result.attempt else {
-            return run.reject(.mismatchedResult, result: result)
-        }
-        switch result.status {
-        case .heartbeat:
-            run.instance.activeTasks[result.taskId]?.lastHeartbeatAt = now
-            if let progress = result.output { run.instance.activeTasks[result.taskId]?.progress = progress }
-            // The executor has the task: no start deadline any more, and the heartbeat deadline moves.
-            run.instance.timers[InstanceTimer.startTimeout(taskId: result.taskId, at: now).id] = nil
-            if case .task(let task)? = definition.steps[active.stepId]?.kind, let interval = task.heartbeatTimeoutMilliseconds {
-                run.setTimer(.heartbeatTimeout(taskId: result.taskId, at: now.adding(milliseconds: interval)))
-            }
-            run.record(.taskHeartbeat, stepId: active.stepId, taskId: active.taskId, attempt: active.attempt, data: result.output ?? .null)
-        case .completed:
-            run.completeTask(active, output: result.output ?? .null, workerId: result.workerId)
-        case .failed:
-            let error = result.error ?? ErrorInfo(code: BatonErrorCode.taskFailed, message: "the task failed without an error")
-            run.failTask(active, error: error, workerId: result.workerId)
-        }
+        if let rejection = run.check(result) { return run.reject(rejection, result: result) }
+        run.apply(result)
         return run.finish()
     }
 

@@ -68,6 +68,35 @@ extension Run {
             case .failed: return nil
             }
 
+        case .wait(let wait):
+            var until: Timestamp
+            switch wait {
+            case .duration(let ms):
+                until = now.adding(milliseconds: ms)
+            case .until(let template):
+                let value: JSONValue
+                do {
+                    value = try template.render(in: instance.stateDocument)
+                } catch {
+                    failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.inputMapping, message: "'until' of step '\(step.id)' failed: \(error.message)"))
+                    return nil
+                }
+                if let text = value.stringValue, let parsed = Timestamp(iso8601: text) {
+                    until = parsed
+                } else if let ms = value.intValue {
+                    until = Timestamp(milliseconds: Int64(ms))
+                } else {
+                    failStep(step, executions: executions, ErrorInfo(code: BatonErrorCode.inputMapping, message: "'until' of step '\(step.id)' must be an RFC 3339 time or epoch milliseconds, got \(value.serialized())"))
+                    return nil
+                }
+            }
+            until = max(until, now)
+            instance.steps[step.id] = StepState(status: .waiting, attempt: 1, executions: executions, startedAt: now)
+            record(.waitStarted, stepId: step.id, data: ["until": .string(until.iso8601)])
+            // A time already passed still goes through the timer: one code path, and replays agree.
+            setTimer(.wait(stepId: step.id, execution: executions, at: until))
+            return nil
+
         case .succeed(let outputTemplate):
             instance.steps[step.id] = StepState(status: .completed, attempt: 1, executions: executions, startedAt: now, completedAt: now)
             instance.lastStepId = step.id
@@ -180,6 +209,16 @@ extension Run {
             case .failed: return nil
             }
         }
+    }
+
+    /// A wait step's timer fired: the step completes and the instance moves on.
+    mutating func finishWait(_ step: Step) {
+        instance.steps[step.id]?.status = .completed
+        instance.steps[step.id]?.completedAt = now
+        instance.steps[step.id]?.output = ["waitedUntil": .string(now.iso8601)]
+        instance.lastStepId = step.id
+        record(.waitCompleted, stepId: step.id)
+        follow(step)
     }
 
     /// Continues after an asynchronous step completed.

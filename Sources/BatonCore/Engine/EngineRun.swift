@@ -59,6 +59,15 @@ struct Run {
         instance.timers[timer.id] = timer
     }
 
+    /// Marks steps that were still scheduled, retrying or waiting as CANCELLED: the instance no
+    /// longer waits for them.
+    mutating func abandonOpenSteps() {
+        for (id, step) in instance.steps where [.scheduled, .retrying, .waiting].contains(step.status) {
+            instance.steps[id]?.status = .cancelled
+            instance.steps[id]?.completedAt = now
+        }
+    }
+
     /// Drops every running task and tells its executor to stop.
     mutating func cancelRunningTasks(reason: String) {
         for taskId in instance.activeTasks.keys.sorted() {
@@ -72,5 +81,6 @@ struct Run {
             for id in InstanceTimer.taskTimerIds(taskId) { instance.timers[id] = nil }
         }
         instance.activeTasks = [:]
+        abandonOpenSteps()
     }
 }

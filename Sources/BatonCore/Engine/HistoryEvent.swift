@@ -50,6 +50,16 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     /// A failed step's handler took over (data: handler = catch | fallback | continueOnFailure | onFailure, next, error).
     case errorHandled = "ErrorHandled"
     case workflowTimedOut = "WorkflowTimedOut"
+    /// An operator paused, resumed, retried or reran the instance (data: by, reason, …).
+    case workflowPaused = "WorkflowPaused"
+    case workflowResumed = "WorkflowResumed"
+    case workflowRetried = "WorkflowRetried"
+    case workflowRerun = "WorkflowRerun"
+    /// A result or timer arrived while the instance was paused; it is applied at resume.
+    case inputDeferred = "InputDeferred"
+    /// A `wait` step started waiting (data: until) / finished.
+    case waitStarted = "WaitStarted"
+    case waitCompleted = "WaitCompleted"
     case variablesSet = "VariablesSet"
     case branchTaken = "BranchTaken"
     /// A result or command that changed nothing (duplicate, stale attempt, finished instance).

@@ -25,6 +25,7 @@ extension WorkflowInstance {
         if let origin { o["origin"] = .string(origin) }
         if !timers.isEmpty { o["timers"] = .array(timers.keys.sorted().map { timers[$0]!.json }) }
         if let handlingFailure { o["handlingFailure"] = handlingFailure.json }
+        if !deferred.isEmpty { o["deferred"] = .array(deferred.map(\.json)) }
         return .object(o)
     }
 
@@ -59,6 +60,10 @@ extension WorkflowInstance {
             timers[timer.id] = timer
         }
         handlingFailure = json["handlingFailure"].flatMap(ErrorInfo.init(json:))
+        for value in json["deferred"]?.arrayValue ?? [] {
+            guard let input = DeferredInput(json: value) else { return nil }
+            deferred.append(input)
+        }
     }
 }
 

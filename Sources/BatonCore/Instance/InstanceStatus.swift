@@ -2,6 +2,8 @@
 /// lifecycle events show.
 public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case running = "RUNNING"
+    /// Schedules no new step; results of running tasks are recorded and acted on at resume.
+    case paused = "PAUSED"
     case completed = "COMPLETED"
     case failed = "FAILED"
     case cancelled = "CANCELLED"
@@ -9,7 +11,7 @@ public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case timedOut = "TIMED_OUT"
 
     /// A terminal instance accepts no further input.
-    public var isTerminal: Bool { self != .running }
+    public var isTerminal: Bool { self != .running && self != .paused }
 }
 
 /// Where one step is, as the state document shows it (`$.steps.<id>.status`).
@@ -18,6 +20,10 @@ public enum StepStatus: String, Sendable, Hashable, Codable {
     case scheduled = "SCHEDULED"
     /// An attempt failed; the next one starts when its retry timer fires.
     case retrying = "RETRYING"
+    /// A `wait` step waits for its time.
+    case waiting = "WAITING"
+    /// Its work was abandoned: the instance was cancelled, timed out, failed elsewhere or rerun.
+    case cancelled = "CANCELLED"
     case completed = "COMPLETED"
     case failed = "FAILED"
 }

@@ -21,6 +21,8 @@ public struct InstanceTimer: Sendable, Hashable {
         case heartbeatTimeout(taskId: String)
         /// Task `taskId` was not picked up (no heartbeat or result) within `scheduleToStartTimeout`.
         case startTimeout(taskId: String)
+        /// A `wait` step's time has come (`execution` tells repeated runs of the step apart).
+        case wait(stepId: String, execution: Int)
         /// The instance has run out of time.
         case workflowTimeout
     }
@@ -52,6 +54,10 @@ public struct InstanceTimer: Sendable, Hashable {
         ["timeout:\(taskId)", "heartbeat:\(taskId)", "start:\(taskId)"]
     }
 
+    public static func wait(stepId: String, execution: Int, at: Timestamp) -> InstanceTimer {
+        InstanceTimer(id: "wait:\(stepId):\(execution)", fireAt: at, kind: .wait(stepId: stepId, execution: execution))
+    }
+
     public static func workflowTimeout(at: Timestamp) -> InstanceTimer {
         InstanceTimer(id: "workflow-timeout", fireAt: at, kind: .workflowTimeout)
     }
@@ -74,6 +80,10 @@ extension InstanceTimer {
         case .startTimeout(let taskId):
             o["kind"] = "startTimeout"
             o["taskId"] = .string(taskId)
+        case .wait(let stepId, let execution):
+            o["kind"] = "wait"
+            o["stepId"] = .string(stepId)
+            o["execution"] = .number(Double(execution))
         case .workflowTimeout:
             o["kind"] = "workflowTimeout"
         }
@@ -95,6 +105,9 @@ extension InstanceTimer {
         case "startTimeout":
             guard let taskId = json["taskId"]?.stringValue else { return nil }
             self.init(id: id, fireAt: fireAt, kind: .startTimeout(taskId: taskId))
+        case "wait":
+            guard let stepId = json["stepId"]?.stringValue, let execution = json["execution"]?.intValue else { return nil }
+            self.init(id: id, fireAt: fireAt, kind: .wait(stepId: stepId, execution: execution))
         case "workflowTimeout":
             self.init(id: id, fireAt: fireAt, kind: .workflowTimeout)
         default:

@@ -35,6 +35,8 @@ public struct WorkflowInstance: Sendable, Hashable {
     /// The failure the definition's `onFailure` path is handling; the instance ends FAILED with it
     /// unless that path ends in a `succeed` step.
     public var handlingFailure: ErrorInfo?
+    /// Results and timers that arrived while the instance was PAUSED, in arrival order.
+    public var deferred: [DeferredInput] = []
 
     public init(
         id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,

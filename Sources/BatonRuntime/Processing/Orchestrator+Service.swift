@@ -117,6 +117,39 @@ extension Orchestrator {
         return transition.instance
     }
 
+    public func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {
+        await writeLock.lock()
+        defer { writeLock.unlock() }
+        let generation = pipeline.generation
+        guard let instance = try await mapStore({ try await loadInstance(id, work: BatchWork()) }) else {
+            throw ServiceError(.notFound, "no instance '\(id)'")
+        }
+        guard let definition = try await mapStore({ try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store) }) else {
+            throw ServiceError(.internal, "definition \(instance.workflowId) v\(instance.workflowVersion) is missing")
+        }
+        let now = clock()
+        let outcome: Result<Transition, Engine.OperationRefusal>
+        switch operation {
+        case .pause: outcome = engine.pauseRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
+        case .resume: outcome = engine.resumeRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
+        case .retry: outcome = engine.retryRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
+        case .rerun(let step, let input):
+            outcome = engine.rerunRequested(from: step, input: input, reason: reason, by: by, instance: instance, definition: definition, at: now)
+        }
+        let transition: Transition
+        switch outcome {
+        case .success(let t): transition = t
+        case .failure(.unknownStep(let step)):
+            throw ServiceError(.invalidInput, "cannot \(operation.name) instance '\(id)': its definition version (\(instance.workflowId) v\(instance.workflowVersion)) has no step '\(step)'")
+        case .failure(let refusal):
+            throw ServiceError(.conflict, "cannot \(operation.name) instance '\(id)': \(refusal.message)")
+        }
+        var work = BatchWork()
+        record(transition, previous: instance, into: &work)
+        try await mapStore { try await commitNow(work, decidedIn: generation) }
+        return transition.instance
+    }
+
     /// Runs a store call, mapping its errors to service errors.
     func mapStore<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
         do {

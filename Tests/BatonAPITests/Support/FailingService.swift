@@ -20,5 +20,6 @@ struct FailingService: WorkflowService {
     func history(instanceId: String, afterSequence: Int, limit: Int) async throws(ServiceError) -> [HistoryEvent] { throw error }
     func stepExecutions(instanceId: String) async throws(ServiceError) -> [StepExecution] { throw error }
     func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance { throw error }
+    func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance { throw error }
     func notReadyReason() async -> String? { nil }
 }

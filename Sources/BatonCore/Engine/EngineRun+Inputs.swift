@@ -1,0 +1,91 @@
+import BatonExpressions
+
+/// Task results and timers, applied to a running instance or set aside while it is paused.
+extension Run {
+    /// Why a result must be ignored, or nil when it is for a task Baton waits for.
+    func check(_ result: TaskResult) -> Rejection? {
+        guard !instance.status.isTerminal else { return .instanceFinished }
+        guard let active = instance.activeTasks[result.taskId] else {
+            if let step = instance.steps[result.stepId], step.taskId == result.taskId, step.status != .scheduled {
+                return .duplicateResult
+            }
+            return .staleAttempt
+        }
+        guard active.stepId == result.stepId, active.attempt == result.attempt else { return .mismatchedResult }
+        if result.status != .heartbeat, instance.deferred.contains(where: { $0.taskId == result.taskId }) {
+            return .duplicateResult
+        }
+        return nil
+    }
+
+    /// Applies a checked result. Heartbeats always apply; while the instance is paused a final
+    /// result is recorded and kept for `resume`.
+    mutating func apply(_ result: TaskResult) {
+        guard let active = instance.activeTasks[result.taskId] else { return }
+        switch result.status {
+        case .heartbeat:
+            instance.activeTasks[result.taskId]?.lastHeartbeatAt = now
+            if let progress = result.output { instance.activeTasks[result.taskId]?.progress = progress }
+            // The executor has the task: no start deadline any more, and the heartbeat deadline moves.
+            instance.timers[InstanceTimer.startTimeout(taskId: result.taskId, at: now).id] = nil
+            if case .task(let task)? = definition.steps[active.stepId]?.kind, let interval = task.heartbeatTimeoutMilliseconds {
+                setTimer(.heartbeatTimeout(taskId: result.taskId, at: now.adding(milliseconds: interval)))
+            }
+            record(.taskHeartbeat, stepId: active.stepId, taskId: active.taskId, attempt: active.attempt, data: result.output ?? .null)
+        case .completed where instance.status == .paused, .failed where instance.status == .paused:
+            instance.deferred.append(.result(result))
+            record(.inputDeferred, stepId: active.stepId, taskId: active.taskId, attempt: active.attempt, data: ["input": "result", "status": .string(result.status.rawValue)])
+        case .completed:
+            completeTask(active, output: result.output ?? .null, workerId: result.workerId)
+        case .failed:
+            let error = result.error ?? ErrorInfo(code: BatonErrorCode.taskFailed, message: "the task failed without an error")
+            failTask(active, error: error, workerId: result.workerId)
+        }
+    }
+
+    /// Does what a due timer is for (it is already removed from the instance). While the
+    /// instance is paused only the workflow timeout acts; the others are kept for `resume`.
+    mutating func fire(_ timer: InstanceTimer) -> Rejection? {
+        if instance.status == .paused, timer.kind != .workflowTimeout {
+            instance.deferred.append(.timer(timer))
+            record(.inputDeferred, data: ["input": "timer", "timerId": .string(timer.id)])
+            return nil
+        }
+        switch timer.kind {
+        case .retry(let stepId, let attempt):
+            guard let step = definition.steps[stepId], case .task(let task) = step.kind else {
+                failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
+                return nil
+            }
+            dispatch(step, task, attempt: attempt, executions: instance.steps[stepId]?.executions ?? 1)
+        case .taskTimeout(let taskId), .heartbeatTimeout(let taskId), .startTimeout(let taskId):
+            guard let active = instance.activeTasks[taskId] else { return .staleTimer }
+            timeOutTask(active, because: timer.kind)
+        case .wait(let stepId, _):
+            guard let step = definition.steps[stepId] else { return .staleTimer }
+            finishWait(step)
+        case .workflowTimeout:
+            timeOutWorkflow()
+        }
+        return nil
+    }
+
+    /// Applies what was set aside while the instance was paused, in arrival order, until the
+    /// instance ends (what is left then no longer matters and is recorded as ignored).
+    mutating func replayDeferred() {
+        let pending = instance.deferred
+        instance.deferred = []
+        for input in pending {
+            guard instance.status == .running else {
+                record(.inputIgnored, taskId: input.taskId, data: ["reason": .string(Rejection.instanceFinished.rawValue), "input": "deferred"])
+                continue
+            }
+            switch input {
+            case .result(let result):
+                if check(result) == nil { apply(result) }
+            case .timer(let timer):
+                _ = fire(timer)
+            }
+        }
+    }
+}
