@@ -26,6 +26,13 @@ public protocol WorkflowService: Sendable {
     /// operation that does not apply to the instance's status is `.conflict`.
     func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance
 
+    /// Inputs Baton could not process, oldest first.
+    func deadLetters(_ query: DeadLetterQuery) async throws(ServiceError) -> [DeadLetterRecord]
+    func deadLetter(id: Int64) async throws(ServiceError) -> DeadLetterRecord
+    /// Re-injects dead letters into their source topics (through the outbox, so exactly the
+    /// committed ones are published) and marks them redriven; returns them as they are now.
+    func redrive(ids: [Int64], by: String) async throws(ServiceError) -> [DeadLetterRecord]
+
     /// For `/readyz`: nil when ready, otherwise why not.
     func notReadyReason() async -> String?
 }

@@ -18,6 +18,7 @@ public actor InMemoryStore: WorkflowStore {
         var outbox: [OutboxMessage] = []
         var timers: [TimerKey: Timestamp] = [:]
         var lastOutboxSequence: Int64 = 0
+        var deadLetters: [DeadLetterRecord] = []
         var dedupe: [String: String] = [:]
     }
 
@@ -123,6 +124,17 @@ public actor InMemoryStore: WorkflowStore {
             .prefix(limit).map { $0 }
     }
 
+    public func deadLetters(_ query: DeadLetterQuery) throws(StoreError) -> [DeadLetterRecord] {
+        try checkOpen()
+        guard (1...1000).contains(query.limit) else { throw StoreError(.invalid, "limit must be between 1 and 1000, got \(query.limit)") }
+        return Array(state.deadLetters.filter(query.matches).prefix(query.limit))
+    }
+
+    public func deadLetter(id: Int64) throws(StoreError) -> DeadLetterRecord? {
+        try checkOpen()
+        return state.deadLetters.first { $0.id == id }
+    }
+
     public func nextTimerAt() throws(StoreError) -> Timestamp? {
         try checkOpen()
         return state.timers.values.min()
@@ -177,6 +189,17 @@ public actor InMemoryStore: WorkflowStore {
             state.lastOutboxSequence += 1
             message.sequence = state.lastOutboxSequence
             state.outbox.append(message)
+        }
+        for var record in batch.deadLetters {
+            record.id = (state.deadLetters.last?.id ?? 0) + 1
+            state.deadLetters.append(record)
+        }
+        for id in batch.redriven {
+            guard let index = state.deadLetters.firstIndex(where: { $0.id == id }) else {
+                throw StoreError(.invalid, "no dead letter \(id) to mark redriven")
+            }
+            state.deadLetters[index].redrivenAt = batch.redrivenAt
+            state.deadLetters[index].redriveCount += 1
         }
         for change in batch.timers {
             switch change {

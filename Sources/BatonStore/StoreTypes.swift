@@ -77,16 +77,30 @@ public struct StoreBatch: Sendable, Hashable {
     /// Changes to the timer index, applied in order (a timer is written in the same transaction
     /// as the state that set it, and removed in the one that fired or dropped it).
     public var timers: [TimerChange]
+    /// Inputs that could not be processed (their copies go to the dead-letter topic via `outbox`).
+    public var deadLetters: [DeadLetterRecord]
+    /// Dead letters re-injected in this batch (their copies go to their source topics via `outbox`).
+    public var redriven: [Int64]
+    /// The time recorded with `redriven`.
+    public var redrivenAt: Timestamp?
 
-    public init(instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:], timers: [TimerChange] = []) {
+    public init(
+        instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:],
+        timers: [TimerChange] = [], deadLetters: [DeadLetterRecord] = [], redriven: [Int64] = [], redrivenAt: Timestamp? = nil
+    ) {
         self.instances = instances
         self.history = history
         self.outbox = outbox
         self.dedupe = dedupe
         self.timers = timers
+        self.deadLetters = deadLetters
+        self.redriven = redriven
+        self.redrivenAt = redrivenAt
     }
 
-    public var isEmpty: Bool { instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty }
+    public var isEmpty: Bool {
+        instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
+    }
 }
 
 public struct InstanceHistoryEvent: Sendable, Hashable {

@@ -46,6 +46,10 @@ public protocol WorkflowStore: Sendable {
     /// The earliest pending timer's time, nil when there is none.
     func nextTimerAt() async throws(StoreError) -> Timestamp?
 
+    /// Dead letters matching the query, ascending by id.
+    func deadLetters(_ query: DeadLetterQuery) async throws(StoreError) -> [DeadLetterRecord]
+    func deadLetter(id: Int64) async throws(StoreError) -> DeadLetterRecord?
+
     /// The oldest unsent outbox messages, ascending by sequence.
     func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage]
     /// Removes published messages from the outbox.

@@ -49,6 +49,9 @@ struct EncodedBatch: Sendable {
     var outbox: [Outbox] = []
     var dedupe: [(key: String, value: String)] = []
     var timers: [TimerChange] = []
+    var deadLetters: [(record: DeadLetterRecord, headers: [UInt8]?)] = []
+    var redriven: [Int64] = []
+    var redrivenAt: Int64?
 
     init(_ batch: StoreBatch) {
         instances.reserveCapacity(batch.instances.count)
@@ -81,5 +84,8 @@ struct EncodedBatch: Sendable {
         outbox = batch.outbox.map { Outbox(topic: $0.topic, key: $0.key, value: $0.value, headers: OutboxHeaderCoding.encode($0.headers)) }
         dedupe = batch.dedupe.map { (key: $0.key, value: $0.value) }
         timers = batch.timers
+        deadLetters = batch.deadLetters.map { (record: $0, headers: OutboxHeaderCoding.encode($0.headers)) }
+        redriven = batch.redriven
+        redrivenAt = batch.redrivenAt?.milliseconds
     }
 }

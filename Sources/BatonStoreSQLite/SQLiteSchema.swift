@@ -88,6 +88,25 @@ enum SQLiteSchema {
         ) WITHOUT ROWID;
         CREATE INDEX timers_by_fire_at ON timers (fire_at, instance_id, timer_id);
         """,
+        // 3: dead letters kept for listing and redrive (the topic keeps a copy for streams).
+        """
+        CREATE TABLE dead_letters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source_topic TEXT NOT NULL,
+            source_partition INTEGER NOT NULL,
+            source_offset INTEGER NOT NULL,
+            key BLOB,
+            value BLOB NOT NULL,
+            headers BLOB,
+            reason TEXT NOT NULL,
+            message TEXT NOT NULL,
+            pointer TEXT,
+            created_at INTEGER NOT NULL,
+            redriven_at INTEGER,
+            redrive_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -101,6 +101,31 @@ extension SQLiteStore {
                 }
             }
         }
+        if !batch.deadLetters.isEmpty {
+            let insert = try connection.statement(CommitSQL.insertDeadLetter)
+            for (record, headers) in batch.deadLetters {
+                try insert.bind(1, record.sourceTopic)
+                try insert.bind(2, Int(record.sourcePartition))
+                try insert.bind(3, record.sourceOffset)
+                try insert.bind(4, blob: record.key)
+                try insert.bind(5, blob: record.value)
+                try insert.bind(6, blob: headers)
+                try insert.bind(7, record.reason)
+                try insert.bind(8, record.message)
+                try insert.bind(9, record.pointer)
+                try insert.bind(10, record.createdAt.milliseconds)
+                try insert.run()
+            }
+        }
+        if !batch.redriven.isEmpty {
+            let mark = try connection.statement(CommitSQL.markRedriven)
+            for id in batch.redriven {
+                try mark.bind(1, batch.redrivenAt ?? wallClockMilliseconds())
+                try mark.bind(2, id)
+                try mark.run()
+                guard connection.changes == 1 else { throw StoreError(.invalid, "no dead letter \(id) to mark redriven") }
+            }
+        }
         if !batch.timers.isEmpty {
             let set = try connection.statement(CommitSQL.setTimer)
             let delete = try connection.statement(CommitSQL.deleteTimer)
@@ -188,6 +213,11 @@ enum CommitSQL {
         """
     static let insertOutbox = "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
     static let insertDedupe = "INSERT INTO dedupe (key, value, created_at) VALUES (?1, ?2, ?3)"
+    static let insertDeadLetter = """
+        INSERT INTO dead_letters (source_topic, source_partition, source_offset, key, value, headers, reason, message, pointer, created_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        """
+    static let markRedriven = "UPDATE dead_letters SET redriven_at = ?1, redrive_count = redrive_count + 1 WHERE id = ?2"
     static let setTimer = "INSERT INTO timers (instance_id, timer_id, fire_at) VALUES (?1, ?2, ?3) ON CONFLICT (instance_id, timer_id) DO UPDATE SET fire_at = excluded.fire_at"
     static let deleteTimer = "DELETE FROM timers WHERE instance_id = ?1 AND timer_id = ?2"
 }

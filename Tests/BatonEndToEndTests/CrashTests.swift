@@ -14,115 +14,117 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// `baton dev-broker` in one process, `baton serve` in another, a worker in this one; the
-/// orchestrator is killed with SIGKILL twice mid-run and restarted. Every workflow must complete
-/// and no task result may be applied twice.
-@Suite("Crash recovery", .serialized, .timeLimit(.minutes(5)))
-struct CrashTests {
-    static let workflows = 1000
-    static let steps = 5
+extension EndToEnd {
+    /// `baton dev-broker` in one process, `baton serve` in another, a worker in this one; the
+    /// orchestrator is killed with SIGKILL twice mid-run and restarted. Every workflow must complete
+    /// and no task result may be applied twice.
+    @Suite("Crash recovery", .serialized, .timeLimit(.minutes(5)))
+    struct CrashTests {
+        static let workflows = 1000
+        static let steps = 5
 
-    @Test func killingTheOrchestratorTwiceLosesNoWorkflowAndAppliesNoResultTwice() async throws {
-        let root = packageRoot()
-        let binary = root.appendingPathComponent(".build/debug/baton").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the baton executable first (swift build)")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var keepLogs = true
-        defer { if !keepLogs { try? FileManager.default.removeItem(at: folder) } }
+        @Test func killingTheOrchestratorTwiceLosesNoWorkflowAndAppliesNoResultTwice() async throws {
+            let root = packageRoot()
+            let binary = root.appendingPathComponent(".build/debug/baton").path
+            try #require(FileManager.default.isExecutableFile(atPath: binary), "build the baton executable first (swift build)")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-crash-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var keepLogs = true
+            defer { if !keepLogs { try? FileManager.default.removeItem(at: folder) } }
 
-        let bootstrapFile = folder.appendingPathComponent("bootstrap").path
-        let broker = try ChildProcess(binary, ["dev-broker", "--port", "0", "--partitions", "8", "--task-type", "crash.work", "--bootstrap-file", bootstrapFile, "--exit-on-stdin-close"], log: folder.appendingPathComponent("broker.log"))
-        defer { broker.terminate() }
-        let bootstrap = try await waitForFile(bootstrapFile)
+            let bootstrapFile = folder.appendingPathComponent("bootstrap").path
+            let broker = try ChildProcess(binary, ["dev-broker", "--port", "0", "--partitions", "8", "--task-type", "crash.work", "--bootstrap-file", bootstrapFile, "--exit-on-stdin-close"], log: folder.appendingPathComponent("broker.log"))
+            defer { broker.terminate() }
+            let bootstrap = try await waitForFile(bootstrapFile)
 
-        let port = try freePort()
-        let store = folder.appendingPathComponent("baton.sqlite").path
-        let serveArguments = [
-            "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
-            "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
-            "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
-        ]
-        var serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-1.log"))
-        // Whatever happens, no orchestrator outlives the test (it would spin against a dead broker).
-        defer { serve.kill() }
-        try await waitForReady(port: port)
-
-        var definition = "id: crash\ntriggers:\n  - type: crash.start\nsteps:\n"
-        for i in 1...Self.steps {
-            definition += "  - id: s\(i)\n    type: task\n    taskType: crash.work\n    input: { n: \(i), order: \"${ $.input.order }\" }\n"
-            if i < Self.steps { definition += "    next: s\(i + 1)\n" }
-        }
-        let registered = try await http("POST", port: port, "/v1/definitions", body: definition, contentType: "application/yaml")
-        #expect(registered.status == 201)
-
-        var logger = Logger(label: "crash-test")
-        logger.logLevel = .error
-        let kafka = KafkaConfiguration(bootstrapServers: bootstrap, properties: ["fetch.wait.max.ms": "5", "session.timeout.ms": "6000"])
-        let worker = try ExampleWorker(kafka: kafka, topics: TopicNames(), groupId: "crash-worker", behaviour: ExampleWorker.echoBehaviour, logger: logger)
-        let workerTask = Task { try await worker.run() }
-        defer { workerTask.cancel() }
-
-        let producer = try KafkaProducer(configuration: kafka, logger: logger)
-        defer { producer.shutdown() }
-        let events = (0..<Self.workflows).map { i in
-            let event = CloudEvent(id: "order-\(i)", source: "crash-test", type: "crash.start", data: ["order": .number(Double(i))])
-            let wire = CloudEventCodec.encodeStructured(event, topic: TopicNames().triggers, key: Array("order-\(i)".utf8))
-            return KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value)
-        }
-        for case .failure(let error) in await producer.send(events) { throw error }
-
-        // Kill the orchestrator twice while it works (workflows in flight), restarting it each time.
-        for round in 2...3 {
-            // Workflows advance in lockstep, so completions come in a burst at the end: kill on
-            // time instead, a short random while into this process's run, and check it is mid-run.
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...500)))
-            let running = try await countInstances(port: port, status: "RUNNING")
-            let done = try await countInstances(port: port, status: "COMPLETED")
-            #expect(running > 0 && done < Self.workflows, "the kill must hit a run in progress")
-            print("crash test: kill -9 with \(running) workflows running, \(done) completed")
-            serve.kill()
-            serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-\(round).log"))
+            let port = try freePort()
+            let store = folder.appendingPathComponent("baton.sqlite").path
+            let serveArguments = [
+                "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
+                "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
+                "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
+            ]
+            var serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-1.log"))
+            // Whatever happens, no orchestrator outlives the test (it would spin against a dead broker).
+            defer { serve.kill() }
             try await waitForReady(port: port)
-        }
 
-        let deadline = ContinuousClock.now + .seconds(150)
-        var completed = 0
-        while completed < Self.workflows {
-            #expect(ContinuousClock.now < deadline, "only \(completed) of \(Self.workflows) workflows completed")
-            if ContinuousClock.now > deadline { break }
-            try await Task.sleep(for: .milliseconds(250))
-            completed = try await countInstances(port: port, status: "COMPLETED")
-        }
-        serve.terminate()
-        serve.wait()
+            var definition = "id: crash\ntriggers:\n  - type: crash.start\nsteps:\n"
+            for i in 1...Self.steps {
+                definition += "  - id: s\(i)\n    type: task\n    taskType: crash.work\n    input: { n: \(i), order: \"${ $.input.order }\" }\n"
+                if i < Self.steps { definition += "    next: s\(i + 1)\n" }
+            }
+            let registered = try await http("POST", port: port, "/v1/definitions", body: definition, contentType: "application/yaml")
+            #expect(registered.status == 201)
 
-        // Read the store directly: every instance completed, every attempt's result applied once.
-        let check = try await SQLiteStore.open(.init(path: store))
-        var instances: [WorkflowInstance] = []
-        var cursor: String?
-        repeat {
-            let page = try await check.instances(InstanceQuery(workflowId: "crash", cursor: cursor, limit: 1000))
-            instances += page.instances
-            cursor = page.nextCursor
-        } while cursor != nil
-        #expect(instances.count == Self.workflows)
-        #expect(instances.allSatisfy { $0.status == .completed })
-        var doubleApplied = 0
-        var ignored = 0
-        for instance in instances {
-            let history = try await check.history(instanceId: instance.id, afterSequence: 0, limit: 10_000)
-            let applied = history.filter { $0.type == .taskCompleted }
-            if applied.count != Self.steps || Set(applied.compactMap(\.taskId)).count != Self.steps { doubleApplied += 1 }
-            ignored += history.filter { $0.type == .inputIgnored }.count
-            #expect(history.map(\.sequence) == Array(1...history.count))
+            var logger = Logger(label: "crash-test")
+            logger.logLevel = .error
+            let kafka = KafkaConfiguration(bootstrapServers: bootstrap, properties: ["fetch.wait.max.ms": "5", "session.timeout.ms": "6000"])
+            let worker = try ExampleWorker(kafka: kafka, topics: TopicNames(), groupId: "crash-worker", behaviour: ExampleWorker.echoBehaviour, logger: logger)
+            let workerTask = Task { try await worker.run() }
+            defer { workerTask.cancel() }
+
+            let producer = try KafkaProducer(configuration: kafka, logger: logger)
+            defer { producer.shutdown() }
+            let events = (0..<Self.workflows).map { i in
+                let event = CloudEvent(id: "order-\(i)", source: "crash-test", type: "crash.start", data: ["order": .number(Double(i))])
+                let wire = CloudEventCodec.encodeStructured(event, topic: TopicNames().triggers, key: Array("order-\(i)".utf8))
+                return KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value)
+            }
+            for case .failure(let error) in await producer.send(events) { throw error }
+
+            // Kill the orchestrator twice while it works (workflows in flight), restarting it each time.
+            for round in 2...3 {
+                // Workflows advance in lockstep, so completions come in a burst at the end: kill on
+                // time instead, a short random while into this process's run, and check it is mid-run.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 150...500)))
+                let running = try await countInstances(port: port, status: "RUNNING")
+                let done = try await countInstances(port: port, status: "COMPLETED")
+                #expect(running > 0 && done < Self.workflows, "the kill must hit a run in progress")
+                print("crash test: kill -9 with \(running) workflows running, \(done) completed")
+                serve.kill()
+                serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-\(round).log"))
+                try await waitForReady(port: port)
+            }
+
+            let deadline = ContinuousClock.now + .seconds(150)
+            var completed = 0
+            while completed < Self.workflows {
+                #expect(ContinuousClock.now < deadline, "only \(completed) of \(Self.workflows) workflows completed")
+                if ContinuousClock.now > deadline { break }
+                try await Task.sleep(for: .milliseconds(250))
+                completed = try await countInstances(port: port, status: "COMPLETED")
+            }
+            serve.terminate()
+            serve.wait()
+
+            // Read the store directly: every instance completed, every attempt's result applied once.
+            let check = try await SQLiteStore.open(.init(path: store))
+            var instances: [WorkflowInstance] = []
+            var cursor: String?
+            repeat {
+                let page = try await check.instances(InstanceQuery(workflowId: "crash", cursor: cursor, limit: 1000))
+                instances += page.instances
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(instances.count == Self.workflows)
+            #expect(instances.allSatisfy { $0.status == .completed })
+            var doubleApplied = 0
+            var ignored = 0
+            for instance in instances {
+                let history = try await check.history(instanceId: instance.id, afterSequence: 0, limit: 10_000)
+                let applied = history.filter { $0.type == .taskCompleted }
+                if applied.count != Self.steps || Set(applied.compactMap(\.taskId)).count != Self.steps { doubleApplied += 1 }
+                ignored += history.filter { $0.type == .inputIgnored }.count
+                #expect(history.map(\.sequence) == Array(1...history.count))
+            }
+            #expect(doubleApplied == 0)
+            let executions = try await check.stepExecutions(instanceId: instances[0].id)
+            #expect(executions.count == Self.steps)
+            await check.close()
+            keepLogs = false
+            print("crash test: \(instances.count) workflows completed, \(doubleApplied) with a result applied twice, \(ignored) redelivered inputs ignored")
         }
-        #expect(doubleApplied == 0)
-        let executions = try await check.stepExecutions(instanceId: instances[0].id)
-        #expect(executions.count == Self.steps)
-        await check.close()
-        keepLogs = false
-        print("crash test: \(instances.count) workflows completed, \(doubleApplied) with a result applied twice, \(ignored) redelivered inputs ignored")
     }
 }
 

@@ -41,19 +41,23 @@ final class Harness: Sendable {
         )
         configuration.kafka.createTopics = true
         configuration.kafka.maxMessageBytes = 64 * 1024
+        let port = Locked<Int?>(nil)
+        let app = try await buildApplication(
+            configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: 4),
+            apiStarted: { p in port.withLock { $0 = p } }, logger: logger
+        )
+        for text in definitions { _ = try await app.orchestrator.registerDefinition(text: text) }
+        // The worker subscribes by pattern; created once the task topics exist, its first group
+        // join gets their partitions. Created before, it joins with nothing and must notice the
+        // topics on a metadata refresh and rejoin, which on the embedded broker can take tens of
+        // seconds when the machine is busy.
         var extra: [any Service] = []
         var worker: ExampleWorker?
         if let behaviour {
             worker = try ExampleWorker(kafka: kafka, topics: TopicNames(), groupId: "e2e-worker", behaviour: behaviour, logger: logger)
             extra.append(worker!)
         }
-        let port = Locked<Int?>(nil)
-        let app = try await buildApplication(
-            configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: 4), extraServices: extra,
-            apiStarted: { p in port.withLock { $0 = p } }, logger: logger
-        )
-        for text in definitions { _ = try await app.orchestrator.registerDefinition(text: text) }
-        let runner = Task { try await app.run(signals: []) }
+        let runner = Task { try await app.run(extraServices: extra, signals: []) }
         let deadline = ContinuousClock.now + .seconds(30)
         // Ready means: Baton's consumers joined, the API listens, and the worker has its partitions
         // (group joins take seconds on the mock; a test must not race them).

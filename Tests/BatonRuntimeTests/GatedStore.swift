@@ -67,6 +67,8 @@ final class GatedStore: WorkflowStore {
     func dedupeValues(for keys: [String]) async throws(StoreError) -> [String: String] { try await inner.dedupeValues(for: keys) }
     func dueTimers(until: Timestamp, limit: Int) async throws(StoreError) -> [DueTimer] { try await inner.dueTimers(until: until, limit: limit) }
     func nextTimerAt() async throws(StoreError) -> Timestamp? { try await inner.nextTimerAt() }
+    func deadLetters(_ query: DeadLetterQuery) async throws(StoreError) -> [DeadLetterRecord] { try await inner.deadLetters(query) }
+    func deadLetter(id: Int64) async throws(StoreError) -> DeadLetterRecord? { try await inner.deadLetter(id: id) }
     func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage] { try await inner.pendingOutbox(limit: limit) }
     func markOutboxSent(_ sequences: [Int64]) async throws(StoreError) { try await inner.markOutboxSent(sequences) }
     func outboxCount() async throws(StoreError) -> Int { try await inner.outboxCount() }

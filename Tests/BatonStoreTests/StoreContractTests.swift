@@ -204,6 +204,39 @@ struct StoreContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func deadLettersAreKeptFilteredAndMarkedRedriven(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let a = DeadLetterRecord(
+                sourceTopic: "baton.triggers", sourcePartition: 3, sourceOffset: 42, key: nil, value: [0xFF, 0x00],
+                headers: [OutboxHeader(key: "h", value: [1])], reason: "MALFORMED", message: "not JSON", pointer: nil, createdAt: at(1)
+            )
+            let b = DeadLetterRecord(
+                sourceTopic: "baton.task-results", sourcePartition: 0, sourceOffset: 7, key: Array("i-1".utf8), value: Array("{}".utf8),
+                reason: "SCHEMA_VIOLATION", message: "missing taskId", pointer: "/taskId", createdAt: at(2)
+            )
+            try await store.commit(StoreBatch(deadLetters: [a, b]))
+            let all = try await store.deadLetters(DeadLetterQuery())
+            #expect(all.map(\.id) == [1, 2])
+            var expected = a
+            expected.id = 1
+            #expect(all[0] == expected)
+            #expect(try await store.deadLetters(DeadLetterQuery(reason: "SCHEMA_VIOLATION")).map(\.id) == [2])
+            #expect(try await store.deadLetters(DeadLetterQuery(sourceTopic: "baton.triggers")).map(\.id) == [1])
+            #expect(try await store.deadLetters(DeadLetterQuery(afterId: 1)).map(\.id) == [2])
+            #expect(try await store.deadLetters(DeadLetterQuery(limit: 1)).map(\.id) == [1])
+
+            try await store.commit(StoreBatch(redriven: [2], redrivenAt: at(9)))
+            #expect(try await store.deadLetter(id: 2)?.redrivenAt == at(9))
+            #expect(try await store.deadLetter(id: 2)?.redriveCount == 1)
+            #expect(try await store.deadLetters(DeadLetterQuery(pending: true)).map(\.id) == [1])
+            #expect(try await store.deadLetters(DeadLetterQuery(pending: false)).map(\.id) == [2])
+            #expect(try await store.deadLetter(id: 99) == nil)
+            // Marking an unknown one fails the whole batch.
+            #expect(await storeError { () throws(StoreError) in try await store.commit(StoreBatch(redriven: [99], redrivenAt: at(10))) }?.code == .invalid)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func timersAreIndexedByFireTimeAndChangedInOrder(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             #expect(try await store.nextTimerAt() == nil)

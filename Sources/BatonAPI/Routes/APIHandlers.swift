@@ -28,6 +28,10 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.post, "/v1/instances/{id}/resume", operation { _ in .resume }),
             APIRoute(.post, "/v1/instances/{id}/retry", operation { _ in .retry }),
             APIRoute(.post, "/v1/instances/{id}/rerun", operation(Self.rerunOperation)),
+            APIRoute(.get, "/v1/dead-letters", listDeadLetters),
+            APIRoute(.get, "/v1/dead-letters/{id}", deadLetter),
+            APIRoute(.post, "/v1/dead-letters/{id}/redrive", redriveDeadLetter),
+            APIRoute(.post, "/v1/dead-letters/redrive", redriveDeadLetters),
             APIRoute(.get, "/livez", live),
             APIRoute(.get, "/readyz", ready),
         ]

@@ -92,6 +92,13 @@ extension Orchestrator {
             return
         }
         let transition = engine.taskResultReceived(result, instance: instance, definition: definition, at: clock())
+        if transition.rejection == .duplicateResult, let conflict = Self.conflict(result, with: instance) {
+            // The same attempt reported twice with different outcomes: the first applied wins, and
+            // the other is kept for an operator rather than silently dropped.
+            record(transition, previous: instance, into: &work)
+            deadLetter(message, conflict, into: &work, report: &report, counts: &counts)
+            return
+        }
         record(transition, previous: instance, into: &work)
         if let latencyProbe, let since = message.receivedAt, transition.rejection == nil {
             for case .dispatchTask in transition.effects { latencyProbe.expect(instanceId: instance.id, since: since) }
@@ -103,6 +110,31 @@ extension Orchestrator {
             report.applied += 1
             counts.resultsApplied += 1
         }
+    }
+
+    /// A duplicate result whose outcome differs from the one applied (status, output or error
+    /// code), when the applied one is still the step's current execution.
+    static func conflict(_ result: TaskResult, with instance: WorkflowInstance) -> MessageError? {
+        guard let step = instance.steps[result.stepId], step.taskId == result.taskId else { return nil }
+        let applied: String
+        let same: Bool
+        switch (step.status, result.status) {
+        case (.completed, .completed):
+            return (step.output ?? .null) == (result.output ?? .null) ? nil
+                : MessageError(.conflict, "task '\(result.taskId)' completed already with a different output; the first result applied wins", pointer: "/output")
+        case (.failed, .failed), (.retrying, .failed):
+            same = step.error?.code == result.error?.code
+            applied = "failed with \(step.error?.code ?? "an error")"
+        case (.completed, .failed):
+            same = false
+            applied = "completed"
+        case (.failed, .completed), (.retrying, .completed):
+            same = false
+            applied = "failed with \(step.error?.code ?? "an error")"
+        default:
+            return nil
+        }
+        return same ? nil : MessageError(.conflict, "task '\(result.taskId)' \(applied) already; this result says \(result.status.rawValue) — the first result applied wins", pointer: "/status")
     }
 
     /// A trigger starts its workflows once, however often it is delivered: CloudEvents `source` + `id`.
@@ -167,6 +199,11 @@ extension Orchestrator {
             value: message.value, headers: message.headers, at: clock(), topics: configuration.topics
         )
         work.outbox.append(OutboxMessage(wire))
+        work.deadLetters.append(DeadLetterRecord(
+            sourceTopic: message.topic, sourcePartition: message.partition, sourceOffset: message.offset, key: message.key,
+            value: message.value, headers: message.headers.filter { !$0.key.hasPrefix("baton-dlq-") }.map { OutboxHeader(key: $0.key, value: $0.value) },
+            reason: error.reason.rawValue, message: error.message, pointer: error.pointer, createdAt: clock()
+        ))
         report.deadLettered += 1
         counts.deadLettered[error.reason.rawValue, default: 0] += 1
     }

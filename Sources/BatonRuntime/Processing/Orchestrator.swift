@@ -215,8 +215,13 @@ struct BatchWork {
     var outbox: [OutboxMessage] = []
     var dedupe: [String: String] = [:]
     var timers: [TimerChange] = []
+    var deadLetters: [DeadLetterRecord] = []
+    var redriven: [Int64] = []
+    var redrivenAt: Timestamp?
 
-    var isEmpty: Bool { order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty }
+    var isEmpty: Bool {
+        order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
+    }
 
     mutating func put(_ instance: WorkflowInstance) {
         if instances.updateValue(instance, forKey: instance.id) == nil { order.append(instance.id) }
@@ -225,7 +230,10 @@ struct BatchWork {
     var changedInstances: [WorkflowInstance] { order.map { instances[$0]! } }
 
     func storeBatch() -> StoreBatch {
-        StoreBatch(instances: changedInstances, history: history, outbox: outbox, dedupe: dedupe, timers: timers)
+        StoreBatch(
+            instances: changedInstances, history: history, outbox: outbox, dedupe: dedupe, timers: timers,
+            deadLetters: deadLetters, redriven: redriven, redrivenAt: redrivenAt
+        )
     }
 }
 

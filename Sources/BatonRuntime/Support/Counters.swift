@@ -13,6 +13,8 @@ public struct RuntimeCounters: Sendable, Hashable {
     public var triggersDeduplicated = 0
     /// Timers that changed an instance (retries started, tasks and workflows timed out).
     public var timersFired = 0
+    /// Dead letters re-injected by operators.
+    public var deadLettersRedriven = 0
     public var outboxPublished = 0
     /// Publication rounds of the outbox relay.
     public var relayRounds = 0

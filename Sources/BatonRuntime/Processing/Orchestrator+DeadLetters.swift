@@ -1,0 +1,47 @@
+import BatonCore
+import BatonStore
+
+extension Orchestrator {
+    public func deadLetters(_ query: DeadLetterQuery) async throws(ServiceError) -> [DeadLetterRecord] {
+        guard (1...1000).contains(query.limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
+        return try await mapStore { try await store.deadLetters(query) }
+    }
+
+    public func deadLetter(id: Int64) async throws(ServiceError) -> DeadLetterRecord {
+        guard let record = try await mapStore({ try await store.deadLetter(id: id) }) else {
+            throw ServiceError(.notFound, "no dead letter \(id)")
+        }
+        return record
+    }
+
+    /// The copy goes back to its source topic with its key, value and headers, plus
+    /// `baton-redrive-of: <id>` and `baton-redriven-by: <by>`; if it fails again it becomes a new
+    /// dead letter.
+    public func redrive(ids: [Int64], by: String) async throws(ServiceError) -> [DeadLetterRecord] {
+        guard !ids.isEmpty else { return [] }
+        guard ids.count <= 1000 else { throw ServiceError(.invalidInput, "at most 1000 dead letters per redrive") }
+        await writeLock.lock()
+        defer { writeLock.unlock() }
+        let generation = pipeline.generation
+        let now = clock()
+        var work = BatchWork()
+        var records: [DeadLetterRecord] = []
+        for id in Set(ids).sorted() {
+            guard var record = try await mapStore({ try await store.deadLetter(id: id) }) else {
+                throw ServiceError(.notFound, "no dead letter \(id)")
+            }
+            var headers = record.headers.filter { $0.key != "baton-redrive-of" && $0.key != "baton-redriven-by" }
+            headers.append(OutboxHeader(key: "baton-redrive-of", value: Array(String(id).utf8)))
+            headers.append(OutboxHeader(key: "baton-redriven-by", value: Array(by.utf8)))
+            work.outbox.append(OutboxMessage(topic: record.sourceTopic, key: record.key, value: record.value, headers: headers))
+            work.redriven.append(id)
+            record.redrivenAt = now
+            record.redriveCount += 1
+            records.append(record)
+        }
+        work.redrivenAt = now
+        try await mapStore { try await commitNow(work, decidedIn: generation) }
+        counterBox.update { $0.deadLettersRedriven += records.count }
+        return records
+    }
+}
