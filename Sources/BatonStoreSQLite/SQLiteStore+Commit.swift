@@ -30,7 +30,11 @@ extension SQLiteStore {
         guard !prepared.batch.isEmpty else { return [] }
         let encoded = prepared.encoded as? EncodedBatch ?? EncodedBatch(prepared.batch)
         return try await perform { connection throws(StoreError) in
-            try connection.transaction { () throws(StoreError) in try Self.write(encoded, to: connection) }
+            try connection.transaction { () throws(StoreError) in
+                let sequences = try Self.write(encoded, to: connection)
+                Failpoint.insideBatchTransaction.reached()
+                return sequences
+            }
         }
     }
 

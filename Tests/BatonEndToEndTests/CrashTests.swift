@@ -141,7 +141,7 @@ final class ChildProcess: @unchecked Sendable {
     /// (started with --exit-on-stdin-close) exits instead of lingering.
     let stdin = Pipe()
 
-    init(_ executable: String, _ arguments: [String], log: URL) throws {
+    init(_ executable: String, _ arguments: [String], log: URL, environment extra: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = URL(fileURLWithPath: executable)
@@ -151,6 +151,7 @@ final class ChildProcess: @unchecked Sendable {
         process.standardInput = stdin
         var environment = ProcessInfo.processInfo.environment
         environment["BATON_LOG_LEVEL"] = "warning"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         try process.run()
     }
@@ -167,6 +168,9 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     func wait() { process.waitUntilExit() }
+
+    var isRunning: Bool { process.isRunning }
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 }
 
 func waitForFile(_ path: String, timeout: Duration = .seconds(20)) async throws -> String {

@@ -98,6 +98,7 @@ public final class InputConsumer: Service {
     private func submit(_ batch: [KafkaMessage], _ inbound: [InboundMessage], requires: CommitTicket? = nil) async throws(StoreError) -> CommitTicket {
         let start = ContinuousClock.now
         let ticket = try await orchestrator.submit(inbound, requires: requires) { [consumer, orchestrator, logger] in
+            Failpoint.afterStoreCommit.reached()
             do {
                 let start = ContinuousClock.now
                 try await consumer.commit(batch)

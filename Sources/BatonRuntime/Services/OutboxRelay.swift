@@ -157,6 +157,7 @@ public final class OutboxRelay: Service {
         let records = pending.map { row in
             KafkaRecord(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
         }
+        Failpoint.afterOutboxCommit.reached()
         let publishStart = ContinuousClock.now
         let results = await producer.send(records)
         let publishSeconds = (ContinuousClock.now - publishStart).seconds
@@ -170,6 +171,7 @@ public final class OutboxRelay: Service {
             }
             delivered.append(row.sequence)
         }
+        if !delivered.isEmpty { Failpoint.afterPublish.reached() }
         if let onDelivered, !delivered.isEmpty { onDelivered(Array(pending.prefix(delivered.count))) }
         if !delivered.isEmpty {
             sent.withLock { $0.append(contentsOf: delivered) }

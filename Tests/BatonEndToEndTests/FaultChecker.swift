@@ -1,0 +1,124 @@
+import BatonCore
+import BatonExpressions
+import BatonKafka
+import BatonMessages
+import BatonStore
+import BatonStoreSQLite
+import Foundation
+import Logging
+
+/// Reads everything a run left behind — the whole SQLite store and every output topic from
+/// offset 0 — and says whether anything was lost or applied twice.
+struct FaultChecker {
+    struct Report: CustomStringConvertible {
+        var scenario: String
+        var started = 0
+        var completed = 0
+        var notTerminal: [String] = []
+        var duplicatesApplied = 0
+        var historyGaps = 0
+        var outboxLeft = 0
+        var lifecycleInvalid: [String] = []
+        var lifecycleWireDuplicates = 0
+        var inputsIgnored = 0
+        var deadLetters: [String: Int] = [:]
+        var crashes = 0
+
+        var lost: Int { notTerminal.count }
+        var passed: Bool { lost == 0 && duplicatesApplied == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty }
+
+        var description: String {
+            "\(scenario): started \(started), completed \(completed), lost \(lost), duplicates applied \(duplicatesApplied), "
+                + "crashes \(crashes), history gaps \(historyGaps), outbox left \(outboxLeft), invalid lifecycle sequences \(lifecycleInvalid.count), "
+                + "lifecycle wire duplicates \(lifecycleWireDuplicates), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters)"
+        }
+    }
+
+    let storePath: String
+    let kafka: KafkaConfiguration
+    let topics = TopicNames()
+
+    func check(scenario: String, workflowId: String, crashes: Int) async throws -> Report {
+        var report = Report(scenario: scenario)
+        report.crashes = crashes
+        let store = try await SQLiteStore.open(.init(path: storePath))
+        var instances: [WorkflowInstance] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.instances(InstanceQuery(workflowId: workflowId, cursor: cursor, limit: 1000))
+            instances += page.instances
+            cursor = page.nextCursor
+        } while cursor != nil
+        report.started = instances.count
+        for instance in instances {
+            if instance.status == .completed { report.completed += 1 }
+            if !instance.status.isTerminal { report.notTerminal.append(instance.id) }
+            let history = try await store.history(instanceId: instance.id, afterSequence: 0, limit: 100_000)
+            if history.map(\.sequence) != Array(1...max(1, history.count)) { report.historyGaps += 1 }
+            // One applied result per attempt: each task id completes or fails at most once.
+            var outcomes: [String: Int] = [:]
+            for event in history where event.type == .taskCompleted || event.type == .taskFailed {
+                if let taskId = event.taskId { outcomes[taskId, default: 0] += 1 }
+            }
+            if outcomes.values.contains(where: { $0 > 1 }) { report.duplicatesApplied += 1 }
+            report.inputsIgnored += history.filter { $0.type == .inputIgnored }.count
+        }
+        report.outboxLeft = try await store.outboxCount()
+        for record in try await store.deadLetters(DeadLetterQuery(limit: 1000)) { report.deadLetters[record.reason, default: 0] += 1 }
+        await store.close()
+
+        // The lifecycle topic from offset 0: per instance, after dropping wire duplicates by id,
+        // started first, exactly one terminal event, last, in history order.
+        let events = try await Self.readTopic(kafka: kafka, topic: topics.lifecycle)
+        var byInstance: [String: [(sequence: Int, type: String)]] = [:]
+        var seen: Set<String> = []
+        for message in events {
+            let json = try JSONValue.parse(message.value)
+            guard let id = json["id"]?.stringValue, let type = json["type"]?.stringValue, let subject = json["subject"]?.stringValue else {
+                report.lifecycleInvalid.append("unreadable event at \(message.partition)/\(message.offset)")
+                continue
+            }
+            if !seen.insert(id).inserted {
+                report.lifecycleWireDuplicates += 1
+                continue
+            }
+            byInstance[subject, default: []].append((Int(id.split(separator: ".").last ?? "") ?? -1, type))
+        }
+        for instance in instances {
+            let sequence = byInstance[instance.id] ?? []
+            let terminal = sequence.filter { ["workflow.completed", "workflow.failed", "workflow.cancelled", "workflow.timed_out"].contains($0.type) }
+            let ordered = sequence.map(\.sequence) == sequence.map(\.sequence).sorted()
+            if sequence.first?.type != "workflow.started" || terminal.count != 1 || sequence.last?.type != terminal.first?.type || !ordered {
+                report.lifecycleInvalid.append("\(instance.id): \(sequence.map(\.type))")
+            }
+        }
+        return report
+    }
+
+    /// Every message on `topic`, read by a new consumer group until nothing arrives for `idle`.
+    static func readTopic(kafka: KafkaConfiguration, topic: String, idle: Duration = .seconds(4)) async throws -> [KafkaMessage] {
+        var logger = Logger(label: "fault-checker")
+        logger.logLevel = .error
+        let consumer = try KafkaConsumer(configuration: kafka, options: .init(groupId: "checker-\(UUID().uuidString)", topics: [topic]), logger: logger)
+        defer { consumer.close() }
+        let joined = ContinuousClock.now + .seconds(30)
+        while !consumer.hasAssignment && ContinuousClock.now < joined { try await Task.sleep(for: .milliseconds(20)) }
+        let collected = Locked<[KafkaMessage]>([])
+        let last = Locked(ContinuousClock.now)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await batch in consumer.batches {
+                    collected.withLock { $0.append(contentsOf: batch) }
+                    last.withLock { $0 = ContinuousClock.now }
+                }
+            }
+            group.addTask {
+                while ContinuousClock.now - last.withLock({ $0 }) < idle { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            try await group.next()
+            group.cancelAll()
+            consumer.close()
+        }
+        return collected.withLock { $0 }
+    }
+}
