@@ -81,6 +81,7 @@ public func buildApplication(
         let orchestrator = Orchestrator(
             store: store,
             configuration: OrchestratorConfiguration(topics: topics, maxMessageBytes: configuration.kafka.maxMessageBytes),
+            engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy),
             clock: { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) },
             makeId: { ids.next() },
             provisionTopics: { try await provisioner.ensure($0) },

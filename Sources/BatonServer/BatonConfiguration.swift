@@ -1,3 +1,4 @@
+import BatonCore
 import BatonKafka
 import BatonMessages
 import BatonStoreSQLite
@@ -75,10 +76,14 @@ public struct BatonConfiguration: Sendable {
     public var kafka: Kafka
     public var store: Store
     public var api: API
+    /// The retry policy of task steps whose step and definition set none. Default: no retry, so
+    /// nothing is repeated that a definition's author did not ask to repeat.
+    public var defaultRetryPolicy: RetryPolicy
 
-    public init(kafka: Kafka = Kafka(), store: Store = Store(), api: API = API()) {
+    public init(kafka: Kafka = Kafka(), store: Store = Store(), api: API = API(), defaultRetryPolicy: RetryPolicy = .none) {
         self.kafka = kafka
         self.store = store
         self.api = api
+        self.defaultRetryPolicy = defaultRetryPolicy
     }
 }

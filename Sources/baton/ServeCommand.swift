@@ -1,4 +1,7 @@
 import ArgumentParser
+import BatonCore
+import BatonExpressions
+import Foundation
 import BatonKafka
 import BatonServer
 import BatonStoreSQLite
@@ -55,6 +58,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @Option(
+        name: .customLong("default-retry"),
+        help: "Retry policy of task steps whose step and definition set none, as JSON, e.g. '{\"maxAttempts\":3,\"initialInterval\":\"1s\"}' (env BATON_DEFAULT_RETRY). Default: no retry.")
+    var defaultRetry: String = ProcessInfo.processInfo.environment["BATON_DEFAULT_RETRY"] ?? ""
+
     @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
     var exitOnStdinClose = false
 
@@ -72,7 +80,8 @@ struct ServeCommand: AsyncParsableCommand {
                 createTopics: createTopics, partitions: partitions, replicationFactor: replicationFactor
             ),
             store: try storeOptions.configuration(),
-            api: .init(host: apiHost, port: apiPort)
+            api: .init(host: apiHost, port: apiPort),
+            defaultRetryPolicy: try Self.retryPolicy(defaultRetry)
         )
         let provisioner = ClusterTopicProvisioner(
             kafka: configuration.kafka.client, create: createTopics, partitions: partitions, replicationFactor: replicationFactor, logger: logger
@@ -80,5 +89,19 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try await buildApplication(configuration, provisioner: provisioner, logger: logger)
         logger.info("baton serving", metadata: ["kafka": "\(bootstrapServers)", "store": "\(configuration.store.path)", "api": "http://\(apiHost):\(apiPort)"])
         try await app.run()
+    }
+
+    /// The same `retry` object a definition takes, validated the same way.
+    static func retryPolicy(_ json: String) throws -> RetryPolicy {
+        guard !json.isEmpty else { return .none }
+        do {
+            let document = try JSONValue.parse(Array(json.utf8))
+            let compiled = try DefinitionCompiler.compile(document: ["id": "service-default", "retry": document, "steps": [["id": "s", "type": "succeed"]]])
+            return compiled.retry ?? .none
+        } catch let error as DefinitionError {
+            throw ValidationError("--default-retry: " + error.issues.map { "\($0.field.replacingOccurrences(of: "/retry", with: "")): \($0.message)" }.joined(separator: "; "))
+        } catch {
+            throw ValidationError("--default-retry is not valid JSON: \(error)")
+        }
     }
 }
