@@ -82,7 +82,7 @@ struct EmbeddedBrokerTests {
         defer { producer.shutdown(flushTimeout: .zero) }
         _ = try await producer.send(KafkaRecord(topic: topic, key: nil, value: [0]))
 
-        try broker.setBrokerDown(1)
+        broker.setUnreachable(true)
         let results = await producer.send([KafkaRecord(topic: topic, key: nil, value: [1]), KafkaRecord(topic: topic, key: nil, value: [2])])
         for result in results {
             guard case .failure(let error) = result else {
@@ -94,7 +94,7 @@ struct EmbeddedBrokerTests {
             #expect(error.context == "producing to \(topic)")
         }
 
-        try broker.setBrokerUp(1)
+        broker.setUnreachable(false)
         var recovered: DeliveryReport?
         for _ in 0..<5 where recovered == nil {
             recovered = try? await producer.send(KafkaRecord(topic: topic, key: nil, value: [3]))

@@ -43,13 +43,14 @@ public final class KafkaConsumer: Sendable {
         let buffer = BatchBuffer(capacity: 1)
         let running = self.running
         let maxBatchSize = max(1, options.maxBatchSize)
+        let idleBatches = options.deliversIdleBatches
         self.client = client
         self.buffer = buffer
         self.groupId = options.groupId
         self.logger = logger
         self.committer = SerialBlockingWorker(name: "baton-kafka-cmt")
         self.pollThread = DedicatedThread(name: "baton-kafka-cons") {
-            Self.pollLoop(client: client, buffer: buffer, running: running, maxBatchSize: maxBatchSize, logger: logger)
+            Self.pollLoop(client: client, buffer: buffer, running: running, maxBatchSize: maxBatchSize, idleBatches: idleBatches, logger: logger)
         }
     }
 
@@ -164,6 +165,7 @@ public final class KafkaConsumer: Sendable {
         buffer: BatchBuffer,
         running: RunFlag,
         maxBatchSize: Int,
+        idleBatches: Bool,
         logger: Logger
     ) {
         var batch: [KafkaMessage] = []
@@ -182,7 +184,7 @@ public final class KafkaConsumer: Sendable {
                     logger.warning("Kafka consumer error", metadata: ["error": "\(detail)"])
                 }
             }
-            if batch.isEmpty {
+            if batch.isEmpty && !idleBatches {
                 buffer.releaseSlot()
             } else {
                 buffer.deliver(batch)

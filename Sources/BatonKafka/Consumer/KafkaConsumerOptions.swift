@@ -13,19 +13,25 @@ extension KafkaConsumer {
         /// How long a member may stay silent before the group gives its partitions to others;
         /// it also bounds how long a crashed member's partitions stay unconsumed. Default: 10 seconds.
         public var sessionTimeout: Duration
+        /// Also deliver an empty batch after each poll that found nothing (about every 100 ms
+        /// while idle), so a consumer loop can do periodic work — e.g. retry a failed commit —
+        /// without a second wake-up source. Default: false.
+        public var deliversIdleBatches: Bool
 
         public init(
             groupId: String,
             topics: [String],
             maxBatchSize: Int = 500,
             autoOffsetReset: String = "earliest",
-            sessionTimeout: Duration = .seconds(10)
+            sessionTimeout: Duration = .seconds(10),
+            deliversIdleBatches: Bool = false
         ) {
             self.groupId = groupId
             self.topics = topics
             self.maxBatchSize = maxBatchSize
             self.autoOffsetReset = autoOffsetReset
             self.sessionTimeout = sessionTimeout
+            self.deliversIdleBatches = deliversIdleBatches
         }
     }
 }

@@ -11,7 +11,22 @@ import Musl
 ///
 /// Broker ids are 1...brokerCount; where noted, -1 means "all brokers" or "no broker".
 extension EmbeddedBroker {
+    /// Makes the whole cluster unreachable while its listeners stay open: every request fails
+    /// with a transport error, so clients drop their connections and retry, as with brokers that
+    /// went away, until `setUnreachable(false)`.
+    ///
+    /// Prefer this to ``setBrokerDown(_:)``: librdkafka 2.0.2's mock re-binds a downed broker's
+    /// port when it comes back up and aborts the whole process if another socket took that port
+    /// meanwhile — which, on a machine running many tests, happens.
+    public func setUnreachable(_ unreachable: Bool) {
+        for apiKey in KafkaAPIKey.all {
+            clearRequestErrors(apiKey: apiKey)
+            if unreachable { pushRequestErrors(apiKey: apiKey, errors: Array(repeating: KafkaError.Code.transport.rawValue, count: 50_000)) }
+        }
+    }
+
     /// Takes a broker off the network: its connections close and new ones are refused. -1: all.
+    /// See ``setUnreachable(_:)`` for the hazard of bringing it back up.
     public func setBrokerDown(_ id: Int32) throws(KafkaError) {
         try cluster.check("setting broker \(id) down") { rd_kafka_mock_broker_set_down($0, id) }
     }

@@ -16,4 +16,10 @@ public enum KafkaAPIKey {
     public static let initProducerId: Int16 = 22
     public static let addPartitionsToTxn: Int16 = 24
     public static let endTxn: Int16 = 26
+
+    /// Every request type a Baton client sends.
+    public static let all: [Int16] = [
+        produce, fetch, listOffsets, metadata, offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup, syncGroup,
+        apiVersions, initProducerId,
+    ]
 }

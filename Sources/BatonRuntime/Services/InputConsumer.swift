@@ -58,7 +58,20 @@ public final class InputConsumer: Service {
     private func consume() async throws {
         var inFlight: InFlight?
         for await batch in consumer.batches {
-            guard !batch.isEmpty else { continue }
+            guard !batch.isEmpty else {
+                // Idle: settle the batch in flight now, so a failed commit is retried (and
+                // readiness reported) without waiting for more input that may never come.
+                if let previous = inFlight {
+                    inFlight = nil
+                    if case .failure(let error) = await previous.ticket.result {
+                        try await reportFailure(error)
+                        try await processUntilCommitted(previous)
+                    } else {
+                        orchestrator.setReadiness("store", notReadyBecause: nil)
+                    }
+                }
+                continue
+            }
             let inbound = batch.map { m in
                 InboundMessage(
                     topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value,
