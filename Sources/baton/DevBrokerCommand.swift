@@ -33,12 +33,15 @@ struct DevBrokerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
     var exitOnStdinClose = false
 
+    @Flag(name: .customLong("fault-commands"), help: "Read fault commands from standard input, one per line (see `EmbeddedBroker.apply(faultCommand:)`: unreachable, reachable, rtt, error, clear, leader, coordinator, down, up); each is answered with 'ok: …' or 'error: …' on standard output.")
+    var faultCommands = false
+
     @Option(name: .customLong("bootstrap-file"), help: "Write the bootstrap address to this file once ready (for scripts).")
     var bootstrapFile: String?
 
     func run() async throws {
         let logger = makeLogger("baton.dev-broker")
-        if exitOnStdinClose { StdinWatchdog.start() }
+        if exitOnStdinClose && !faultCommands { StdinWatchdog.start() }
         let broker = try EmbeddedBroker(brokerCount: brokers, stablePort: port == 0 ? nil : port, logger: logger)
         let names = TopicNames(prefix: topicPrefix)
         for topic in names.fixed + taskTypes.map(names.tasks) { try broker.createTopic(topic, partitions: partitions) }
@@ -51,8 +54,33 @@ struct DevBrokerCommand: AsyncParsableCommand {
         if let bootstrapFile {
             try Data(broker.bootstrapServers.utf8).write(to: URL(fileURLWithPath: bootstrapFile), options: .atomic)
         }
+        if faultCommands { FaultCommandReader.start(broker: broker, exitAtEnd: exitOnStdinClose) }
         await waitForTermination()
         broker.shutdown()
+    }
+}
+
+/// Reads fault commands from standard input on its own thread and answers each on stdout.
+enum FaultCommandReader {
+    static func start(broker: EmbeddedBroker, exitAtEnd: Bool) {
+        Thread.detachNewThread {
+            while let line = readLine() {
+                let command = line.trimmingCharacters(in: .whitespaces)
+                guard !command.isEmpty, !command.hasPrefix("#") else { continue }
+                let reply: String
+                do {
+                    reply = "ok: " + (try broker.apply(faultCommand: command))
+                } catch {
+                    reply = "error: \(error)"
+                }
+                // Unbuffered, so a test reading the pipe sees each answer at once.
+                FileHandle.standardOutput.write(Data((reply + "\n").utf8))
+            }
+            if exitAtEnd {
+                FileHandle.standardError.write(Data("baton: standard input closed; exiting (--exit-on-stdin-close)\n".utf8))
+                exit(0)
+            }
+        }
     }
 }
 
