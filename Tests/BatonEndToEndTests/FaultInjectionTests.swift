@@ -83,10 +83,10 @@ extension EndToEnd {
                 return KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value)
             }
             // The triggers arrive in waves, one per life, so every life has work in flight when it
-            // dies. Lives 2–5 each die at one failpoint, a few hits in; lives 6–7 die by kill -9 at
-            // a random moment. Then one life runs to the end.
+            // dies. Lives 2–5 each die at one failpoint, a few hits in; lives 6–10 die by kill -9
+            // at a random moment. Then one life runs to the end.
             var deaths: [String] = []
-            let plan: [String?] = Failpoint.allCases.map(\.rawValue) + [nil, nil]
+            let plan: [String?] = Failpoint.allCases.map(\.rawValue) + [nil, nil, nil, nil, nil]
             let waves = events.chunks(plan.count + 1)
             for case .failure(let error) in await producer.send(waves[0]) { throw error }
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...1000)))
@@ -133,7 +133,7 @@ extension EndToEnd {
             #expect(report.started == Self.workflows)
             #expect(report.completed == Self.workflows)
             #expect(report.passed, "\(report) — logs in \(folder.path)")
-            #expect(deaths.count >= 5)
+            #expect(deaths.filter { $0 == "kill -9" }.count >= 5)
             #expect(deaths.filter { $0.contains("exit 86") }.count == Failpoint.allCases.count, "every failpoint must be reached: \(deaths)")
             if report.passed { keepLogs = false }
         }
