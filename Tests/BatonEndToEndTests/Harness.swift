@@ -148,10 +148,15 @@ final class Harness: Sendable {
 
     /// A minimal HTTP call to the API.
     func http(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, json: JSONValue, headers: [String: String]) {
+        try await http(method, path, bytes: body.map { Array($0.utf8) }, headers: headers)
+    }
+
+    /// The same with a raw body (for bytes that are not UTF-8).
+    func http(_ method: String, _ path: String, bytes body: [UInt8]?, headers: [String: String] = [:]) async throws -> (status: Int, json: JSONValue, headers: [String: String]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(apiPort)\(path)")!)
         request.httpMethod = method
         if let body {
-            request.httpBody = Data(body.utf8)
+            request.httpBody = Data(body)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
