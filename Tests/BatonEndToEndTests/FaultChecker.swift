@@ -22,15 +22,27 @@ struct FaultChecker {
         var lifecycleWireDuplicates = 0
         var inputsIgnored = 0
         var deadLetters: [String: Int] = [:]
+        /// Distinct dead letters on the DLQ topic, and those without a reason header.
+        var deadLetterTopic = 0
+        var deadLettersWithoutReason = 0
+        /// Attempts scheduled in history whose task request is not on its topic, and requests on the
+        /// topics that no committed history scheduled.
+        var taskRequestsMissing = 0
+        var taskRequestsUnknown = 0
         var crashes = 0
 
         var lost: Int { notTerminal.count }
-        var passed: Bool { lost == 0 && duplicatesApplied == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty }
+        var passed: Bool {
+            lost == 0 && duplicatesApplied == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty
+                && taskRequestsMissing == 0 && taskRequestsUnknown == 0 && deadLettersWithoutReason == 0
+                && deadLetterTopic == deadLetters.values.reduce(0, +)
+        }
 
         var description: String {
             "\(scenario): started \(started), completed \(completed), lost \(lost), duplicates applied \(duplicatesApplied), "
                 + "crashes \(crashes), history gaps \(historyGaps), outbox left \(outboxLeft), invalid lifecycle sequences \(lifecycleInvalid.count), "
-                + "lifecycle wire duplicates \(lifecycleWireDuplicates), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters)"
+                + "lifecycle wire duplicates \(lifecycleWireDuplicates), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters) "
+                + "(\(deadLetterTopic) on the topic, \(deadLettersWithoutReason) without a reason), task requests missing \(taskRequestsMissing), unknown \(taskRequestsUnknown)"
         }
     }
 
@@ -38,11 +50,12 @@ struct FaultChecker {
     let kafka: KafkaConfiguration
     let topics = TopicNames()
 
-    func check(scenario: String, workflowId: String, crashes: Int) async throws -> Report {
+    func check(scenario: String, workflowId: String, taskTypes: [String], crashes: Int) async throws -> Report {
         var report = Report(scenario: scenario)
         report.crashes = crashes
         let store = try await SQLiteStore.open(.init(path: storePath))
         var instances: [WorkflowInstance] = []
+        var scheduled: Set<String> = []
         var cursor: String?
         repeat {
             let page = try await store.instances(InstanceQuery(workflowId: workflowId, cursor: cursor, limit: 1000))
@@ -62,10 +75,35 @@ struct FaultChecker {
             }
             if outcomes.values.contains(where: { $0 > 1 }) { report.duplicatesApplied += 1 }
             report.inputsIgnored += history.filter { $0.type == .inputIgnored }.count
+            for event in history where event.type == .taskScheduled { if let taskId = event.taskId { scheduled.insert(taskId) } }
         }
         report.outboxLeft = try await store.outboxCount()
         for record in try await store.deadLetters(DeadLetterQuery(limit: 1000)) { report.deadLetters[record.reason, default: 0] += 1 }
         await store.close()
+
+        // Every task request on the wire was scheduled by a committed transition, and every
+        // scheduled attempt was published.
+        var published: Set<String> = []
+        for type in taskTypes {
+            for message in try await Self.readTopic(kafka: kafka, topic: topics.tasks(type), idle: .seconds(2)) {
+                if let taskId = try? JSONValue.parse(message.value)["taskId"]?.stringValue { published.insert(taskId) }
+            }
+        }
+        report.taskRequestsMissing = scheduled.subtracting(published).count
+        report.taskRequestsUnknown = published.subtracting(scheduled).count
+
+        // Every dead letter is on the DLQ topic with its reason (wire duplicates dropped by source position).
+        var positions: Set<String> = []
+        for message in try await Self.readTopic(kafka: kafka, topic: topics.deadLetters, idle: .seconds(2)) {
+            func header(_ key: String) -> String? {
+                message.headers.first { $0.key == key }?.value.map { String(decoding: $0, as: UTF8.self) }
+            }
+            let position = [header("baton-dlq-source-topic"), header("baton-dlq-source-partition"), header("baton-dlq-source-offset"), header("baton-dlq-time")]
+                .map { $0 ?? "?" }.joined(separator: "/")
+            guard positions.insert(position).inserted else { continue }
+            if header("baton-dlq-reason")?.isEmpty ?? true { report.deadLettersWithoutReason += 1 }
+        }
+        report.deadLetterTopic = positions.count
 
         // The lifecycle topic from offset 0: per instance, after dropping wire duplicates by id,
         // started first, exactly one terminal event, last, in history order.

@@ -127,7 +127,7 @@ extension EndToEnd {
             serve.terminate()
             serve.wait()
 
-            let report = try await FaultChecker(storePath: store, kafka: kafka).check(scenario: "kill -9 and failpoints", workflowId: "chaos", crashes: deaths.count)
+            let report = try await FaultChecker(storePath: store, kafka: kafka).check(scenario: "kill -9 and failpoints", workflowId: "chaos", taskTypes: ["chaos.work"], crashes: deaths.count)
             print("fault injection: deaths \(deaths)")
             print("fault injection: \(report)")
             #expect(report.started == Self.workflows)

@@ -120,7 +120,7 @@ extension EndToEnd {
             await replay.store.close()
 
             let report = try await FaultChecker(storePath: folder.appendingPathComponent("baton.sqlite").path, kafka: kafka)
-                .check(scenario: "message anomalies + full replay", workflowId: "anomalies", crashes: 0)
+                .check(scenario: "message anomalies + full replay", workflowId: "anomalies", taskTypes: ["anomaly.work"], crashes: 0)
             print("message anomalies: \(report)")
             print("message anomalies: first run ignored \(firstCounters.inputsIgnored), dead-lettered \(firstCounters.deadLettered), triggers deduplicated \(firstCounters.triggersDeduplicated); replay of \(replayCounters.messagesProcessed) inputs applied \(replayCounters.resultsApplied), started \(replayCounters.instancesStarted)")
             #expect(report.started == Self.workflows)

@@ -86,7 +86,7 @@ extension EndToEnd {
             _ = try? await runner.value
             await app.store.close()
 
-            let report = try await FaultChecker(storePath: path, kafka: kafka).check(scenario: "store \(fault)", workflowId: "steady", crashes: 0)
+            let report = try await FaultChecker(storePath: path, kafka: kafka).check(scenario: "store \(fault)", workflowId: "steady", taskTypes: ["steady.work"], crashes: 0)
             print("store faults: \(report); not ready during the fault: \(notReady ?? "never")")
             #expect(notReady?.contains("store") == true, "readiness must report the store")
             #expect(readyAgain == nil)
