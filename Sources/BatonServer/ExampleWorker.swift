@@ -46,17 +46,40 @@ public final class ExampleWorker: Service {
                     let wire = TaskResultCodec.encode(result, topics: topics)
                     replies.append(KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value))
                 }
-                if !replies.isEmpty {
-                    for case .failure(let error) in await producer.send(replies) {
-                        logger.warning("example worker could not deliver a result", metadata: ["error": "\(error)"])
-                    }
-                }
+                // Offsets are committed only once every result is delivered: a result given up
+                // on would leave its workflow waiting for a timeout that may not exist.
+                guard await deliver(replies) else { break }
                 try? await consumer.commit(batch)
             }
         } onGracefulShutdown: {
             self.consumer.close()
         }
         producer.shutdown()
+    }
+
+    /// Sends `records`, sending again the ones that fail retriably (with back-off) until all are
+    /// delivered. False when a failure is not retriable or the worker is stopping.
+    private func deliver(_ records: [KafkaRecord]) async -> Bool {
+        var pending = records
+        var backoff = Duration.milliseconds(50)
+        while !pending.isEmpty {
+            var failed: [KafkaRecord] = []
+            for (record, result) in zip(pending, await producer.send(pending)) {
+                guard case .failure(let error) = result else { continue }
+                guard error.isRetriable else {
+                    logger.error("example worker cannot deliver a result", metadata: ["error": "\(error)"])
+                    return false
+                }
+                failed.append(record)
+            }
+            pending = failed
+            guard !pending.isEmpty else { return true }
+            logger.warning("example worker sends \(pending.count) result(s) again", metadata: ["backoff": "\(backoff)"])
+            if Task.isCancelled || Task.isShuttingDownGracefully { return false }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(2))
+        }
+        return true
     }
 
     /// Answers the example definitions' task types plausibly and echoes anything else.

@@ -36,12 +36,11 @@ extension EndToEnd {
             (["reachable"], 0),
         ]
 
-        /// Disabled while a loss it found is investigated: in about one run in three, one task request
-        /// is in the history (TaskScheduled, outbox row deleted after a successful delivery report)
-        /// but not on its topic, so that workflow never ends. Whether Baton's relay or the mock broker
-        /// under these faults loses it is open; see the session-2 note. Run it with
-        /// `swift test --filter BrokerFaultTests` after removing `.disabled`.
-        @Test(.disabled("intermittent: one task request missing from its topic under broker faults (under investigation)"))
+        /// Found a loss once: task requests reported delivered without an offset after a produce
+        /// error, never on the topic (see `KafkaProducer` and UnconfirmedDeliveryTests). The serve
+        /// log is kept at trace level (ties each outbox row to its partition and offset) and removed
+        /// when the run passes.
+        @Test
         func slowErroringMovingAndUnreachableBrokersLoseNothing() async throws {
             let binary = packageRoot().appendingPathComponent(".build/debug/baton").path
             try #require(FileManager.default.isExecutableFile(atPath: binary), "build the baton executable first (swift build)")
@@ -64,7 +63,7 @@ extension EndToEnd {
                 "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
                 "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=500",
                 "--exit-on-stdin-close",
-            ], log: folder.appendingPathComponent("serve.log"))
+            ], log: folder.appendingPathComponent("serve.log"), environment: ["BATON_LOG_LEVEL": "trace"])
             defer { serve.kill() }
             try await waitForReady(port: port)
             #expect(try await http("POST", port: port, "/v1/definitions", body: Self.definition, contentType: "application/yaml").status == 201)
@@ -84,15 +83,13 @@ extension EndToEnd {
             // Each wave of triggers is sent while its fault holds; sends are not awaited in the
             // loop, since with the cluster unreachable a send waits for it to come back.
             let waves = events.chunks(Self.faults.count)
-            var sends: [Task<[Result<DeliveryReport, KafkaError>], Never>] = []
+            var sends: [Task<Void, any Error>] = []
             for (index, fault) in Self.faults.enumerated() {
                 for command in fault.commands { broker.stdin.fileHandleForWriting.write(Data((command + "\n").utf8)) }
-                sends.append(Task { await producer.send(waves[index]) })
+                sends.append(Task { try await producer.sendUntilDelivered(waves[index]) })
                 try await Task.sleep(for: .milliseconds(Int(fault.seconds * 1000)))
             }
-            for send in sends {
-                for case .failure(let error) in await send.value { throw error }
-            }
+            for send in sends { try await send.value }
 
             let deadline = ContinuousClock.now + .seconds(150)
             var completed = 0
@@ -106,8 +103,12 @@ extension EndToEnd {
 
             let replies = String(decoding: FileManager.default.contents(atPath: brokerLog.path) ?? Data(), as: UTF8.self)
                 .split(separator: "\n").filter { $0.hasPrefix("ok: ") || $0.hasPrefix("error: ") }
-            let report = try await FaultChecker(storePath: store, kafka: kafka).check(scenario: "broker faults", workflowId: "weather", taskTypes: ["weather.work"], crashes: 0)
+            let report = try await FaultChecker(storePath: store, kafka: kafka).check(scenario: "broker faults", workflowId: "weather", taskTypes: ["weather.work"], crashes: 0, toleratesWireReordering: true)
             print("broker faults: \(replies.count) fault commands applied: \(replies.map { String($0) })")
+            // How often the unconfirmed-delivery defence acted (the serve log is at trace level).
+            let serveLog = String(decoding: FileManager.default.contents(atPath: folder.appendingPathComponent("serve.log").path) ?? Data(), as: UTF8.self)
+            let unconfirmed = serveLog.split(separator: "\n").filter { $0.contains("outbox row not delivered") && $0.contains("_INCONSISTENT") }.count
+            print("broker faults: \(unconfirmed) outbox row(s) reported delivered without an offset, published again")
             print("broker faults: \(report)")
             #expect(replies.count == Self.faults.reduce(0) { $0 + $1.commands.count })
             #expect(replies.allSatisfy { $0.hasPrefix("ok: ") }, "\(replies)")

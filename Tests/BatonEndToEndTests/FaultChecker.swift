@@ -20,6 +20,10 @@ struct FaultChecker {
         var outboxLeft = 0
         var lifecycleInvalid: [String] = []
         var lifecycleWireDuplicates = 0
+        /// Instances whose lifecycle events first arrived out of sequence order (wire duplicates
+        /// dropped). Zero on a broker that checks producer sequences; see `check`.
+        var lifecycleReordered = 0
+        var toleratesWireReordering = false
         var inputsIgnored = 0
         var deadLetters: [String: Int] = [:]
         /// Distinct dead letters on the DLQ topic, and those without a reason header.
@@ -28,6 +32,8 @@ struct FaultChecker {
         /// Attempts scheduled in history whose task request is not on its topic, and requests on the
         /// topics that no committed history scheduled.
         var taskRequestsMissing = 0
+        /// A few of the missing task ids, to find them in the logs.
+        var missingTaskIds: [String] = []
         var taskRequestsUnknown = 0
         var crashes = 0
 
@@ -35,14 +41,14 @@ struct FaultChecker {
         var passed: Bool {
             lost == 0 && duplicatesApplied == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty
                 && taskRequestsMissing == 0 && taskRequestsUnknown == 0 && deadLettersWithoutReason == 0
-                && deadLetterTopic == deadLetters.values.reduce(0, +)
+                && deadLetterTopic == deadLetters.values.reduce(0, +) && (lifecycleReordered == 0 || toleratesWireReordering)
         }
 
         var description: String {
             "\(scenario): started \(started), completed \(completed), lost \(lost), duplicates applied \(duplicatesApplied), "
                 + "crashes \(crashes), history gaps \(historyGaps), outbox left \(outboxLeft), invalid lifecycle sequences \(lifecycleInvalid.count), "
-                + "lifecycle wire duplicates \(lifecycleWireDuplicates), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters) "
-                + "(\(deadLetterTopic) on the topic, \(deadLettersWithoutReason) without a reason), task requests missing \(taskRequestsMissing), unknown \(taskRequestsUnknown)"
+                + "lifecycle wire duplicates \(lifecycleWireDuplicates), reordered on the wire \(lifecycleReordered)\(toleratesWireReordering ? " (tolerated)" : ""), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters) "
+                + "(\(deadLetterTopic) on the topic, \(deadLettersWithoutReason) without a reason), task requests missing \(taskRequestsMissing) \(missingTaskIds), unknown \(taskRequestsUnknown)"
         }
     }
 
@@ -50,9 +56,15 @@ struct FaultChecker {
     let kafka: KafkaConfiguration
     let topics = TopicNames()
 
-    func check(scenario: String, workflowId: String, taskTypes: [String], crashes: Int) async throws -> Report {
+    /// - Parameter toleratesWireReordering: the embedded broker (librdkafka 2.0.2's mock) does not
+    ///   check idempotent producer sequences, so after an injected produce error it can append a
+    ///   later batch before the retried earlier one; Baton republishes the record it then cannot
+    ///   confirm (see `KafkaProducer`), and it arrives late. Only the broker-fault scenario injects
+    ///   produce errors, and only it tolerates that; every event must still be there, once valid.
+    func check(scenario: String, workflowId: String, taskTypes: [String], crashes: Int, toleratesWireReordering: Bool = false) async throws -> Report {
         var report = Report(scenario: scenario)
         report.crashes = crashes
+        report.toleratesWireReordering = toleratesWireReordering
         let store = try await SQLiteStore.open(.init(path: storePath))
         var instances: [WorkflowInstance] = []
         var scheduled: Set<String> = []
@@ -90,6 +102,7 @@ struct FaultChecker {
             }
         }
         report.taskRequestsMissing = scheduled.subtracting(published).count
+        report.missingTaskIds = Array(scheduled.subtracting(published).sorted().prefix(5))
         report.taskRequestsUnknown = published.subtracting(scheduled).count
 
         // Every dead letter is on the DLQ topic with its reason (wire duplicates dropped by source position).
@@ -123,10 +136,11 @@ struct FaultChecker {
             byInstance[subject, default: []].append((Int(id.split(separator: ".").last ?? "") ?? -1, type))
         }
         for instance in instances {
-            let sequence = byInstance[instance.id] ?? []
+            let arrived = byInstance[instance.id] ?? []
+            let sequence = arrived.sorted { $0.sequence < $1.sequence }
+            if arrived.map(\.sequence) != sequence.map(\.sequence) { report.lifecycleReordered += 1 }
             let terminal = sequence.filter { ["workflow.completed", "workflow.failed", "workflow.cancelled", "workflow.timed_out"].contains($0.type) }
-            let ordered = sequence.map(\.sequence) == sequence.map(\.sequence).sorted()
-            if sequence.first?.type != "workflow.started" || terminal.count != 1 || sequence.last?.type != terminal.first?.type || !ordered {
+            if sequence.first?.type != "workflow.started" || terminal.count != 1 || sequence.last?.type != terminal.first?.type {
                 report.lifecycleInvalid.append("\(instance.id): \(sequence.map(\.type))")
             }
         }

@@ -50,6 +50,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Hashable {
         public static let unsupportedFeature = Code(RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
         /// A system call (socket, bind) failed; the message carries `errno`'s text.
         public static let systemError = Code(RD_KAFKA_RESP_ERR__FAIL)
+        /// The record was reported delivered without an offset: librdkafka inferred that it was
+        /// written rather than being told so. See ``KafkaProducer`` for when this happens.
+        public static let deliveryUnconfirmed = Code(RD_KAFKA_RESP_ERR__INCONSISTENT)
     }
 
     public var code: Code

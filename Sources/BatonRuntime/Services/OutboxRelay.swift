@@ -171,6 +171,7 @@ public final class OutboxRelay: Service {
             }
             delivered.append(row.sequence)
         }
+        if logger.logLevel <= .trace { traceDeliveries(pending, results) }
         if !delivered.isEmpty { Failpoint.afterPublish.reached() }
         if let onDelivered, !delivered.isEmpty { onDelivered(Array(pending.prefix(delivered.count))) }
         if !delivered.isEmpty {
@@ -179,6 +180,20 @@ public final class OutboxRelay: Service {
             onRound(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: 0))
         }
         return failure
+    }
+
+    /// Where each row went (or why not): with `BATON_LOG_LEVEL=trace`, the trail that ties an outbox
+    /// sequence to a partition and offset when a message is reported missing downstream.
+    private func traceDeliveries(_ rows: [OutboxMessage], _ results: [Result<DeliveryReport, KafkaError>]) {
+        for (row, result) in zip(rows, results) {
+            let key = row.key.map { String(decoding: $0, as: UTF8.self) } ?? "-"
+            switch result {
+            case .success(let report):
+                logger.trace("outbox row delivered", metadata: ["sequence": "\(row.sequence)", "topic": "\(row.topic)", "key": "\(key)", "partition": "\(report.partition)", "offset": "\(report.offset)"])
+            case .failure(let error):
+                logger.trace("outbox row not delivered", metadata: ["sequence": "\(row.sequence)", "topic": "\(row.topic)", "key": "\(key)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Deletes delivered rows, coalescing whatever accumulated since the last delete.
