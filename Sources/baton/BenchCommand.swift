@@ -25,6 +25,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("serial-workflows"), help: "Workflows run one at a time for the serial latency.")
     var serialWorkflows: Int = 40
 
+    @Option(name: .customLong("sustained-seconds"), help: "Duration of the sustained throughput run (the concurrent workflows kept in flight).")
+    var sustainedSeconds: Double = 10
+
     @Option(name: .customLong("half-load-seconds"), help: "Duration of the half-load latency run.")
     var halfLoadSeconds: Double = 5
 
@@ -81,7 +84,7 @@ struct BenchCommand: AsyncParsableCommand {
             let triggers = try KafkaProducer(configuration: kafka, logger: logger)
             defer { triggers.shutdown() }
 
-            // 1. Throughput: all workflows started at once.
+            // 1. Burst: all workflows started at once.
             recorder.reset()
             probe.reset()
             let before = app.orchestrator.counters
@@ -92,7 +95,7 @@ struct BenchCommand: AsyncParsableCommand {
             let stepsPerSecond = Double(workflows * steps) / elapsed
             let full = recorder.percentiles()
             let fullInside = probe.percentiles()
-            print(String(format: "baton     throughput: %.0f workflows/s, %.0f task steps/s (%.2f s); ratio steps/s ÷ forwards/s = %.3f", Double(workflows) / elapsed, stepsPerSecond, elapsed, stepsPerSecond / baseline))
+            print(String(format: "baton     burst (all started at once): %.0f workflows/s, %.0f task steps/s (%.2f s); ratio steps/s ÷ forwards/s = %.3f", Double(workflows) / elapsed, stepsPerSecond, elapsed, stepsPerSecond / baseline))
             print(String(format: "          step latency at full load: p50 %.2f ms, p99 %.2f ms (worker round trip p50 %.2f, p99 %.2f ms)", fullInside.p50, fullInside.p99, full.p50, full.p99))
             let after = app.orchestrator.counters
             let transactions = after.batchesCommitted - before.batchesCommitted
@@ -103,10 +106,26 @@ struct BenchCommand: AsyncParsableCommand {
                 after.markSentSeconds - before.markSentSeconds, after.relayRounds - before.relayRounds
             ))
 
-            // 2. Latency at half that load: workflows started at a steady rate.
+            // 2. Sustained: `workflows` kept in flight (a new one started as each ends) for a while,
+            // so the store grows and the WAL checkpoints as in production, not for one second.
             recorder.reset()
             probe.reset()
-            let rate = max(1, Double(workflows) / elapsed / 2)
+            let sustained = try await runSustained(app: app, producer: triggers, payload: payload)
+            let sustainedInside = probe.percentiles()
+            let storeBytes = ["", "-wal"].reduce(Int64(0)) { total, suffix in
+                let path = folder.appendingPathComponent("bench.sqlite" + suffix).path
+                return total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0)
+            }
+            print(String(
+                format: "          sustained for %.1f s with %d workflows in flight: %.0f task steps/s (%.0f workflows/s); ratio %.3f; step latency p50 %.2f ms, p99 %.2f ms; store %.0f MB after %d workflows",
+                sustained.seconds, workflows, sustained.stepsPerSecond, sustained.stepsPerSecond / Double(steps), sustained.stepsPerSecond / baseline,
+                sustainedInside.p50, sustainedInside.p99, Double(storeBytes) / 1_048_576, app.orchestrator.counters.instancesStarted
+            ))
+
+            // 3. Latency at half the sustained load: workflows started at a steady rate.
+            recorder.reset()
+            probe.reset()
+            let rate = max(1, sustained.stepsPerSecond / Double(steps) / 2)
             let count = max(1, Int(rate * halfLoadSeconds))
             let baseSteps = app.orchestrator.counters.resultsApplied
             let interval = 1.0 / rate * 10
@@ -127,7 +146,7 @@ struct BenchCommand: AsyncParsableCommand {
                 print("            \(stage.name): " + String(format: "p50 %.2f ms, p99 %.2f ms (%d samples)", stage.p50, stage.p99, stage.count))
             }
 
-            // 3. Serial: one workflow at a time.
+            // 4. Serial: one workflow at a time.
             recorder.reset()
             probe.reset()
             for i in 0..<serialWorkflows {
@@ -142,9 +161,32 @@ struct BenchCommand: AsyncParsableCommand {
             print("          applied \(counters.resultsApplied) results, ignored \(counters.totalIgnored), dead-lettered \(counters.totalDeadLettered), \(counters.batchesCommitted) transactions")
             print("step latency = task result polled by Baton → next task request's delivery report (acks=all), measured inside Baton;")
             print("worker round trip = request i received by the worker → request i+1 received (adds the worker's reply and both Kafka hops)")
-            print("targets (2 cores, durable SQLite): ≥ 5000 task steps/s; p99 ≤ 25 ms at half load; serial median ≤ 2 ms")
+            print("targets (2 cores, durable SQLite): ≥ 5000 task steps/s sustained with \(workflows) concurrent workflows; p99 ≤ 25 ms at half load; serial median ≤ 2 ms")
             group.cancelAll()
         }
+    }
+
+    /// Keeps `workflows` instances in flight for `sustainedSeconds`, starting one for each that
+    /// ends (counted in applied results), then waits for the last ones; returns the rate over the
+    /// window.
+    private func runSustained(app: BatonApplication, producer: KafkaProducer, payload: JSONValue) async throws -> (seconds: Double, stepsPerSecond: Double) {
+        let firstApplied = app.orchestrator.counters.resultsApplied
+        var started = 0
+        let start = ContinuousClock.now
+        let end = start + .seconds(sustainedSeconds)
+        while ContinuousClock.now < end {
+            let finished = (app.orchestrator.counters.resultsApplied - firstApplied) / steps
+            let due = workflows + finished - started
+            if due > 0 {
+                try await publishTriggers(count: due, prefix: "sustained-\(started)", producer: producer, payload: payload)
+                started += due
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let applied = app.orchestrator.counters.resultsApplied - firstApplied
+        let seconds = (ContinuousClock.now - start).benchSeconds
+        try await waitForSteps(app: app, total: firstApplied + started * steps)
+        return (seconds, Double(applied) / seconds)
     }
 
     private func waitForSteps(app: BatonApplication, total: Int) async throws {
