@@ -110,7 +110,7 @@ public func buildApplication(
         }
         let relay = OutboxRelay(
             store: store, producer: producer, logger: logger,
-            onRound: { round in orchestrator.recordRelayRound(round) }, onDelivered: onDelivered
+            onRound: { round in orchestrator.recordRelayRound(round) }, onDelivered: onDelivered, latencyProbe: latencyProbe
         )
         orchestrator.onCommit { rows in relay.enqueue(rows) }
         let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)

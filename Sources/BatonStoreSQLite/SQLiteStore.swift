@@ -71,6 +71,20 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
         }
     }
 
+    /// How many times the write-ahead log was copied back into the database beside the writer
+    /// (the normal case) and by the writer itself (see `WALCheckpointer`); zeros once closed.
+    public func checkpointCounts() async -> (background: Int, byWriter: Int) {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                let checkpointer = self.session?.checkpointer
+                continuation.resume(returning: (
+                    checkpointer?.backgroundCheckpoints.load(ordering: .relaxed) ?? 0,
+                    checkpointer?.writerCheckpoints.load(ordering: .relaxed) ?? 0
+                ))
+            }
+        }
+    }
+
     /// Runs `work` with the connection on the store's queue and hands back its result.
     func perform<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await withCheckedContinuation { continuation in

@@ -60,7 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { if ProcessEnvironment.value("BATON_BENCH_KEEP") == nil { try? FileManager.default.removeItem(at: folder) } }
         let recorder = LatencyRecorder()
         let topics = TopicNames()
         let worker = try ExampleWorker(kafka: kafka, topics: topics, groupId: "bench-worker", behaviour: { task in
@@ -106,46 +106,27 @@ struct BenchCommand: AsyncParsableCommand {
                 after.markSentSeconds - before.markSentSeconds, after.relayRounds - before.relayRounds
             ))
 
-            // 2. Sustained: `workflows` kept in flight (a new one started as each ends) for a while,
+            // 2. Latency at half the burst's load on a young store (workflows started at a steady rate).
+            try await runHalfLoad(app: app, producer: triggers, payload: payload, recorder: recorder, probe: probe, workflowsPerSecond: Double(workflows) / elapsed / 2, label: "half load")
+
+            // 3. Sustained: `workflows` kept in flight (a new one started as each ends) for a while,
             // so the store grows and the WAL checkpoints as in production, not for one second.
             recorder.reset()
             probe.reset()
             let sustained = try await runSustained(app: app, producer: triggers, payload: payload)
             let sustainedInside = probe.percentiles()
-            let storeBytes = ["", "-wal"].reduce(Int64(0)) { total, suffix in
+            func megabytes(_ suffix: String) -> Double {
                 let path = folder.appendingPathComponent("bench.sqlite" + suffix).path
-                return total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0)
+                return Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0) / 1_048_576
             }
             print(String(
-                format: "          sustained for %.1f s with %d workflows in flight: %.0f task steps/s (%.0f workflows/s); ratio %.3f; step latency p50 %.2f ms, p99 %.2f ms; store %.0f MB after %d workflows",
+                format: "          sustained for %.1f s with %d workflows in flight: %.0f task steps/s (%.0f workflows/s); ratio %.3f; step latency p50 %.2f ms, p99 %.2f ms; store %.0f MB + %.0f MB log after %d workflows",
                 sustained.seconds, workflows, sustained.stepsPerSecond, sustained.stepsPerSecond / Double(steps), sustained.stepsPerSecond / baseline,
-                sustainedInside.p50, sustainedInside.p99, Double(storeBytes) / 1_048_576, app.orchestrator.counters.instancesStarted
+                sustainedInside.p50, sustainedInside.p99, megabytes(""), megabytes("-wal"), app.orchestrator.counters.instancesStarted
             ))
 
-            // 3. Latency at half the sustained load: workflows started at a steady rate.
-            recorder.reset()
-            probe.reset()
-            let rate = max(1, sustained.stepsPerSecond / Double(steps) / 2)
-            let count = max(1, Int(rate * halfLoadSeconds))
-            let baseSteps = app.orchestrator.counters.resultsApplied
-            let interval = 1.0 / rate * 10
-            var sent = 0
-            let halfStart = ContinuousClock.now
-            while sent < count {
-                let batch = min(10, count - sent)
-                try await publishTriggers(count: batch, prefix: "half-\(sent)", producer: triggers, payload: payload)
-                sent += batch
-                let due = halfStart + .seconds(interval * Double(sent / 10))
-                if due > ContinuousClock.now { try await Task.sleep(until: due) }
-            }
-            try await waitForSteps(app: app, total: baseSteps + count * steps)
-            let half = recorder.percentiles()
-            let halfInside = probe.percentiles()
-            print(String(format: "          step latency at half load (%.0f steps/s): p50 %.2f ms, p99 %.2f ms (worker round trip p50 %.2f, p99 %.2f ms)", rate * Double(steps), halfInside.p50, halfInside.p99, half.p50, half.p99))
-            for stage in probe.stagePercentiles() {
-                print("            \(stage.name): " + String(format: "p50 %.2f ms, p99 %.2f ms (%d samples)", stage.p50, stage.p99, stage.count))
-            }
-
+            // 3b. Half the sustained load again, on the grown store and the embedded broker's grown logs.
+            try await runHalfLoad(app: app, producer: triggers, payload: payload, recorder: recorder, probe: probe, workflowsPerSecond: sustained.stepsPerSecond / Double(steps) / 2, label: "half sustained load, grown store")
             // 4. Serial: one workflow at a time.
             recorder.reset()
             probe.reset()
@@ -164,6 +145,38 @@ struct BenchCommand: AsyncParsableCommand {
             print("targets (2 cores, durable SQLite): ≥ 5000 task steps/s sustained with \(workflows) concurrent workflows; p99 ≤ 25 ms at half load; serial median ≤ 2 ms")
             group.cancelAll()
         }
+    }
+
+    /// Starts workflows at a steady rate for `halfLoadSeconds`, prints the step latency and where
+    /// it goes, and returns the in-Baton percentiles.
+    @discardableResult
+    private func runHalfLoad(
+        app: BatonApplication, producer: KafkaProducer, payload: JSONValue, recorder: LatencyRecorder, probe: StepLatencyProbe,
+        workflowsPerSecond: Double, label: String
+    ) async throws -> (p50: Double, p99: Double) {
+        recorder.reset()
+        probe.reset()
+        let rate = max(1, workflowsPerSecond)
+        let count = max(1, Int(rate * halfLoadSeconds))
+        let baseSteps = app.orchestrator.counters.resultsApplied
+        let interval = 1.0 / rate * 10
+        var sent = 0
+        let start = ContinuousClock.now
+        while sent < count {
+            let batch = min(10, count - sent)
+            try await publishTriggers(count: batch, prefix: "\(label)-\(sent)", producer: producer, payload: payload)
+            sent += batch
+            let due = start + .seconds(interval * Double(sent / 10))
+            if due > ContinuousClock.now { try await Task.sleep(until: due) }
+        }
+        try await waitForSteps(app: app, total: baseSteps + count * steps)
+        let worker = recorder.percentiles()
+        let inside = probe.percentiles()
+        print("          step latency at \(label) " + String(format: "(%.0f steps/s): p50 %.2f ms, p99 %.2f ms (worker round trip p50 %.2f, p99 %.2f ms)", rate * Double(steps), inside.p50, inside.p99, worker.p50, worker.p99))
+        for stage in probe.stagePercentiles() {
+            print("            \(stage.name): " + String(format: "p50 %.2f ms, p99 %.2f ms (%d samples)", stage.p50, stage.p99, stage.count))
+        }
+        return (inside.p50, inside.p99)
     }
 
     /// Keeps `workflows` instances in flight for `sustainedSeconds`, starting one for each that

@@ -49,6 +49,8 @@ public final class OutboxRelay: Service {
         var scanning = true
         /// The highest sequence a scan returned: hand-overs up to it are already covered.
         var scannedThrough: Int64 = 0
+        /// When the oldest row now in `rows` was handed over (for the latency probe).
+        var oldestEnqueuedAt: ContinuousClock.Instant?
     }
 
     let store: any WorkflowStore
@@ -57,6 +59,7 @@ public final class OutboxRelay: Service {
     let logger: Logger
     let onRound: @Sendable (Round) -> Void
     let onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
+    let latencyProbe: StepLatencyProbe?
     private let signal = WakeSignal()
     private let inbox = Mutex(Inbox())
     private let sent = Mutex<[Int64]>([])
@@ -66,9 +69,11 @@ public final class OutboxRelay: Service {
     ///   sent (the benchmark's latency probe).
     public init(
         store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger,
-        onRound: @escaping @Sendable (Round) -> Void = { _ in }, onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil
+        onRound: @escaping @Sendable (Round) -> Void = { _ in }, onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil,
+        latencyProbe: StepLatencyProbe? = nil
     ) {
         self.onDelivered = onDelivered
+        self.latencyProbe = latencyProbe
         self.store = store
         self.producer = producer
         self.configuration = configuration
@@ -79,7 +84,11 @@ public final class OutboxRelay: Service {
     /// Hands over rows just committed (with their sequences), in commit order.
     public func enqueue(_ rows: [OutboxMessage]) {
         guard !rows.isEmpty else { return }
-        inbox.withLock { $0.rows.append(contentsOf: rows) }
+        let now = latencyProbe == nil ? nil : ContinuousClock.now
+        inbox.withLock { s in
+            s.rows.append(contentsOf: rows)
+            if s.oldestEnqueuedAt == nil { s.oldestEnqueuedAt = now }
+        }
         signal.signal()
     }
 
@@ -148,6 +157,10 @@ public final class OutboxRelay: Service {
             let covered = s.scannedThrough
             var rows: [OutboxMessage] = []
             swap(&rows, &s.rows)
+            if let latencyProbe, let since = s.oldestEnqueuedAt {
+                latencyProbe.stage("4 committed → sent to Kafka (per relay round, oldest row)", ContinuousClock.now - since)
+            }
+            s.oldestEnqueuedAt = nil
             return rows.first.map { $0.sequence <= covered } == true ? rows.filter { $0.sequence > covered } : rows
         }
     }
@@ -161,6 +174,7 @@ public final class OutboxRelay: Service {
         let publishStart = ContinuousClock.now
         let results = await producer.send(records)
         let publishSeconds = (ContinuousClock.now - publishStart).seconds
+        latencyProbe?.stage("5 sent → every delivery report (per relay round)", ContinuousClock.now - publishStart)
         var delivered: [Int64] = []
         delivered.reserveCapacity(pending.count)
         var failure: KafkaError?
