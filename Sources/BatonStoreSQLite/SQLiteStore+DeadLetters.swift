@@ -5,7 +5,7 @@ extension SQLiteStore {
     /// - Throws: `.invalid` for a limit outside 1...1000.
     public func deadLetters(_ query: DeadLetterQuery) async throws(StoreError) -> [DeadLetterRecord] {
         guard (1...1000).contains(query.limit) else { throw StoreError(.invalid, "limit must be between 1 and 1000, got \(query.limit)") }
-        return try await perform { connection throws(StoreError) in
+        return try await performRead { connection throws(StoreError) in
             try connection.withStatement("""
                 SELECT \(Self.deadLetterColumns) FROM dead_letters
                 WHERE id > ?1 AND (?2 IS NULL OR reason = ?2) AND (?3 IS NULL OR source_topic = ?3)
@@ -25,7 +25,7 @@ extension SQLiteStore {
     }
 
     public func deadLetter(id: Int64) async throws(StoreError) -> DeadLetterRecord? {
-        try await perform { connection throws(StoreError) in
+        try await performRead { connection throws(StoreError) in
             try connection.withStatement("SELECT \(Self.deadLetterColumns) FROM dead_letters WHERE id = ?1") { statement throws(StoreError) in
                 try statement.bind(1, id)
                 return try statement.step() ? try Self.deadLetter(from: statement) : nil

@@ -6,7 +6,7 @@ extension SQLiteStore {
     /// - Throws: `.invalid` for a limit below 1.
     public func history(instanceId: String, afterSequence: Int, limit: Int) async throws(StoreError) -> [HistoryEvent] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
-        return try await perform { connection throws(StoreError) in
+        return try await performRead { connection throws(StoreError) in
             let sql = """
                 SELECT sequence, time, type, step_id, task_id, attempt, data FROM history
                 WHERE instance_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3
@@ -33,7 +33,7 @@ extension SQLiteStore {
     }
 
     public func stepExecutions(instanceId: String) async throws(StoreError) -> [StepExecution] {
-        try await perform { connection throws(StoreError) in
+        try await performRead { connection throws(StoreError) in
             let sql = """
                 SELECT task_id, step_id, attempt, status, input, output, error, scheduled_at, completed_at FROM step_executions
                 WHERE instance_id = ?1 ORDER BY history_sequence
@@ -62,7 +62,7 @@ extension SQLiteStore {
 
     public func dedupeValues(for keys: [String]) async throws(StoreError) -> [String: String] {
         guard !keys.isEmpty else { return [:] }
-        return try await perform { connection throws(StoreError) in
+        return try await performRead { connection throws(StoreError) in
             let select = try connection.statement("SELECT value FROM dedupe WHERE key = ?1")
             defer { select.reset() }
             var values: [String: String] = [:]

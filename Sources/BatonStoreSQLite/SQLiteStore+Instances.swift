@@ -4,7 +4,7 @@ import BatonStore
 
 extension SQLiteStore {
     public func instance(id: String) async throws(StoreError) -> WorkflowInstance? {
-        try await perform { connection throws(StoreError) in
+        try await performRead { connection throws(StoreError) in
             try connection.withStatement("SELECT id, state FROM instances WHERE id = ?1") { statement throws(StoreError) in
                 try statement.bind(1, id)
                 return try statement.step() ? try Self.decodeInstance(statement) : nil
@@ -19,7 +19,7 @@ extension SQLiteStore {
     public func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage {
         let cursor = try query.validatedCursor()
         let sql = Self.listingSQL(byWorkflow: query.workflowId != nil, byStatus: query.status != nil, afterCursor: cursor != nil)
-        return try await perform { connection throws(StoreError) in
+        return try await performRead { connection throws(StoreError) in
             try connection.withStatement(sql) { statement throws(StoreError) in
                 if let workflowId = query.workflowId { try statement.bind(1, workflowId) }
                 if let status = query.status { try statement.bind(2, status.rawValue) }

@@ -20,6 +20,13 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
     private let queue: DispatchQueue
     /// `nil` once closed. Touched only on `queue`.
     private var session: SQLiteSession?
+    /// Reads that must not wait behind a commit (dedupe marks and instances while deciding, API
+    /// queries) run on a second connection on their own queue: in WAL mode a reader sees every
+    /// commit that finished before its read began and never blocks the writer.
+    private let readQueue = DispatchQueue(label: "baton.store.sqlite.read")
+    /// Opened on first use, closed by `close()`. Touched only on `readQueue`.
+    private var reader: SQLiteConnection?
+    private var readerClosed = false
 
     /// Opens (or creates) the database, blocking the calling thread while it locks the file and
     /// migrates the schema. From async code prefer `open(_:)`, which does that on the store's queue.
@@ -56,12 +63,22 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
 
     deinit {
         // Every queued operation retains the store, so none can still be running here.
+        reader?.close()
         session?.close()
     }
 
     /// Closes the database and releases the ownership lock. Idempotent; later calls to any other
     /// method throw `.invalid`.
     public func close() async {
+        // The reader first: the writer, closing last, checkpoints and removes the log.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            readQueue.async {
+                self.reader?.close()
+                self.reader = nil
+                self.readerClosed = true
+                continuation.resume()
+            }
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
                 self.session?.close()
@@ -93,6 +110,32 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// Runs a read-only `work` on the reader connection (see `reader`).
+    func performRead<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            readQueue.async {
+                continuation.resume(returning: Result { () throws(StoreError) in try work(self.openReader()) })
+            }
+        }
+        return try result.get()
+    }
+
+    /// On `readQueue`.
+    private func openReader() throws(StoreError) -> SQLiteConnection {
+        if let reader { return reader }
+        guard !readerClosed else {
+            throw StoreError(.invalid, "the SQLite store at \(configuration.path) is closed; open a new one")
+        }
+        let connection = try SQLiteConnection(path: configuration.path)
+        let timeout = configuration.busyTimeout.components
+        connection.setBusyTimeout(milliseconds: Int32(clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))
+        // Never writes: a bug that tried would fail loudly instead of racing the writer.
+        try connection.execute("PRAGMA query_only = 1")
+        try connection.execute("PRAGMA cache_size = -16384")
+        reader = connection
+        return connection
     }
 
     private func performOnQueue<T>(_ work: (SQLiteConnection) throws(StoreError) -> T) -> Result<T, StoreError> {

@@ -104,8 +104,15 @@ struct TimerServiceTests {
         defer { running.cancel() }
         _ = try await o.process([trigger("e1")])
         _ = try await o.process([failure("inst-1", task: 1, attempt: 1)])
-        // The service now sleeps ~10 s (real time) towards the retry; let it settle into that sleep.
-        try await Task.sleep(for: .milliseconds(100))
+        // The service now sleeps ~10 s (real time) towards the retry. Wait until it is in that
+        // sleep for good (a wake-up pending from the commit would end a sleep at once).
+        let retryAt = try #require(try await store.nextTimerAt())
+        try await waitFor {
+            let before = service.state
+            guard before.isSleeping, before.towards == retryAt else { return false }
+            try await Task.sleep(for: .milliseconds(50))
+            return service.state == before
+        }
         #expect(o.counters.timersFired == 0)
         // By the manual clock the retry is due, but nothing wakes the service yet...
         clock.advance(10_000)

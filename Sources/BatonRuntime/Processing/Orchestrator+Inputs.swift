@@ -55,8 +55,11 @@ extension Orchestrator {
         let keys = events.values.compactMap { try? Self.triggerDedupeKey($0.get()) }
         var seen: Set<String> = []
         if !keys.isEmpty {
-            seen = Set(try await store.dedupeValues(for: keys).keys)
-            for key in keys where pipeline.dedupeValue(key) != nil { seen.insert(key) }
+            // The overlay first: a mark it no longer holds was committed before the store is read
+            // (the other order could miss a mark committed between the two looks).
+            seen = Set(keys.filter { pipeline.dedupeValue($0) != nil })
+            let unseen = keys.filter { !seen.contains($0) }
+            if !unseen.isEmpty { seen.formUnion(try await store.dedupeValues(for: unseen).keys) }
         }
         for (index, message) in messages.enumerated() {
             if message.topic == topics.taskResults {

@@ -2,6 +2,7 @@ import BatonCore
 import BatonStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Fires durable timers: retries, task deadlines, workflow deadlines.
 ///
@@ -25,10 +26,22 @@ public final class TimerService: Service {
         }
     }
 
+    /// What the service is doing, for diagnostics and for tests that must know it is asleep.
+    public struct SleepState: Sendable, Hashable {
+        /// Sleeps begun since start.
+        public var sleepsBegun = 0
+        public var isSleeping = false
+        /// The earliest pending timer when the current (or last) sleep began; nil if none.
+        public var towards: Timestamp?
+    }
+
     let orchestrator: Orchestrator
     let configuration: Configuration
     let logger: Logger
     private let signal = WakeSignal()
+    private let sleepState = Mutex(SleepState())
+
+    public var state: SleepState { sleepState.withLock { $0 } }
 
     public init(orchestrator: Orchestrator, configuration: Configuration = Configuration(), logger: Logger) {
         self.orchestrator = orchestrator
@@ -49,12 +62,21 @@ public final class TimerService: Service {
                     continue
                 }
                 var sleep = configuration.maxSleep
-                if let next = try await orchestrator.store.nextTimerAt() {
+                let next = try await orchestrator.store.nextTimerAt()
+                if let next {
                     let wait = Duration.milliseconds(max(0, next.milliseconds(since: orchestrator.now)))
                     sleep = min(sleep, wait)
                 }
                 backoff = .milliseconds(50)
-                if sleep > .zero { await signal.wait(timeout: sleep) }
+                if sleep > .zero {
+                    sleepState.withLock { s in
+                        s.sleepsBegun += 1
+                        s.isSleeping = true
+                        s.towards = next
+                    }
+                    await signal.wait(timeout: sleep)
+                    sleepState.withLock { $0.isSleeping = false }
+                }
             } catch {
                 logger.warning("timers could not be read or fired; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
