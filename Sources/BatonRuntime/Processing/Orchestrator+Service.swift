@@ -98,26 +98,41 @@ extension Orchestrator {
     }
 
     public func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {
-        await writeLock.lock()
-        defer { writeLock.unlock() }
-        let generation = pipeline.generation
-        guard let instance = try await mapStore({ try await loadInstance(id, work: BatchWork()) }) else {
-            throw ServiceError(.notFound, "no instance '\(id)'")
+        try await operateOnInstance(id) { instance, definition, now throws(ServiceError) in
+            guard !instance.status.isTerminal else {
+                throw ServiceError(.conflict, "instance '\(id)' is already \(instance.status.rawValue)")
+            }
+            return engine.cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
         }
-        guard !instance.status.isTerminal else {
-            throw ServiceError(.conflict, "instance '\(id)' is already \(instance.status.rawValue)")
-        }
-        guard let definition = try await mapStore({ try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store) }) else {
-            throw ServiceError(.internal, "definition \(instance.workflowId) v\(instance.workflowVersion) is missing")
-        }
-        let transition = engine.cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: clock())
-        var work = BatchWork()
-        record(transition, previous: instance, into: &work)
-        try await mapStore { try await commitNow(work, decidedIn: generation) }
-        return transition.instance
     }
 
     public func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {
+        try await operateOnInstance(id) { instance, definition, now throws(ServiceError) in
+            let outcome: Result<Transition, Engine.OperationRefusal>
+            switch operation {
+            case .pause: outcome = engine.pauseRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
+            case .resume: outcome = engine.resumeRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
+            case .retry: outcome = engine.retryRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
+            case .rerun(let step, let input):
+                outcome = engine.rerunRequested(from: step, input: input, reason: reason, by: by, instance: instance, definition: definition, at: now)
+            }
+            switch outcome {
+            case .success(let transition): return transition
+            case .failure(.unknownStep(let step)):
+                throw ServiceError(.invalidInput, "cannot \(operation.name) instance '\(id)': its definition version (\(instance.workflowId) v\(instance.workflowVersion)) has no step '\(step)'")
+            case .failure(let refusal):
+                throw ServiceError(.conflict, "cannot \(operation.name) instance '\(id)': \(refusal.message)")
+            }
+        }
+    }
+
+    /// An operator's command on one instance: under the write lock, load the instance and its
+    /// definition version, let `decide` ask the engine (or refuse), and commit the transition
+    /// before returning, so the caller's response reflects what is durable.
+    private func operateOnInstance(
+        _ id: String,
+        decide: (WorkflowInstance, WorkflowDefinition, Timestamp) throws(ServiceError) -> Transition
+    ) async throws(ServiceError) -> WorkflowInstance {
         await writeLock.lock()
         defer { writeLock.unlock() }
         let generation = pipeline.generation
@@ -127,23 +142,7 @@ extension Orchestrator {
         guard let definition = try await mapStore({ try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store) }) else {
             throw ServiceError(.internal, "definition \(instance.workflowId) v\(instance.workflowVersion) is missing")
         }
-        let now = clock()
-        let outcome: Result<Transition, Engine.OperationRefusal>
-        switch operation {
-        case .pause: outcome = engine.pauseRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
-        case .resume: outcome = engine.resumeRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
-        case .retry: outcome = engine.retryRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
-        case .rerun(let step, let input):
-            outcome = engine.rerunRequested(from: step, input: input, reason: reason, by: by, instance: instance, definition: definition, at: now)
-        }
-        let transition: Transition
-        switch outcome {
-        case .success(let t): transition = t
-        case .failure(.unknownStep(let step)):
-            throw ServiceError(.invalidInput, "cannot \(operation.name) instance '\(id)': its definition version (\(instance.workflowId) v\(instance.workflowVersion)) has no step '\(step)'")
-        case .failure(let refusal):
-            throw ServiceError(.conflict, "cannot \(operation.name) instance '\(id)': \(refusal.message)")
-        }
+        let transition = try decide(instance, definition, clock())
         var work = BatchWork()
         record(transition, previous: instance, into: &work)
         try await mapStore { try await commitNow(work, decidedIn: generation) }
