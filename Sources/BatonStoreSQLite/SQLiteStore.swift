@@ -90,13 +90,14 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
 
     /// How many times the write-ahead log was copied back into the database beside the writer
     /// (the normal case) and by the writer itself (see `WALCheckpointer`); zeros once closed.
-    public func checkpointCounts() async -> (background: Int, byWriter: Int) {
+    public func checkpointCounts() async -> (background: Int, byWriter: Int, byWriterSeconds: Double) {
         await withCheckedContinuation { continuation in
             queue.async {
                 let checkpointer = self.session?.checkpointer
                 continuation.resume(returning: (
                     checkpointer?.backgroundCheckpoints.load(ordering: .relaxed) ?? 0,
-                    checkpointer?.writerCheckpoints.load(ordering: .relaxed) ?? 0
+                    checkpointer?.writerCheckpoints.load(ordering: .relaxed) ?? 0,
+                    Double(checkpointer?.writerCheckpointMicroseconds.load(ordering: .relaxed) ?? 0) / 1e6
                 ))
             }
         }

@@ -23,12 +23,19 @@ final class WALCheckpointer: @unchecked Sendable {
     private let limit: Int32
     private let queue: DispatchQueue
     private let running = Atomic(false)
-    /// Set when a background checkpoint has copied what the log held when it started; the writer
-    /// then copies the little that was committed meanwhile, so that the log can start over.
-    private let caughtUp = Atomic(false)
+    /// How many log frames the last complete background checkpoint copied (-1: none pending).
+    /// The writer compares it with the log's length after its next commit: when the gap is
+    /// small it copies the rest itself, so that the log can start over; else another background
+    /// pass chases it (each pass is shorter than the last while the checkpointer is faster than
+    /// the writer).
+    private let backfilled = Atomic<Int32>(-1)
+    /// The most frames the writer copies itself (a few milliseconds of its time at most).
+    private let catchUpFrames: Int32 = 256
     /// Checkpoints run beside the writer, and by the writer itself (catching up, or at `limit`).
     let backgroundCheckpoints = Atomic(0)
     let writerCheckpoints = Atomic(0)
+    /// Time the writer spent checkpointing, in microseconds.
+    let writerCheckpointMicroseconds = Atomic(0)
     private var connection: SQLiteConnection?
     /// Touched only on the writer's queue.
     private var isAttached = false
@@ -65,35 +72,41 @@ final class WALCheckpointer: @unchecked Sendable {
 
     /// Called by the writer's hook (on the store's queue) after each commit.
     private func committed(walPages pages: Int32, writer: OpaquePointer?) {
-        if pages >= limit || caughtUp.exchange(false, ordering: .acquiringAndReleasing) {
+        let copied = backfilled.load(ordering: .acquiring)
+        if pages >= limit || (copied >= 0 && pages - copied <= catchUpFrames) {
+            backfilled.store(-1, ordering: .releasing)
+            let start = ContinuousClock.now
             sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            let elapsed = (ContinuousClock.now - start).components
             writerCheckpoints.add(1, ordering: .relaxed)
+            writerCheckpointMicroseconds.add(Int(elapsed.seconds) * 1_000_000 + Int(elapsed.attoseconds / 1_000_000_000_000), ordering: .relaxed)
             return
         }
-        guard pages >= threshold, !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard pages >= threshold || copied >= 0, !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        backfilled.store(-1, ordering: .releasing)
         queue.async {
-            if self.checkpoint() { self.caughtUp.store(true, ordering: .releasing) }
+            if let copied = self.checkpoint() { self.backfilled.store(copied, ordering: .releasing) }
             self.running.store(false, ordering: .releasing)
         }
     }
 
-    /// On `queue`; true when every frame the log held at the start was copied. Failures (busy,
-    /// I/O) are left for the next attempt: the log still holds every committed page, so nothing is
-    /// lost by a checkpoint that did not happen.
-    private func checkpoint() -> Bool {
+    /// On `queue`; the number of frames copied when every frame the log held at the start was,
+    /// else nil. Failures (busy, I/O) are left for the next attempt: the log still holds every
+    /// committed page, so nothing is lost by a checkpoint that did not happen.
+    private func checkpoint() -> Int32? {
         if connection == nil {
-            guard let opened = try? SQLiteConnection(path: path) else { return false }
+            guard let opened = try? SQLiteConnection(path: path) else { return nil }
             opened.setBusyTimeout(milliseconds: 0)
             // A new connection learns that the database is in WAL mode only when it first reads
             // it; until then a checkpoint does nothing (and reports -1 frames).
-            guard (try? opened.execute("SELECT count(*) FROM sqlite_master")) != nil else { return false }
+            guard (try? opened.execute("SELECT count(*) FROM sqlite_master")) != nil else { return nil }
             connection = opened
         }
-        guard let connection else { return false }
+        guard let connection else { return nil }
         var logFrames: Int32 = -1
         var copied: Int32 = -1
         let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied)
         if rc == SQLITE_OK { backgroundCheckpoints.add(1, ordering: .relaxed) }
-        return rc == SQLITE_OK && logFrames >= 0 && copied == logFrames
+        return rc == SQLITE_OK && logFrames >= 0 && copied == logFrames ? copied : nil
     }
 }

@@ -151,6 +151,8 @@ struct BenchCommand: AsyncParsableCommand {
             let serialInside = probe.percentiles()
             print(String(format: "          serial step latency: median %.2f ms, p99 %.2f ms (worker round trip median %.2f, p99 %.2f ms)", serialInside.p50, serialInside.p99, serial.p50, serial.p99))
             let counters = app.orchestrator.counters
+            let checkpoints = await app.store.checkpointCounts()
+            print(String(format: "          WAL checkpoints: %d beside the writer, %d by the writer (%.3f s of its time)", checkpoints.background, checkpoints.byWriter, checkpoints.byWriterSeconds))
             print("          applied \(counters.resultsApplied) results, ignored \(counters.totalIgnored), dead-lettered \(counters.totalDeadLettered), \(counters.batchesCommitted) transactions")
             print("step latency = task result polled by Baton → next task request's delivery report (acks=all), measured inside Baton;")
             print("worker round trip = request i received by the worker → request i+1 received (adds the worker's reply and both Kafka hops)")
