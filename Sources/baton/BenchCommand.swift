@@ -168,6 +168,9 @@ struct BenchCommand: AsyncParsableCommand {
         app: BatonApplication, producer: KafkaProducer, payload: JSONValue, recorder: LatencyRecorder, probe: StepLatencyProbe,
         workflowsPerSecond: Double, label: String
     ) async throws -> (p50: Double, p99: Double) {
+        // The previous phase's wake (its log being checkpointed, its outbox rows deleted) is not
+        // part of a steady half load: let it pass before measuring.
+        try await Task.sleep(for: .seconds(1))
         recorder.reset()
         probe.reset()
         let rate = max(1, workflowsPerSecond)
