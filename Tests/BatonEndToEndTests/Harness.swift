@@ -58,16 +58,17 @@ final class Harness: Sendable {
             extra.append(worker!)
         }
         let runner = Task { try await app.run(extraServices: extra, signals: []) }
-        let deadline = ContinuousClock.now + .seconds(30)
         // Ready means: Baton's consumers joined, the API listens, and the worker has its partitions
-        // (group joins take seconds on the mock; a test must not race them).
+        // (group joins take seconds on the mock; a test must not race them). While the unit suites
+        // run beside the end-to-end ones on two cores, a join once took over 30 s.
+        let deadline = ContinuousClock.now + .seconds(60)
         while await app.orchestrator.notReadyReason() != nil || port.withLock({ $0 }) == nil || !(worker?.isReady ?? true) {
             if ContinuousClock.now > deadline {
                 let reasons = [
                     await app.orchestrator.notReadyReason(), port.withLock({ $0 }) == nil ? "the API is not listening" : nil,
                     worker?.isReady == false ? "the test worker has no partitions" : nil,
                 ].compactMap { $0 }
-                throw HarnessError("Baton did not become ready within 30 s: \(reasons.joined(separator: "; "))")
+                throw HarnessError("Baton did not become ready within 60 s: \(reasons.joined(separator: "; "))")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
