@@ -46,8 +46,9 @@ public final class ExampleWorker: Service {
                     let wire = TaskResultCodec.encode(result, topics: topics)
                     replies.append(KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value))
                 }
-                // Offsets are committed only once every result is delivered: a result given up
-                // on would leave its workflow waiting for a timeout that may not exist.
+                // Offsets are committed only once every result is delivered (or cannot ever be):
+                // a result dropped on a passing error would leave its workflow waiting for a
+                // timeout that may not exist. Stopping midway commits nothing: the batch comes again.
                 guard await deliver(replies) else { break }
                 try? await consumer.commit(batch)
             }
@@ -58,7 +59,8 @@ public final class ExampleWorker: Service {
     }
 
     /// Sends `records`, sending again the ones that fail retriably (with back-off) until all are
-    /// delivered. False when a failure is not retriable or the worker is stopping.
+    /// delivered; one that can never be delivered is logged as an error and skipped. False when
+    /// the worker is stopping before all were.
     private func deliver(_ records: [KafkaRecord]) async -> Bool {
         var pending = records
         var backoff = Duration.milliseconds(50)
@@ -66,11 +68,11 @@ public final class ExampleWorker: Service {
             var failed: [KafkaRecord] = []
             for (record, result) in zip(pending, await producer.send(pending)) {
                 guard case .failure(let error) = result else { continue }
-                guard error.isRetriable else {
-                    logger.error("example worker cannot deliver a result", metadata: ["error": "\(error)"])
-                    return false
+                if error.isRetriable {
+                    failed.append(record)
+                } else {
+                    logger.error("example worker cannot deliver a result and skips it", metadata: ["error": "\(error)", "topic": "\(record.topic)"])
                 }
-                failed.append(record)
             }
             pending = failed
             guard !pending.isEmpty else { return true }
