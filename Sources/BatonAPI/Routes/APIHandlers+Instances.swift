@@ -87,11 +87,19 @@ extension APIHandlers {
     /// `X-Baton-Actor` names who cancelled (recorded in history); it defaults to `api`.
     @Sendable func cancelInstance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try context.pathParameter("id")
+        let command = try await operatorCommand(request)
+        let instance = try await service.cancelInstance(id: id, reason: command.reason ?? Self.defaultCancelReason, by: command.actor)
+        return .json(InstanceView.render(instance))
+    }
+
+    /// What every operator command's request carries: a JSON object body (empty allowed) with an
+    /// optional string `reason`, and `X-Baton-Actor` naming who asked (default `api`).
+    private func operatorCommand(_ request: Request) async throws -> (members: [String: JSONValue], reason: String?, actor: String) {
         let body = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
         guard case .object(let members) = body else {
             throw Problem(.invalidInput, "The body must be a JSON object such as {\"reason\": \"...\"}, not \(body.typeName == "array" ? "an" : "a") \(body.typeName).", errors: [ProblemItem(message: "expected an object, found \(body.typeName)", pointer: "")])
         }
-        var reason = Self.defaultCancelReason
+        var reason: String?
         switch members["reason"] {
         case nil, .null?: break
         case .string(let text)?: reason = text
@@ -99,8 +107,7 @@ extension APIHandlers {
             throw Problem(.invalidInput, "'reason' must be a string.", errors: [ProblemItem(message: "expected a string, found \(other.typeName)", pointer: "/reason")])
         }
         let actor = request.header("X-Baton-Actor").flatMap { $0.isEmpty ? nil : $0 } ?? "api"
-        let instance = try await service.cancelInstance(id: id, reason: reason, by: actor)
-        return .json(InstanceView.render(instance))
+        return (members, reason, actor)
     }
 
     /// `POST /v1/instances/{id}/pause`, `/resume`, `/retry`: an optional `{"reason": "..."}` body;
@@ -109,20 +116,10 @@ extension APIHandlers {
     func operation(_ make: @escaping @Sendable ([String: JSONValue]) throws -> InstanceOperation) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
         { [self] request, context in
             let id = try context.pathParameter("id")
-            let body = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
-            guard case .object(let members) = body else {
-                throw Problem(.invalidInput, "The body must be a JSON object, not \(body.typeName == "array" ? "an" : "a") \(body.typeName).", errors: [ProblemItem(message: "expected an object, found \(body.typeName)", pointer: "")])
-            }
-            let operation = try make(members)
-            var reason = "\(operation.name) through the API"
-            switch members["reason"] {
-            case nil, .null?: break
-            case .string(let text)?: reason = text
-            case let other?:
-                throw Problem(.invalidInput, "'reason' must be a string.", errors: [ProblemItem(message: "expected a string, found \(other.typeName)", pointer: "/reason")])
-            }
-            let actor = request.header("X-Baton-Actor").flatMap { $0.isEmpty ? nil : $0 } ?? "api"
-            let instance = try await service.operate(operation, id: id, reason: reason, by: actor)
+            let command = try await operatorCommand(request)
+            let operation = try make(command.members)
+            let reason = command.reason ?? "\(operation.name) through the API"
+            let instance = try await service.operate(operation, id: id, reason: reason, by: command.actor)
             return .json(InstanceView.render(instance))
         }
     }
