@@ -58,30 +58,19 @@ public final class ExampleWorker: Service {
         producer.shutdown()
     }
 
-    /// Sends `records`, sending again the ones that fail retriably (with back-off) until all are
-    /// delivered; one that can never be delivered is logged as an error and skipped. False when
-    /// the worker is stopping before all were.
+    /// Sends `records` until each is delivered; one that can never be delivered is logged as an
+    /// error and skipped. False when the worker is stopping before all were.
     private func deliver(_ records: [KafkaRecord]) async -> Bool {
-        var pending = records
-        var backoff = Duration.milliseconds(50)
-        while !pending.isEmpty {
-            var failed: [KafkaRecord] = []
-            for (record, result) in zip(pending, await producer.send(pending)) {
-                guard case .failure(let error) = result else { continue }
-                if error.isRetriable {
-                    failed.append(record)
-                } else {
-                    logger.error("example worker cannot deliver a result and skips it", metadata: ["error": "\(error)", "topic": "\(record.topic)"])
-                }
+        let undelivered = await producer.sendUntilSettled(records) { !Task.isCancelled && !Task.isShuttingDownGracefully }
+        var stopped = false
+        for (record, error) in undelivered {
+            if error.isRetriable {
+                stopped = true
+            } else {
+                logger.error("example worker cannot deliver a result and skips it", metadata: ["error": "\(error)", "topic": "\(record.topic)"])
             }
-            pending = failed
-            guard !pending.isEmpty else { return true }
-            logger.warning("example worker sends \(pending.count) result(s) again", metadata: ["backoff": "\(backoff)"])
-            if Task.isCancelled || Task.isShuttingDownGracefully { return false }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .seconds(2))
         }
-        return true
+        return !stopped
     }
 
     /// Answers the example definitions' task types plausibly and echoes anything else.

@@ -261,20 +261,9 @@ let sharedDefinitions = [
 
 extension KafkaProducer {
     /// Sends `records`, sending again whatever fails retriably, as a well-behaved pipeline does;
-    /// throws the first failure that is not retriable, or gives up after `attempts` rounds.
-    func sendUntilDelivered(_ records: [KafkaRecord], attempts: Int = 50) async throws {
-        var pending = records
-        for _ in 0..<attempts {
-            var failed: [KafkaRecord] = []
-            for (record, result) in zip(pending, await send(pending)) {
-                guard case .failure(let error) = result else { continue }
-                guard error.isRetriable else { throw error }
-                failed.append(record)
-            }
-            pending = failed
-            if pending.isEmpty { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw HarnessError("\(pending.count) record(s) still undelivered after \(attempts) attempts")
+    /// throws the first failure that is not retriable, or one still failing after `timeout`.
+    func sendUntilDelivered(_ records: [KafkaRecord], timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        if let (_, error) = await sendUntilSettled(records, keepTrying: { ContinuousClock.now < deadline }).first { throw error }
     }
 }

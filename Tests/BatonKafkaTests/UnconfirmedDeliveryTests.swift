@@ -47,5 +47,12 @@ struct UnconfirmedDeliveryTests {
         #expect(error.isRetriable)
         let report = try results.1.get()
         #expect(report.offset == 1)
+
+        // What a client does about it: send it again until it is confirmed.
+        let undelivered = await producer.sendUntilSettled([KafkaRecord(topic: topic, key: nil, value: TestSupport.bytes("first"))])
+        #expect(undelivered.isEmpty)
+        let resent = try await TestSupport.collect(consumer, count: 1, within: .seconds(10))
+        #expect(resent.map { String(decoding: $0.value, as: UTF8.self) } == ["first"])
+        #expect(resent.first?.offset == 2)
     }
 }

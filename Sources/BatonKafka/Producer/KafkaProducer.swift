@@ -104,6 +104,33 @@ public final class KafkaProducer: Sendable {
         return results
     }
 
+    /// Sends `records`, then sends again those that failed retriably (waiting 50 ms, doubling up to
+    /// `maxBackoff`) until each is delivered or has failed for good, or `keepTrying` says to stop.
+    /// What a client that must not drop records does with ``deliveryUnconfirmed``, leader moves
+    /// and time-outs. Returns the records not delivered, with their last error: those that failed
+    /// for good, and (when it stopped early) those still failing retriably.
+    public func sendUntilSettled(
+        _ records: [KafkaRecord], maxBackoff: Duration = .seconds(2), keepTrying: @Sendable () -> Bool = { !Task.isCancelled }
+    ) async -> [(record: KafkaRecord, error: KafkaError)] {
+        var pending = records
+        var settled: [(record: KafkaRecord, error: KafkaError)] = []
+        var backoff = Duration.milliseconds(50)
+        while !pending.isEmpty {
+            var retry: [(record: KafkaRecord, error: KafkaError)] = []
+            for (record, result) in zip(pending, await send(pending)) {
+                guard case .failure(let error) = result else { continue }
+                if error.isRetriable { retry.append((record, error)) } else { settled.append((record, error)) }
+            }
+            guard !retry.isEmpty else { break }
+            guard keepTrying() else { return settled + retry }
+            logger.debug("sending \(retry.count) record(s) again", metadata: ["error": "\(retry[0].error)", "backoff": "\(backoff)"])
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, maxBackoff)
+            pending = retry.map(\.record)
+        }
+        return settled
+    }
+
     /// Blocks until every enqueued record is reported or `timeout` passes; for shutdown, where
     /// blocking the calling thread briefly is acceptable.
     public func flush(timeout: Duration) throws(KafkaError) {
