@@ -130,19 +130,21 @@ struct ProducerConsumerTests {
             var iterator = consumer.batches.makeAsyncIterator()
             return await iterator.next() ?? []
         }
+        // A batch holds what librdkafka had fetched when polled: up to 10, fewer on a loaded
+        // machine (a CI run once got 1), so the bounds below count what was actually handed over.
         let first = try await TestSupport.withDeadline(.seconds(20), "first batch", takeOneBatch)
-        #expect(first.count == 10)
+        #expect((1...10).contains(first.count))
         // Committing while the poll thread is held back must not deadlock.
         try await consumer.commit(first)
         // Give the poll thread every chance to run ahead.
         try await Task.sleep(for: .milliseconds(500))
-        // One batch in the application's hands, at most one buffered.
-        #expect(consumer.polledMessageCount <= 20)
+        // One batch in the application's hands, at most one (of at most 10) buffered.
+        #expect(consumer.polledMessageCount <= first.count + 10)
 
         let second = try await TestSupport.withDeadline(.seconds(5), "second batch", takeOneBatch)
-        #expect(second.first?.offset == 10)
+        #expect(second.first?.offset == Int64(first.count))
         try await Task.sleep(for: .milliseconds(300))
-        #expect(consumer.polledMessageCount <= 30)
+        #expect(consumer.polledMessageCount <= first.count + second.count + 10)
     }
 
     @Test(.timeLimit(.minutes(1)))
