@@ -108,9 +108,12 @@ public func buildApplication(
                 latencyProbe.delivered(instanceIds: ids)
             }
         }
+        // The orchestrator hands committed rows to the relay and the relay reports its rounds
+        // back: one side holds the other weakly, or neither (nor the producer and its librdkafka
+        // handle, threads and sockets) is ever freed.
         let relay = OutboxRelay(
             store: store, producer: producer, logger: logger,
-            onRound: { round in orchestrator.recordRelayRound(round) }, onDelivered: onDelivered, latencyProbe: latencyProbe
+            onRound: { [weak orchestrator] round in orchestrator?.recordRelayRound(round) }, onDelivered: onDelivered, latencyProbe: latencyProbe
         )
         orchestrator.onCommit { rows in relay.enqueue(rows) }
         let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)

@@ -78,7 +78,14 @@ extension EndToEnd {
                 // Workflows advance in lockstep, so completions come in a burst at the end: kill on
                 // time instead, a short random while into this process's run, and check it is mid-run.
                 try await Task.sleep(for: .milliseconds(Int.random(in: 150...500)))
-                let running = try await countInstances(port: port, status: "RUNNING")
+                // A freshly (re)started process may not have consumed its first batch yet: wait
+                // for work in progress rather than kill an idle process.
+                var running = try await countInstances(port: port, status: "RUNNING")
+                let busy = ContinuousClock.now + .seconds(30)
+                while running == 0 && ContinuousClock.now < busy {
+                    try await Task.sleep(for: .milliseconds(50))
+                    running = try await countInstances(port: port, status: "RUNNING")
+                }
                 let done = try await countInstances(port: port, status: "COMPLETED")
                 #expect(running > 0 && done < Self.workflows, "the kill must hit a run in progress")
                 print("crash test: kill -9 with \(running) workflows running, \(done) completed")

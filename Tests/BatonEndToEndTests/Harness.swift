@@ -89,7 +89,7 @@ final class Harness: Sendable {
         runner.cancel()
         _ = try? await runner.value
         await app.store.close()
-        broker.shutdown()
+        teardownStep("embedded broker shutdown") { broker.shutdown() }
         try? FileManager.default.removeItem(at: folder)
     }
 

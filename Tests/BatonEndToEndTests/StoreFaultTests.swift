@@ -30,7 +30,7 @@ extension EndToEnd {
             var logger = Logger(label: "store-faults")
             logger.logLevel = ProcessInfo.processInfo.environment["FAULT_LOG"] == nil ? .critical : .warning
             let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
-            defer { broker.shutdown() }
+            defer { teardownStep("embedded broker shutdown") { broker.shutdown() } }
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-store-faults-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -48,7 +48,7 @@ extension EndToEnd {
             while await app.orchestrator.notReadyReason() != nil || !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
 
             let producer = try KafkaProducer(configuration: kafka, logger: logger)
-            defer { producer.shutdown() }
+            defer { teardownStep("trigger producer shutdown") { producer.shutdown() } }
             func send(_ range: Range<Int>) async throws {
                 let records = range.map { i in
                     let wire = CloudEventCodec.encodeStructured(CloudEvent(id: "w-\(i)", source: "faults", type: "steady.start", data: [:]), topic: TopicNames().triggers, key: nil)
