@@ -50,11 +50,16 @@ public final class ExampleWorker: Service {
                 // a result dropped on a passing error would leave its workflow waiting for a
                 // timeout that may not exist. Stopping midway commits nothing: the batch comes again.
                 guard await deliver(replies) else { break }
-                try? await consumer.commit(batch)
+                // Queued behind earlier commits, not awaited: the next batch need not wait for a
+                // broker round trip. A commit that fails only means a redelivery, which Baton ignores.
+                consumer.enqueueCommit(batch) { _ in }
             }
         } onGracefulShutdown: {
             self.consumer.close()
         }
+        // Also when cancelled rather than shut down: leave the group now, while the broker is
+        // likely still there, not whenever the last reference goes.
+        consumer.close()
         producer.shutdown()
     }
 

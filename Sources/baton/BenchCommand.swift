@@ -75,10 +75,6 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let recorder = LatencyRecorder()
         let topics = TopicNames()
-        let worker = try ExampleWorker(kafka: kafka, topics: topics, groupId: "bench-worker", behaviour: { task in
-            recorder.received(task)
-            return ExampleWorker.echoBehaviour(task)
-        }, logger: logger)
         var configuration = BatonConfiguration(
             kafka: .init(bootstrapServers: broker.bootstrapServers, properties: properties, partitions: partitions),
             store: .init(path: storePath, synchronous: synchronous == "normal" ? .normal : .full),
@@ -88,6 +84,11 @@ struct BenchCommand: AsyncParsableCommand {
         let probe = StepLatencyProbe()
         let app = try await buildApplication(configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: partitions), latencyProbe: probe, logger: logger)
         _ = try await app.orchestrator.registerDefinition(text: benchDefinition(steps: steps))
+        // Created once its task topic exists, so its pattern subscription matches at the first join.
+        let worker = try ExampleWorker(kafka: kafka, topics: topics, groupId: "bench-worker", behaviour: { task in
+            recorder.received(task)
+            return ExampleWorker.echoBehaviour(task)
+        }, logger: logger)
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run(extraServices: [worker], signals: []) }

@@ -14,6 +14,8 @@ public final class KafkaConsumer: Sendable {
     private let pollThread: DedicatedThread
     private let committer: SerialBlockingWorker
     private let isClosed = Atomic(false)
+    /// A close gave up waiting; later ones (`deinit`) do not wait again.
+    private let isAbandoned = Atomic(false)
     private let groupId: String
     private let logger: Logger
 
@@ -82,38 +84,67 @@ public final class KafkaConsumer: Sendable {
     /// Returns once the group coordinator has stored the offsets. Commits run one at a time in
     /// call order, so a later commit never lands before an earlier one.
     public func commit(_ messages: [KafkaMessage]) async throws(KafkaError) {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, KafkaError>, Never>) in
+            enqueueCommit(messages) { continuation.resume(returning: $0) }
+        }
+        try result.get()
+    }
+
+    /// Queues a commit of `messages`' offsets behind the earlier ones and returns at once;
+    /// `completion` receives the outcome on the committer thread.
+    ///
+    /// For callers that must not wait a broker round trip per batch: Baton's input consumer
+    /// queues each batch's offsets once its store transaction is durable and goes on with the
+    /// next batch. Order still holds (commits reach the coordinator in call order), and a crash
+    /// before a queued commit lands only redelivers messages the store already recorded.
+    public func enqueueCommit(_ messages: [KafkaMessage], completion: @escaping @Sendable (Result<Void, KafkaError>) -> Void) {
         var next: [TopicPartition: Int64] = [:]
         for message in messages {
             let key = TopicPartition(topic: message.topic, partition: message.partition)
             next[key] = max(next[key] ?? Int64.min, message.offset + 1)
         }
-        guard !next.isEmpty else { return }
+        guard !next.isEmpty else {
+            completion(.success(()))
+            return
+        }
         let offsets = next.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
         let client = client
         let context = "committing offsets for group \(groupId)"
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, KafkaError>, Never>) in
-            let accepted = committer.submit {
-                continuation.resume(returning: Self.commitSync(offsets, client: client, context: context))
-            }
-            if !accepted {
-                continuation.resume(returning: .failure(KafkaError(
-                    code: .shutDown, message: "the consumer is closed", isRetriable: false, context: context
-                )))
-            }
+        let accepted = committer.submit {
+            completion(Self.commitSync(offsets, client: client, context: context))
         }
-        try result.get()
+        if !accepted {
+            completion(.failure(KafkaError(code: .shutDown, message: "the consumer is closed", isRetriable: false, context: context)))
+        }
     }
 
     /// Leaves the group cleanly (`rd_kafka_consumer_close`) so its partitions move to other
     /// members at once instead of after the session timeout. Pending commits finish first.
-    /// Blocks the calling thread for the LeaveGroup round trip. Idempotent.
-    public func close() {
-        if !isClosed.exchange(true, ordering: .acquiringAndReleasing) {
-            committer.stop()
+    /// Blocks the calling thread for the LeaveGroup round trip, at most `timeout`. Idempotent.
+    ///
+    /// librdkafka 2.0.2 never finishes closing a consumer whose group coordinator has gone away
+    /// for good (issue #4519), and a close also runs from `deinit`, on whatever thread lets go of
+    /// the consumer last, possibly one of the cooperative pool's few. So after `timeout` the
+    /// close is abandoned: logged, the librdkafka handle left to its own thread (leaked, never
+    /// freed while in use), and the caller goes on.
+    public func close(timeout: Duration = .seconds(10)) {
+        let first = !isClosed.exchange(true, ordering: .acquiringAndReleasing)
+        guard !isAbandoned.load(ordering: .acquiring) else { return }
+        let start = ContinuousClock.now
+        let committed = first ? committer.stop(timeout: timeout) : true
+        if first {
             running.stop()
             buffer.finish()
         }
-        pollThread.join()
+        let left = ContinuousClock.now - start
+        guard pollThread.join(timeout: max(.milliseconds(1), timeout - left)), committed else {
+            isAbandoned.store(true, ordering: .releasing)
+            logger.error(
+                "Kafka consumer did not finish closing; abandoning its client (the group coordinator is probably unreachable)",
+                metadata: ["group": "\(groupId)", "timeout": "\(timeout)"]
+            )
+            return
+        }
     }
 
     // MARK: Internals

@@ -13,10 +13,17 @@ import Synchronization
 final class DedicatedThread: Sendable {
     private let thread: pthread_t
     private let joined = Mutex(false)
+    /// Set by the thread as its loop returns, so owners can wait for it with a time limit.
+    private let finished: ConditionLock<Bool>
 
     /// Starts `body` on a new thread named `name` (the first 15 bytes are visible in `top -H`).
     init(name: String, _ body: @escaping @Sendable () -> Void) {
-        let start = Unmanaged.passRetained(ThreadStart(name: name, body: body)).toOpaque()
+        let finished = ConditionLock(false)
+        self.finished = finished
+        let start = Unmanaged.passRetained(ThreadStart(name: name, body: {
+            body()
+            finished.withLock { $0 = true }
+        })).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { argument in
             let start = Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue()
@@ -38,6 +45,17 @@ final class DedicatedThread: Sendable {
             pthread_join(thread, nil)
             joined = true
         }
+    }
+
+    /// Like ``join()``, but gives up after `timeout` and returns false, leaving the thread running
+    /// (detached once this object is freed). For loops that end in a librdkafka call which can
+    /// block for good: 2.0.2's `rd_kafka_consumer_close` never returns when the group coordinator
+    /// has gone away for good (librdkafka issue #4519). A caller that must not hang (a `deinit` that runs
+    /// on the cooperative pool, a shutdown) gives up instead of waiting forever.
+    func join(timeout: Duration) -> Bool {
+        guard finished.wait(timeout: timeout, { $0 ? true : nil }) == true else { return false }
+        join()
+        return true
     }
 
     /// True when called on this thread (used to avoid self-joins during teardown).

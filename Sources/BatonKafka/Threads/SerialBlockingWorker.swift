@@ -59,7 +59,14 @@ final class SerialBlockingWorker: Sendable {
         thread.join()
     }
 
+    /// Like ``stop()``, but waits at most `timeout` for the queued jobs; false when they had not
+    /// finished (a commit stuck on an unreachable coordinator), leaving them to finish or not.
+    func stop(timeout: Duration) -> Bool {
+        state.withLock { $0.isStopping = true }
+        return thread.join(timeout: timeout)
+    }
+
     deinit {
-        stop()
+        _ = stop(timeout: .seconds(10))
     }
 }

@@ -136,6 +136,7 @@ public final class Orchestrator: WorkflowService {
                 let batch = prepared.batch
                 let sequences = try await store.commit(prepared: prepared)
                 latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
+                latencyProbe?.stage("3b of which in the store: write + fsync (per batch)", ContinuousClock.now - start)
                 let earliest = batch.timers.compactMap { change -> Timestamp? in
                     if case .set(_, _, let at) = change { return at } else { return nil }
                 }.min()
