@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "BatonRuntimeTests",
             dependencies: [
-                "BatonRuntime", "BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions", "BatonMessages",
+                "BatonRuntime", "BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions", "BatonMessages", "BatonKafka",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -31,6 +31,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("half-load-seconds"), help: "Duration of the half-load latency run.")
     var halfLoadSeconds: Double = 5
 
+    @Option(name: .customLong("half-load-rate"), help: "Task steps/s of the young-store latency run: half of the 5,000 steps/s target.")
+    var halfLoadStepsPerSecond: Double = 2500
+
     @Option(help: "SQLite durability: full or normal.")
     var synchronous: String = "full"
 
@@ -119,8 +122,9 @@ struct BenchCommand: AsyncParsableCommand {
                 after.markSentSeconds - before.markSentSeconds, after.relayRounds - before.relayRounds
             ))
 
-            // 2. Latency at half the burst's load on a young store (workflows started at a steady rate).
-            try await runHalfLoad(app: app, producer: triggers, payload: payload, recorder: recorder, probe: probe, workflowsPerSecond: Double(workflows) / elapsed / 2, label: "half load")
+            // 2. Latency at half the target load (the same rate in every run, on any machine, so
+            // runs compare) on a young store, workflows started at a steady rate.
+            try await runHalfLoad(app: app, producer: triggers, payload: payload, recorder: recorder, probe: probe, workflowsPerSecond: halfLoadStepsPerSecond / Double(steps), label: "half the target load")
 
             // 3. Sustained: `workflows` kept in flight (a new one started as each ends) for a while,
             // so the store grows and the WAL checkpoints as in production, not for one second.
@@ -157,7 +161,8 @@ struct BenchCommand: AsyncParsableCommand {
             print("          applied \(counters.resultsApplied) results, ignored \(counters.totalIgnored), dead-lettered \(counters.totalDeadLettered), \(counters.batchesCommitted) transactions")
             print("step latency = task result polled by Baton → next task request's delivery report (acks=all), measured inside Baton;")
             print("worker round trip = request i received by the worker → request i+1 received (adds the worker's reply and both Kafka hops)")
-            print("targets (2 cores, durable SQLite): ≥ 5000 task steps/s sustained with \(workflows) concurrent workflows; p99 ≤ 25 ms at half load; serial median ≤ 2 ms")
+            print("targets (2 cores, durable SQLite): ≥ 5000 task steps/s sustained with \(workflows) concurrent workflows; p99 ≤ 25 ms at half that load (2500 steps/s); serial median ≤ 2 ms")
+            print("the grown-store line runs at half the sustained rate measured above (stricter than the target), after the store and the embedded broker's logs grew")
             group.cancelAll()
         }
     }

@@ -12,11 +12,15 @@ import Synchronization
 /// and after a failed publication the relay scans the store instead, in sequence order, until it
 /// has caught up; handed-over rows the scan already covered are dropped by sequence.
 ///
-/// A round waits for every delivery report before the next round is sent, and a round stops at
-/// its first failure, so the messages of one instance (one key, one partition) reach Kafka in the
-/// order they were written. Removing published rows is off the publication path: a separate loop
-/// deletes them. A crash between publish and removal republishes: every message carries a stable
-/// id, so consumers drop the duplicate.
+/// Up to ``Configuration/roundsInFlight`` rounds are on their way at once, but never two that hold
+/// a message with the same key: a round whose rows share a key (an instance) with one in flight
+/// waits for it. A round stops at its first failure, and after a failure nothing new is sent until
+/// every round in flight has ended; the rest is then read again from the store, in order. So the
+/// messages of one instance (one key, one partition) reach Kafka in the order they were written,
+/// while rounds for other instances do not queue behind a round trip that does not concern them.
+/// Removing published rows is off the publication path: a separate loop deletes them. A crash
+/// between publish and removal republishes: every message carries a stable id, so consumers drop
+/// the duplicate.
 public final class OutboxRelay: Service {
     public struct Configuration: Sendable {
         /// Rows per scan. Default: 1000.
@@ -27,12 +31,19 @@ public final class OutboxRelay: Service {
         public var maxBackoff: Duration
         /// Shortest time between two deletes of sent rows. Default: 100 ms.
         public var removalInterval: Duration
+        /// Rounds published at once (rounds in flight never share a key). 1 sends one round at a
+        /// time. Default: 4.
+        public var roundsInFlight: Int
 
-        public init(batchSize: Int = 1000, idleInterval: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(5), removalInterval: Duration = .milliseconds(100)) {
+        public init(
+            batchSize: Int = 1000, idleInterval: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(5),
+            removalInterval: Duration = .milliseconds(100), roundsInFlight: Int = 4
+        ) {
             self.batchSize = batchSize
             self.idleInterval = idleInterval
             self.maxBackoff = maxBackoff
             self.removalInterval = removalInterval
+            self.roundsInFlight = max(1, roundsInFlight)
         }
     }
 
@@ -53,6 +64,28 @@ public final class OutboxRelay: Service {
         var oldestEnqueuedAt: ContinuousClock.Instant?
     }
 
+    /// The rounds on their way, by the keys they hold.
+    private struct Rounds {
+        var nextId: UInt64 = 0
+        var inFlight: Set<UInt64> = []
+        /// Rows per key over the rounds in flight.
+        var keys: [[UInt8]: Int] = [:]
+        /// Rounds in flight holding a row without a key (such a row conflicts with every round).
+        var unkeyed = 0
+        /// Rounds ended since the loop last looked.
+        var ended: [UInt64] = []
+        /// The first failure since the loop last recovered.
+        var failure: KafkaError?
+        /// A round ended without failure since the loop last looked.
+        var succeeded = false
+
+        func conflicts(with rows: [OutboxMessage]) -> Bool {
+            guard !inFlight.isEmpty else { return false }
+            if unkeyed > 0 { return true }
+            return rows.contains { row in row.key.map { keys[$0] != nil } ?? true }
+        }
+    }
+
     let store: any WorkflowStore
     let producer: KafkaProducer
     let configuration: Configuration
@@ -62,6 +95,7 @@ public final class OutboxRelay: Service {
     let latencyProbe: StepLatencyProbe?
     private let signal = WakeSignal()
     private let inbox = Mutex(Inbox())
+    private let rounds = Mutex(Rounds())
     private let sent = Mutex<[Int64]>([])
     private let sentSignal = WakeSignal()
 
@@ -112,8 +146,39 @@ public final class OutboxRelay: Service {
 
     private func publishLoop() async {
         var backoff = Duration.milliseconds(50)
+        var tasks: [UInt64: Task<Void, Never>] = [:]
         while !isStopping {
-            let pending: [OutboxMessage]
+            let (ended, failure, succeeded, inFlight) = rounds.withLock { r in
+                defer {
+                    r.ended.removeAll()
+                    r.succeeded = false
+                }
+                return (r.ended, r.failure, r.succeeded, r.inFlight.count)
+            }
+            for id in ended { tasks[id] = nil }
+            if succeeded { backoff = .milliseconds(50) }
+            if let failure {
+                // Nothing new goes out until every round in flight has ended; then the undelivered
+                // rows, still in the store, are read again from there, in order.
+                if inFlight > 0 {
+                    await signal.wait(timeout: configuration.idleInterval)
+                    continue
+                }
+                rounds.withLock { $0.failure = nil }
+                inbox.withLock { s in
+                    s.rows.removeAll()
+                    s.scanning = true
+                }
+                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(failure)", "backoff": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, configuration.maxBackoff)
+                continue
+            }
+            if inFlight >= configuration.roundsInFlight {
+                await signal.wait(timeout: configuration.idleInterval)
+                continue
+            }
+            let pending: [OutboxMessage]?
             do {
                 pending = try await nextRows()
             } catch {
@@ -122,28 +187,52 @@ public final class OutboxRelay: Service {
                 backoff = min(backoff * 2, configuration.maxBackoff)
                 continue
             }
-            if pending.isEmpty {
+            guard let pending, !pending.isEmpty else {
+                // Nothing to send, or rows that must wait for a round in flight: a commit or the
+                // end of a round wakes the loop.
                 await signal.wait(timeout: configuration.idleInterval)
                 continue
             }
-            if let failure = await publish(pending) {
-                // Undelivered rows are still in the store: read them again from there, in order.
-                inbox.withLock { s in
-                    s.rows.removeAll()
-                    s.scanning = true
+            let id = rounds.withLock { r in
+                r.nextId += 1
+                r.inFlight.insert(r.nextId)
+                for row in pending {
+                    if let key = row.key { r.keys[key, default: 0] += 1 } else { r.unkeyed += 1 }
                 }
-                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(failure)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.maxBackoff)
-            } else {
-                backoff = .milliseconds(50)
+                return r.nextId
+            }
+            tasks[id] = Task { [self] in
+                let failure = await publish(pending)
+                rounds.withLock { r in
+                    r.inFlight.remove(id)
+                    r.ended.append(id)
+                    for row in pending {
+                        guard let key = row.key else {
+                            r.unkeyed -= 1
+                            continue
+                        }
+                        let left = (r.keys[key] ?? 1) - 1
+                        r.keys[key] = left > 0 ? left : nil
+                    }
+                    if let failure {
+                        if r.failure == nil { r.failure = failure }
+                    } else {
+                        r.succeeded = true
+                    }
+                }
+                signal.signal()
             }
         }
+        // Stopping: what is on its way still gets its delivery reports (and is marked sent).
+        for task in tasks.values { await task.value }
     }
 
-    /// The next rows to publish: a scan of the store while catching up, else the hand-over.
-    private func nextRows() async throws(StoreError) -> [OutboxMessage] {
+    /// The next rows to publish: a scan of the store while catching up, else the hand-over; nil
+    /// when rows wait for a round in flight (one holds a key they hold, or the store must be read
+    /// and rounds are still out).
+    private func nextRows() async throws(StoreError) -> [OutboxMessage]? {
         if inbox.withLock({ $0.scanning }) {
+            guard rounds.withLock({ $0.inFlight.isEmpty }) else { return nil }
             let scanned = try await store.pendingOutbox(limit: configuration.batchSize)
             inbox.withLock { s in
                 if let last = scanned.last { s.scannedThrough = max(s.scannedThrough, last.sequence) }
@@ -153,7 +242,10 @@ public final class OutboxRelay: Service {
             }
             return scanned
         }
-        return inbox.withLock { s in
+        return inbox.withLock { s -> [OutboxMessage]? in
+            guard !s.rows.isEmpty else { return [] }
+            // The inbox lock is taken before the rounds lock, never the other way round.
+            if rounds.withLock({ $0.conflicts(with: s.rows) }) { return nil }
             let covered = s.scannedThrough
             var rows: [OutboxMessage] = []
             swap(&rows, &s.rows)

@@ -1,0 +1,83 @@
+import BatonKafka
+import BatonStore
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import BatonRuntime
+
+/// The relay's ordering rule against a real Kafka-protocol peer whose answers are slowed down:
+/// rounds for different instances overlap; a round for an instance with a round in flight waits.
+@Suite("Outbox relay rounds", .serialized)
+struct OutboxRelayTests {
+    /// Every response of the broker takes this long, so overlapping rounds are told apart from
+    /// rounds sent one after the other by a whole round trip.
+    static let roundTrip = 600
+
+    @Test(.timeLimit(.minutes(1)))
+    func roundsForOtherInstancesDoNotWaitForARoundInFlight() async throws {
+        let deliveries = try await publish(first: "instance-a", second: "instance-b")
+        let gap = deliveries[1].at - deliveries[0].at
+        #expect(deliveries.map(\.key) == ["instance-a", "instance-b"])
+        #expect(gap < .milliseconds(Self.roundTrip / 2), "the second round waited \(gap) for the first")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aRoundForAnInstanceWithARoundInFlightWaitsForIt() async throws {
+        let deliveries = try await publish(first: "instance-a", second: "instance-a")
+        let gap = deliveries[1].at - deliveries[0].at
+        #expect(deliveries.map(\.key) == ["instance-a", "instance-a"])
+        #expect(deliveries.map(\.value) == ["first", "second"])
+        #expect(gap >= .milliseconds(Self.roundTrip - 50), "the second round went out \(gap) after the first was delivered")
+    }
+
+    struct Delivery: Sendable {
+        var key: String
+        var value: String
+        var at: ContinuousClock.Instant
+    }
+
+    /// Hands the relay one row keyed `first`, then (while its round is in flight) one keyed
+    /// `second`, and returns both deliveries in the order their reports arrived.
+    private func publish(first: String, second: String) async throws -> [Delivery] {
+        var logger = Logger(label: "relay-tests")
+        logger.logLevel = .critical
+        let broker = try EmbeddedBroker(logger: logger)
+        defer { broker.shutdown() }
+        try broker.createTopic("relay.rounds", partitions: 1)
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: EmbeddedBroker.recommendedClientProperties),
+            logger: logger
+        )
+        defer { producer.shutdown() }
+        // Connected and warmed up before the delay applies.
+        _ = try await producer.send(KafkaRecord(topic: "relay.rounds", key: nil, value: Array("warm-up".utf8)))
+        try broker.setRoundTripTime(broker: 1, milliseconds: Self.roundTrip)
+
+        let delivered = Mutex<[Delivery]>([])
+        let relay = OutboxRelay(
+            store: InMemoryStore(), producer: producer, logger: logger,
+            onDelivered: { rows in
+                let now = ContinuousClock.now
+                delivered.withLock { d in
+                    for row in rows {
+                        d.append(Delivery(key: String(decoding: row.key ?? [], as: UTF8.self), value: String(decoding: row.value, as: UTF8.self), at: now))
+                    }
+                }
+            }
+        )
+        let running = Task { try await relay.run() }
+        defer { running.cancel() }
+        // Past the start-up scan of the (empty) store.
+        try await Task.sleep(for: .milliseconds(100))
+        relay.enqueue([OutboxMessage(sequence: 1, topic: "relay.rounds", key: Array(first.utf8), value: Array("first".utf8))])
+        try await Task.sleep(for: .milliseconds(100))
+        relay.enqueue([OutboxMessage(sequence: 2, topic: "relay.rounds", key: Array(second.utf8), value: Array("second".utf8))])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while delivered.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return delivered.withLock { $0 }
+    }
+}
