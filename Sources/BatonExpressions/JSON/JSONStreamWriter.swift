@@ -1,0 +1,74 @@
+/// Writes compact JSON member by member, for documents made of typed fields.
+///
+/// Serialising such a document through `JSONValue` first builds a dictionary per object (hashing
+/// every key, allocating every member) only to walk it once; the instance state, rewritten at
+/// every step, spent about as long building that tree as writing it. Keys come out in the order
+/// they are written, not sorted: use it for stored documents that are parsed, not compared.
+public struct JSONStreamWriter {
+    private var writer: JSONWriter
+    private var needsComma = false
+
+    public init(capacity: Int = 1024) {
+        writer = JSONWriter(sortedKeys: false, capacity: capacity)
+    }
+
+    /// The text written so far.
+    public var bytes: [UInt8] { writer.output }
+
+    public mutating func beginObject() {
+        separate()
+        writer.output.append(ASCII.openBrace)
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        writer.output.append(ASCII.closeBrace)
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        separate()
+        writer.output.append(ASCII.openBracket)
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        writer.output.append(ASCII.closeBracket)
+        needsComma = true
+    }
+
+    /// An object member's key; its value is whatever is written next.
+    public mutating func key(_ key: String) {
+        separate()
+        writer.writeString(key)
+        writer.output.append(ASCII.colon)
+        needsComma = false
+    }
+
+    public mutating func value(_ value: JSONValue) {
+        separate()
+        writer.write(value)
+        needsComma = true
+    }
+
+    public mutating func string(_ string: String) {
+        separate()
+        writer.writeString(string)
+        needsComma = true
+    }
+
+    /// Written as `JSONValue.number` would write it.
+    public mutating func number(_ number: Int) {
+        separate()
+        writer.writeNumber(Double(number))
+        needsComma = true
+    }
+
+    public mutating func null() {
+        value(.null)
+    }
+
+    private mutating func separate() {
+        if needsComma { writer.output.append(ASCII.comma) }
+    }
+}
