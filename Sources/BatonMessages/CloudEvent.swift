@@ -131,13 +131,21 @@ public enum CloudEventCodec {
     /// Structured-mode encoding with the core attributes mirrored into `ce_` headers, so consumers
     /// can route on headers without parsing the value.
     public static func encodeStructured(_ event: CloudEvent, topic: String, key: [UInt8]?) -> WireMessage {
+        WireMessage(
+            topic: topic, key: key, value: event.json.serializedBytes(sortedKeys: false),
+            headers: structuredHeaders(specversion: event.specversion, id: event.id, source: event.source, type: event.type, subject: event.subject, time: event.time)
+        )
+    }
+
+    /// The content type of structured mode, with the core attributes mirrored for header-based routing.
+    static func structuredHeaders(specversion: String = "1.0", id: String, source: String, type: String, subject: String?, time: String?) -> [WireHeader] {
         var headers = [
             WireHeader("content-type", "application/cloudevents+json; charset=utf-8"),
-            WireHeader("ce_specversion", event.specversion), WireHeader("ce_id", event.id),
-            WireHeader("ce_source", event.source), WireHeader("ce_type", event.type),
+            WireHeader("ce_specversion", specversion), WireHeader("ce_id", id),
+            WireHeader("ce_source", source), WireHeader("ce_type", type),
         ]
-        if let subject = event.subject { headers.append(WireHeader("ce_subject", subject)) }
-        if let time = event.time { headers.append(WireHeader("ce_time", time)) }
-        return WireMessage(topic: topic, key: key, value: event.json.serializedBytes(sortedKeys: false), headers: headers)
+        if let subject { headers.append(WireHeader("ce_subject", subject)) }
+        if let time { headers.append(WireHeader("ce_time", time)) }
+        return headers
     }
 }

@@ -5,21 +5,36 @@ import BatonExpressions
 public enum TaskRequestCodec {
     public static let schemaVersion = "1"
 
+    /// Written field by field (one per task step, on the hot path), not through a `JSONValue`
+    /// dictionary; `TaskRequestContractTests` check the document against the schema and its fields.
     public static func encode(_ task: TaskDispatch, topics: TopicNames) -> WireMessage {
-        var o: [String: JSONValue] = [
-            "taskId": .string(task.taskId),
-            "instanceId": .string(task.instanceId),
-            "workflowId": .string(task.workflowId),
-            "workflowVersion": .number(Double(task.workflowVersion)),
-            "stepId": .string(task.stepId),
-            "taskType": .string(task.taskType),
-            "attempt": .number(Double(task.attempt)),
-            "input": task.input,
-            "scheduledAt": .string(task.scheduledAt.iso8601),
-        ]
-        if let deadline = task.deadline { o["deadline"] = .string(deadline.iso8601) }
+        var w = JSONStreamWriter(capacity: 384)
+        w.beginObject()
+        w.key("taskId")
+        w.string(task.taskId)
+        w.key("instanceId")
+        w.string(task.instanceId)
+        w.key("workflowId")
+        w.string(task.workflowId)
+        w.key("workflowVersion")
+        w.number(task.workflowVersion)
+        w.key("stepId")
+        w.string(task.stepId)
+        w.key("taskType")
+        w.string(task.taskType)
+        w.key("attempt")
+        w.number(task.attempt)
+        w.key("input")
+        w.value(task.input)
+        w.key("scheduledAt")
+        w.string(task.scheduledAt.iso8601)
+        if let deadline = task.deadline {
+            w.key("deadline")
+            w.string(deadline.iso8601)
+        }
+        w.endObject()
         return WireMessage(
-            topic: topics.tasks(task.taskType), key: Array(task.instanceId.utf8), value: JSONValue.object(o).serializedBytes(sortedKeys: false),
+            topic: topics.tasks(task.taskType), key: Array(task.instanceId.utf8), value: w.bytes,
             headers: [WireHeader("baton-task-id", task.taskId), WireHeader("baton-schema-version", schemaVersion)]
         )
     }

@@ -62,6 +62,18 @@ struct LifecycleContractTests {
         for report in reports { #expect(report.isValid, "\(report)") }
     }
 
+    @Test func theDirectlyWrittenRecordIsTheCloudEventsStructuredRecord() throws {
+        // `encode` writes the JSON itself (the hot path); it must be what the generic codec makes.
+        for (index, event) in Self.events.enumerated() {
+            let source = index.isMultiple(of: 2) ? LifecycleCodec.defaultSource : "urn:baton:eu-1"
+            let direct = LifecycleCodec.encode(event, topics: TopicNames(), source: source)
+            let generic = CloudEventCodec.encodeStructured(LifecycleCodec.cloudEvent(event, source: source), topic: "baton.lifecycle", key: Array(event.instanceId.utf8))
+            #expect(try JSONValue.parse(direct.value) == JSONValue.parse(generic.value), "\(event.type)")
+            #expect(direct.headers == generic.headers)
+            #expect(direct.key == generic.key)
+        }
+    }
+
     @Test func eventIsKeyedByInstanceWithContentTypeAndMirroredAttributeHeaders() {
         let wire = LifecycleCodec.encode(Self.events[2], topics: TopicNames())
         #expect(wire.topic == "baton.lifecycle")
