@@ -47,19 +47,19 @@ struct DevCommand: AsyncParsableCommand {
         let provisioner = EmbeddedTopicProvisioner(broker: broker, partitions: partitions)
         // Before any client subscribes: the mock would auto-create them with its default partitions.
         try await provisioner.ensure(topics.fixed)
-        var extra: [any Service] = []
-        if exampleWorker {
-            extra.append(try ExampleWorker(kafka: configuration.kafka.client, topics: topics, logger: logger))
-        }
-        extra.append(try LifecyclePrinter(kafka: configuration.kafka.client, topics: topics, logger: logger))
+        let printer = try LifecyclePrinter(kafka: configuration.kafka.client, topics: topics, logger: logger)
         let app = try await buildApplication(
-            configuration, provisioner: provisioner, extraServices: extra, logger: logger
+            configuration, provisioner: provisioner, extraServices: [printer], logger: logger
         )
         let bootstrap = broker.stableBootstrapServers ?? broker.bootstrapServers
         var started: [String] = []
         if let examples { started = try await registerAndStartExamples(in: examples, app: app, broker: bootstrap, logger: logger) }
+        // Created once the examples' task topics exist, so its pattern subscription matches them at
+        // its first group join instead of at a metadata refresh and a second join. It reads from
+        // the earliest offset, so the requests of the instances just started wait for it.
+        let worker: [any Service] = exampleWorker ? [try ExampleWorker(kafka: configuration.kafka.client, topics: topics, logger: logger)] : []
         printBanner(bootstrap: bootstrap, started: started, examples: examples != nil)
-        try await app.run()
+        try await app.run(extraServices: worker)
     }
 
     private func registerAndStartExamples(in folder: String, app: BatonApplication, broker: String, logger: Logger) async throws -> [String] {
