@@ -58,13 +58,22 @@ public final class BatonApplication: Sendable {
                 gracefulShutdownSignals: signals, logger: logger
             )
         )
-        defer { shutdownClients() }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await shutdownClients()
+            throw error
+        }
+        await shutdownClients()
     }
 
-    func shutdownClients() {
-        consumer.close()
-        producer.shutdown()
+    /// Leaves the consumer group and flushes the producer, blocking calls that run on a thread of
+    /// their own, not on the cooperative pool.
+    func shutdownClients() async {
+        await withDedicatedThread("baton-shutdown") { [consumer, producer] in
+            consumer.close()
+            producer.shutdown()
+        }
     }
 }
 

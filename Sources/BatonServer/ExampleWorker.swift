@@ -55,12 +55,14 @@ public final class ExampleWorker: Service {
                 consumer.enqueueCommit(batch) { _ in }
             }
         } onGracefulShutdown: {
-            self.consumer.close()
+            self.consumer.beginClose()
         }
         // Also when cancelled rather than shut down: leave the group now, while the broker is
         // likely still there, not whenever the last reference goes.
-        consumer.close()
-        producer.shutdown()
+        await withDedicatedThread("baton-worker-end") { [consumer, producer] in
+            consumer.close()
+            producer.shutdown()
+        }
     }
 
     /// Sends `records` until each is delivered; one that can never be delivered is logged as an

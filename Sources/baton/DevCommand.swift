@@ -140,7 +140,8 @@ final class LifecyclePrinter: Service {
                 }
             }
         } onGracefulShutdown: {
-            self.consumer.close()
+            self.consumer.beginClose()
         }
+        await withDedicatedThread("baton-printer-end") { [consumer] in consumer.close() }
     }
 }

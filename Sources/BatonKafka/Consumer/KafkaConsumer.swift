@@ -147,6 +147,13 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Starts ``close(timeout:)`` on a thread of its own and returns at once, for callers that
+    /// must not block (a graceful-shutdown handler runs on the cooperative pool). The batch
+    /// sequence ends once the pending commits are done and polling stops.
+    public func beginClose() {
+        _ = DedicatedThread(name: "baton-kafka-cls") { [self] in close() }
+    }
+
     // MARK: Internals
 
     private struct TopicPartition: Hashable {

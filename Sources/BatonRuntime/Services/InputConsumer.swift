@@ -31,7 +31,7 @@ public final class InputConsumer: Service {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.consumer.close()
+            self.consumer.beginClose()
         }
     }
 
