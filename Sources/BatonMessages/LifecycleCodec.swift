@@ -34,56 +34,26 @@ public enum LifecycleCodec {
         let time = event.time.iso8601
         var w = JSONStreamWriter(capacity: 384)
         w.beginObject()
-        w.key("specversion")
-        w.string("1.0")
-        w.key("id")
-        w.string(event.id)
-        w.key("source")
-        w.string(source)
-        w.key("type")
-        w.string(event.type.rawValue)
-        w.key("subject")
-        w.string(event.instanceId)
-        w.key("time")
-        w.string(time)
-        w.key("datacontenttype")
-        w.string("application/json")
-        w.key("dataschema")
-        w.string(dataSchema)
+        w.member("specversion", string: "1.0")
+        w.member("id", string: event.id)
+        w.member("source", string: source)
+        w.member("type", string: event.type.rawValue)
+        w.member("subject", string: event.instanceId)
+        w.member("time", string: time)
+        w.member("datacontenttype", string: "application/json")
+        w.member("dataschema", string: dataSchema)
         w.key("data")
         w.beginObject()
-        w.key("workflowId")
-        w.string(event.workflowId)
-        w.key("workflowVersion")
-        w.number(event.workflowVersion)
-        w.key("instanceId")
-        w.string(event.instanceId)
-        w.key("status")
-        w.string(event.status)
-        if let stepId = event.stepId {
-            w.key("stepId")
-            w.string(stepId)
-        }
-        if let taskId = event.taskId {
-            w.key("taskId")
-            w.string(taskId)
-        }
-        if let attempt = event.attempt {
-            w.key("attempt")
-            w.number(attempt)
-        }
-        if let output = event.output {
-            w.key("output")
-            w.value(output)
-        }
-        if let error = event.error {
-            w.key("error")
-            w.value(error.json)
-        }
-        if let duration = event.durationMilliseconds {
-            w.key("durationMs")
-            w.number(Int(duration))
-        }
+        w.member("workflowId", string: event.workflowId)
+        w.member("workflowVersion", number: event.workflowVersion)
+        w.member("instanceId", string: event.instanceId)
+        w.member("status", string: event.status)
+        if let stepId = event.stepId { w.member("stepId", string: stepId) }
+        if let taskId = event.taskId { w.member("taskId", string: taskId) }
+        if let attempt = event.attempt { w.member("attempt", number: attempt) }
+        if let output = event.output { w.member("output", value: output) }
+        if let error = event.error { w.member("error", value: error.json) }
+        if let duration = event.durationMilliseconds { w.member("durationMs", number: Int(duration)) }
         w.endObject()
         w.endObject()
         return WireMessage(

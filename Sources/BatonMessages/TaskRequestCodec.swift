@@ -10,28 +10,16 @@ public enum TaskRequestCodec {
     public static func encode(_ task: TaskDispatch, topics: TopicNames) -> WireMessage {
         var w = JSONStreamWriter(capacity: 384)
         w.beginObject()
-        w.key("taskId")
-        w.string(task.taskId)
-        w.key("instanceId")
-        w.string(task.instanceId)
-        w.key("workflowId")
-        w.string(task.workflowId)
-        w.key("workflowVersion")
-        w.number(task.workflowVersion)
-        w.key("stepId")
-        w.string(task.stepId)
-        w.key("taskType")
-        w.string(task.taskType)
-        w.key("attempt")
-        w.number(task.attempt)
-        w.key("input")
-        w.value(task.input)
-        w.key("scheduledAt")
-        w.string(task.scheduledAt.iso8601)
-        if let deadline = task.deadline {
-            w.key("deadline")
-            w.string(deadline.iso8601)
-        }
+        w.member("taskId", string: task.taskId)
+        w.member("instanceId", string: task.instanceId)
+        w.member("workflowId", string: task.workflowId)
+        w.member("workflowVersion", number: task.workflowVersion)
+        w.member("stepId", string: task.stepId)
+        w.member("taskType", string: task.taskType)
+        w.member("attempt", number: task.attempt)
+        w.member("input", value: task.input)
+        w.member("scheduledAt", string: task.scheduledAt.iso8601)
+        if let deadline = task.deadline { w.member("deadline", string: deadline.iso8601) }
         w.endObject()
         return WireMessage(
             topic: topics.tasks(task.taskType), key: Array(task.instanceId.utf8), value: w.bytes,

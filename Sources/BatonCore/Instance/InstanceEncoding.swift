@@ -9,16 +9,11 @@ extension WorkflowInstance {
     public func encodedState() -> [UInt8] {
         var w = JSONStreamWriter(capacity: 512 + 256 * steps.count)
         w.beginObject()
-        w.key("id")
-        w.string(id)
-        w.key("workflowId")
-        w.string(workflowId)
-        w.key("workflowVersion")
-        w.number(workflowVersion)
-        w.key("status")
-        w.string(status.rawValue)
-        w.key("input")
-        w.value(input)
+        w.member("id", string: id)
+        w.member("workflowId", string: workflowId)
+        w.member("workflowVersion", number: workflowVersion)
+        w.member("status", string: status.rawValue)
+        w.member("input", value: input)
         w.key("steps")
         w.beginObject()
         for (stepId, step) in steps {
@@ -26,52 +21,23 @@ extension WorkflowInstance {
             step.encode(into: &w)
         }
         w.endObject()
-        w.key("vars")
-        w.value(.object(vars))
-        w.key("createdAt")
-        w.string(createdAt.iso8601)
-        w.key("updatedAt")
-        w.string(updatedAt.iso8601)
-        w.key("taskSequence")
-        w.number(taskSequence)
-        w.key("historySequence")
-        w.number(historySequence)
+        w.member("vars", value: .object(vars))
+        w.member("createdAt", string: createdAt.iso8601)
+        w.member("updatedAt", string: updatedAt.iso8601)
+        w.member("taskSequence", number: taskSequence)
+        w.member("historySequence", number: historySequence)
         w.key("activeTasks")
         w.beginArray()
         for taskId in activeTasks.keys.sorted() { activeTasks[taskId]!.encode(into: &w) }
         w.endArray()
-        if let output {
-            w.key("output")
-            w.value(output)
-        }
-        if let error {
-            w.key("error")
-            w.value(error.json)
-        }
-        if let completedAt {
-            w.key("completedAt")
-            w.string(completedAt.iso8601)
-        }
-        if let lastStepId {
-            w.key("lastStepId")
-            w.string(lastStepId)
-        }
-        if let origin {
-            w.key("origin")
-            w.string(origin)
-        }
-        if !timers.isEmpty {
-            w.key("timers")
-            w.value(.array(timers.keys.sorted().map { timers[$0]!.json }))
-        }
-        if let handlingFailure {
-            w.key("handlingFailure")
-            w.value(handlingFailure.json)
-        }
-        if !deferred.isEmpty {
-            w.key("deferred")
-            w.value(.array(deferred.map(\.json)))
-        }
+        if let output { w.member("output", value: output) }
+        if let error { w.member("error", value: error.json) }
+        if let completedAt { w.member("completedAt", string: completedAt.iso8601) }
+        if let lastStepId { w.member("lastStepId", string: lastStepId) }
+        if let origin { w.member("origin", string: origin) }
+        if !timers.isEmpty { w.member("timers", value: .array(timers.keys.sorted().map { timers[$0]!.json })) }
+        if let handlingFailure { w.member("handlingFailure", value: handlingFailure.json) }
+        if !deferred.isEmpty { w.member("deferred", value: .array(deferred.map(\.json))) }
         w.endObject()
         return w.bytes
     }
@@ -81,26 +47,16 @@ extension StepState {
     /// `json`, written in place.
     func encode(into w: inout JSONStreamWriter) {
         w.beginObject()
-        w.key("status")
-        w.string(status.rawValue)
-        w.key("attempt")
-        w.number(attempt)
-        w.key("startedAt")
-        w.string(startedAt.iso8601)
-        w.key("output")
-        w.value(output ?? .null)
+        w.member("status", string: status.rawValue)
+        w.member("attempt", number: attempt)
+        w.member("startedAt", string: startedAt.iso8601)
+        w.member("output", value: output ?? .null)
         w.key("error")
         if let error { w.value(error.json) } else { w.null() }
         w.key("completedAt")
         if let completedAt { w.string(completedAt.iso8601) } else { w.null() }
-        if executions != 1 {
-            w.key("executions")
-            w.number(executions)
-        }
-        if let taskId {
-            w.key("taskId")
-            w.string(taskId)
-        }
+        if executions != 1 { w.member("executions", number: executions) }
+        if let taskId { w.member("taskId", string: taskId) }
         w.endObject()
     }
 }
@@ -109,26 +65,13 @@ extension ActiveTask {
     /// `json`, written in place.
     func encode(into w: inout JSONStreamWriter) {
         w.beginObject()
-        w.key("taskId")
-        w.string(taskId)
-        w.key("stepId")
-        w.string(stepId)
-        w.key("attempt")
-        w.number(attempt)
-        w.key("scheduledAt")
-        w.string(scheduledAt.iso8601)
-        if let deadline {
-            w.key("deadline")
-            w.string(deadline.iso8601)
-        }
-        if let lastHeartbeatAt {
-            w.key("lastHeartbeatAt")
-            w.string(lastHeartbeatAt.iso8601)
-        }
-        if let progress {
-            w.key("progress")
-            w.value(progress)
-        }
+        w.member("taskId", string: taskId)
+        w.member("stepId", string: stepId)
+        w.member("attempt", number: attempt)
+        w.member("scheduledAt", string: scheduledAt.iso8601)
+        if let deadline { w.member("deadline", string: deadline.iso8601) }
+        if let lastHeartbeatAt { w.member("lastHeartbeatAt", string: lastHeartbeatAt.iso8601) }
+        if let progress { w.member("progress", value: progress) }
         w.endObject()
     }
 }

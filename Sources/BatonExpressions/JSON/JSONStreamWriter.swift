@@ -68,6 +68,22 @@ public struct JSONStreamWriter {
         value(.null)
     }
 
+    /// `key` followed by its value, for the common one-line members.
+    public mutating func member(_ key: String, string: String) {
+        self.key(key)
+        self.string(string)
+    }
+
+    public mutating func member(_ key: String, number: Int) {
+        self.key(key)
+        self.number(number)
+    }
+
+    public mutating func member(_ key: String, value: JSONValue) {
+        self.key(key)
+        self.value(value)
+    }
+
     private mutating func separate() {
         if needsComma { writer.output.append(ASCII.comma) }
     }
