@@ -15,27 +15,13 @@ public struct JSONStreamWriter {
     /// The text written so far.
     public var bytes: [UInt8] { writer.output }
 
-    public mutating func beginObject() {
-        separate()
-        writer.output.append(ASCII.openBrace)
-        needsComma = false
-    }
+    public mutating func beginObject() { open(ASCII.openBrace) }
 
-    public mutating func endObject() {
-        writer.output.append(ASCII.closeBrace)
-        needsComma = true
-    }
+    public mutating func endObject() { close(ASCII.closeBrace) }
 
-    public mutating func beginArray() {
-        separate()
-        writer.output.append(ASCII.openBracket)
-        needsComma = false
-    }
+    public mutating func beginArray() { open(ASCII.openBracket) }
 
-    public mutating func endArray() {
-        writer.output.append(ASCII.closeBracket)
-        needsComma = true
-    }
+    public mutating func endArray() { close(ASCII.closeBracket) }
 
     /// An object member's key; its value is whatever is written next.
     public mutating func key(_ key: String) {
@@ -82,6 +68,17 @@ public struct JSONStreamWriter {
     public mutating func member(_ key: String, value: JSONValue) {
         self.key(key)
         self.value(value)
+    }
+
+    private mutating func open(_ bracket: UInt8) {
+        separate()
+        writer.output.append(bracket)
+        needsComma = false
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        writer.output.append(bracket)
+        needsComma = true
     }
 
     private mutating func separate() {
