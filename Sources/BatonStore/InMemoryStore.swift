@@ -210,6 +210,9 @@ public actor InMemoryStore: WorkflowStore {
                 state.timers[TimerKey(instanceId: instanceId, timerId: timerId)] = fireAt
             case .delete(let instanceId, let timerId):
                 state.timers[TimerKey(instanceId: instanceId, timerId: timerId)] = nil
+            case .deleteIfAt(let instanceId, let timerId, let fireAt):
+                let key = TimerKey(instanceId: instanceId, timerId: timerId)
+                if state.timers[key] == fireAt { state.timers[key] = nil }
             }
         }
         for (key, value) in batch.dedupe {

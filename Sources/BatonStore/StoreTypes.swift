@@ -174,6 +174,9 @@ public enum TimerChange: Sendable, Hashable {
     case set(instanceId: String, timerId: String, fireAt: Timestamp)
     /// Remove; removing a timer that is not there is not an error.
     case delete(instanceId: String, timerId: String)
+    /// Remove only while the row still holds `fireAt`: a due row read earlier must never delete
+    /// the row of the same timer moved to a later time since (a heartbeat pushing its deadline).
+    case deleteIfAt(instanceId: String, timerId: String, fireAt: Timestamp)
 }
 
 /// A timer that is due, as the timer index returns it.

@@ -133,6 +133,7 @@ extension SQLiteStore {
         if !batch.timers.isEmpty {
             let set = try connection.statement(CommitSQL.setTimer)
             let delete = try connection.statement(CommitSQL.deleteTimer)
+            let deleteIfAt = try connection.statement(CommitSQL.deleteTimerIfAt)
             for change in batch.timers {
                 switch change {
                 case .set(let instanceId, let timerId, let fireAt):
@@ -144,6 +145,11 @@ extension SQLiteStore {
                     try delete.bind(1, instanceId)
                     try delete.bind(2, timerId)
                     try delete.run()
+                case .deleteIfAt(let instanceId, let timerId, let fireAt):
+                    try deleteIfAt.bind(1, instanceId)
+                    try deleteIfAt.bind(2, timerId)
+                    try deleteIfAt.bind(3, fireAt.milliseconds)
+                    try deleteIfAt.run()
                 }
             }
         }
@@ -224,6 +230,7 @@ enum CommitSQL {
     static let markRedriven = "UPDATE dead_letters SET redriven_at = ?1, redrive_count = redrive_count + 1 WHERE id = ?2"
     static let setTimer = "INSERT INTO timers (instance_id, timer_id, fire_at) VALUES (?1, ?2, ?3) ON CONFLICT (instance_id, timer_id) DO UPDATE SET fire_at = excluded.fire_at"
     static let deleteTimer = "DELETE FROM timers WHERE instance_id = ?1 AND timer_id = ?2"
+    static let deleteTimerIfAt = "DELETE FROM timers WHERE instance_id = ?1 AND timer_id = ?2 AND fire_at = ?3"
 }
 
 /// Wall-clock time for the bookkeeping `created_at` of outbox rows and dedupe marks; `StoreBatch`

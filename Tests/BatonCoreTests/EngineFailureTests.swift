@@ -318,4 +318,36 @@ struct EngineFailureTests {
         #expect(t.instance.error?.details?["timeout"] == "scheduleToStart")
         #expect(t.lifecycleTypes.first == .stepTimedOut)
     }
+
+    @Test func aTimerMovedLaterDoesNotFireAtItsOldTime() throws {
+        let (definition, s) = try start(Self.heartbeating)
+        let h = engine.taskResultReceived(heartbeat(s.dispatches[0], progress: [:]), instance: s.instance, definition: definition, at: t1)
+        let moved = engine.taskResultReceived(heartbeat(s.dispatches[0], progress: [:]), instance: h.instance, definition: definition, at: t3)
+        // The first deadline (t1 + 10 s) has passed; the timer now waits for t3 + 10 s.
+        let early = engine.timerFired("heartbeat:i1.1", instance: moved.instance, definition: definition, at: t1.adding(milliseconds: 10_000))
+        #expect(early.rejection == .timerNotDue)
+        #expect(early.instance.status == .running)
+        #expect(early.instance.timers["heartbeat:i1.1"]?.fireAt == t3.adding(milliseconds: 10_000))
+        #expect(early.effects.isEmpty)
+    }
+
+    @Test func anInstanceWhoseDefinitionIsGoneFailsAndCancelsItsTasks() throws {
+        let (_, s) = try start(Self.heartbeating)
+        let t = engine.definitionUnavailable("definition hb v1 is not in the store", instance: s.instance, at: t2)
+        #expect(t.instance.status == .failed)
+        #expect(t.instance.error?.code == "DEFINITION_UNAVAILABLE")
+        #expect(t.instance.timers.isEmpty)
+        #expect(t.instance.activeTasks.isEmpty)
+        #expect(t.instance.steps["work"]?.status == .cancelled)
+        #expect(t.historyTypes == [.workflowFailed])
+        #expect(t.effects.count == 2)
+        guard case .cancelTask(let cancellation) = t.effects.first else {
+            Issue.record("expected a cancellation first, got \(t.effects)")
+            return
+        }
+        #expect(cancellation.taskId == "i1.1")
+        #expect(t.lifecycleTypes == [.workflowFailed])
+        let again = engine.definitionUnavailable("gone", instance: t.instance, at: t3)
+        #expect(again.rejection == .instanceFinished)
+    }
 }

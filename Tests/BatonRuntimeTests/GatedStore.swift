@@ -13,9 +13,13 @@ final class GatedStore: WorkflowStore {
         var holding = false
         var waiting: [CheckedContinuation<Verdict, Never>] = []
         var commits = 0
+        var definitionsHidden = false
     }
 
     private let state = Mutex(State())
+
+    /// From now on, definitions read as absent (a version deleted or lost behind Baton's back).
+    func hideDefinitions() { state.withLock { $0.definitionsHidden = true } }
 
     /// From now on, commits wait at the gate.
     func hold() { state.withLock { $0.holding = true } }
@@ -55,7 +59,10 @@ final class GatedStore: WorkflowStore {
     func registerDefinition(id: String, document: JSONValue, at time: Timestamp) async throws(StoreError) -> Int {
         try await inner.registerDefinition(id: id, document: document, at: time)
     }
-    func definition(id: String, version: Int?) async throws(StoreError) -> DefinitionRecord? { try await inner.definition(id: id, version: version) }
+    func definition(id: String, version: Int?) async throws(StoreError) -> DefinitionRecord? {
+        if state.withLock({ $0.definitionsHidden }) { return nil }
+        return try await inner.definition(id: id, version: version)
+    }
     func definitionVersions(id: String) async throws(StoreError) -> [DefinitionRecord] { try await inner.definitionVersions(id: id) }
     func definitions() async throws(StoreError) -> [DefinitionSummary] { try await inner.definitions() }
     func instance(id: String) async throws(StoreError) -> WorkflowInstance? { try await inner.instance(id: id) }

@@ -127,4 +127,81 @@ struct TimerServiceTests {
         #expect(ContinuousClock.now - woken < .seconds(2))
         #expect(try await store.instance(id: "inst-1")?.steps["call"]?.attempt == 2)
     }
+
+    static let heartbeating = """
+        id: hb
+        triggers:
+          - type: go
+        steps:
+          - id: call
+            type: task
+            taskType: t
+            heartbeatTimeout: 10s
+        """
+
+    func heartbeat(_ instance: String) -> InboundMessage {
+        let result = TaskResult(taskId: "\(instance).1", instanceId: instance, stepId: "call", attempt: 1, status: .heartbeat)
+        let wire = TaskResultCodec.encode(result, topics: topics)
+        return InboundMessage(topic: topics.taskResults, partition: 0, offset: 0, key: wire.key, value: wire.value, headers: wire.headers)
+    }
+
+    /// The race the timer service runs: it reads due rows outside the write lock, and a heartbeat
+    /// can move the same timer later before it fires them.
+    @Test func aDueRowReadBeforeAHeartbeatMovedItsTimerNeitherFiresNorDeletesTheMovedTimer() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-timers-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try await SQLiteStore.open(.init(path: folder + "/baton.sqlite", synchronous: .normal))
+        defer { Task { await store.close() } }
+        let clock = Clock()
+        let o = orchestrator(store, clock)
+        _ = try await o.registerDefinition(text: Self.heartbeating)
+        _ = try await o.process([trigger("e1")])
+        _ = try await o.process([heartbeat("inst-1")])
+        clock.advance(10_000)
+        let due = try await store.dueTimers(until: clock.now, limit: 10)
+        #expect(due.map(\.timerId) == ["heartbeat:inst-1.1"])
+        // A heartbeat arrives between the read and the firing: the deadline moves 10 s later.
+        _ = try await o.process([heartbeat("inst-1")])
+        let movedTo = clock.now.adding(milliseconds: 10_000)
+
+        #expect(try await o.fireTimers(due) == 0)
+        let running = try #require(try await store.instance(id: "inst-1"))
+        #expect(running.status == .running)
+        #expect(running.error == nil)
+        #expect(try await store.dueTimers(until: movedTo, limit: 10) == [DueTimer(instanceId: "inst-1", timerId: "heartbeat:inst-1.1", fireAt: movedTo)])
+
+        // The moved timer still fires, at its own time.
+        clock.advance(10_000)
+        #expect(try await o.fireTimers(try await store.dueTimers(until: clock.now, limit: 10)) == 1)
+        let timedOut = try #require(try await store.instance(id: "inst-1"))
+        #expect(timedOut.status == .failed)
+        #expect(timedOut.error?.code == "TIMEOUT")
+    }
+
+    @Test func aDueTimerWhoseDefinitionIsGoneFailsTheInstanceInsteadOfDroppingTheTimer() async throws {
+        let store = GatedStore()
+        let clock = Clock()
+        _ = try await {
+            let first = orchestrator(store, clock)
+            _ = try await first.registerDefinition(text: Self.definition)
+            _ = try await first.process([trigger("e1")])
+            _ = try await first.process([failure("inst-1", task: 1, attempt: 1)])
+        }()
+        // A new process (empty catalog) finds the definition version gone from the store.
+        store.hideDefinitions()
+        let o = orchestrator(store, clock)
+        clock.advance(10_000)
+        let due = try await store.dueTimers(until: clock.now, limit: 10)
+        #expect(due.map(\.timerId) == ["retry:call:2"])
+        try await o.fireTimers(due)
+        let failed = try #require(try await store.instance(id: "inst-1"))
+        #expect(failed.status == .failed)
+        #expect(failed.error?.code == "DEFINITION_UNAVAILABLE")
+        #expect(failed.error?.message.contains("flaky v1") == true)
+        #expect(try await store.dueTimers(until: clock.now.adding(milliseconds: 1_000_000), limit: 10).isEmpty)
+        #expect(o.counters.definitionsUnavailable == 1)
+        let history = try await store.history(instanceId: "inst-1", afterSequence: 0, limit: 100)
+        #expect(history.last?.type == .workflowFailed)
+    }
 }

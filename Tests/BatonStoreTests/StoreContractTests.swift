@@ -265,6 +265,12 @@ struct StoreContractTests {
                 DueTimer(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(50)),
                 DueTimer(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(700)),
             ])
+            // A conditional delete removes a row only while it still holds the time it names.
+            try await store.commit(StoreBatch(timers: [
+                .deleteIfAt(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(300)),
+                .deleteIfAt(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(50)),
+            ]))
+            #expect(try await store.dueTimers(until: at(1000), limit: 10) == [DueTimer(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(700))])
             #expect(await storeError { () throws(StoreError) in _ = try await store.dueTimers(until: at(0), limit: 0) }?.code == .invalid)
         }
     }

@@ -48,8 +48,30 @@ public struct Engine: Sendable {
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
         guard !instance.status.isTerminal else { return run.rejectTimer(timerId, .instanceFinished) }
         guard let timer = instance.timers[timerId] else { return run.rejectTimer(timerId, .staleTimer) }
+        // A timer fires at its own time, never at an earlier one it was moved away from (a
+        // heartbeat pushes `heartbeat:<task>` later under the same id).
+        guard timer.fireAt <= now else { return run.rejectTimer(timerId, .timerNotDue) }
         run.instance.timers[timerId] = nil
         if let rejection = run.fire(timer) { return run.rejectTimer(timerId, rejection) }
+        return run.finish()
+    }
+
+    /// The instance's definition version can no longer be loaded (gone from the store, or it no
+    /// longer compiles): none of its steps can run, so rather than wait for ever on a timer or a
+    /// result nobody can apply, the instance fails with `DEFINITION_UNAVAILABLE` and its running
+    /// tasks are cancelled.
+    public func definitionUnavailable(_ message: String, instance: WorkflowInstance, at now: Timestamp) -> Transition {
+        let unknown = WorkflowDefinition(
+            id: instance.workflowId, version: instance.workflowVersion, startAt: "", steps: [:], stepOrder: [], document: .null
+        )
+        var run = Run(engine: self, definition: unknown, instance: instance, now: now)
+        guard !instance.status.isTerminal else {
+            run.record(.inputIgnored, data: ["reason": .string(Rejection.instanceFinished.rawValue), "input": "definitionUnavailable"])
+            run.rejection = .instanceFinished
+            return run.finish()
+        }
+        run.abandonOpenSteps()
+        run.failWorkflow(ErrorInfo(code: BatonErrorCode.definitionUnavailable, message: message))
         return run.finish()
     }
 

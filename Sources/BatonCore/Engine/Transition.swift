@@ -28,4 +28,6 @@ public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
     case mismatchedResult = "MISMATCHED_RESULT"
     /// The timer is no longer pending (fired already, or cancelled by what happened since).
     case staleTimer = "STALE_TIMER"
+    /// The timer is pending but its time has not come (it was moved later since it was read as due).
+    case timerNotDue = "TIMER_NOT_DUE"
 }

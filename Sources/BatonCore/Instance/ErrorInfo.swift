@@ -57,4 +57,6 @@ public enum BatonErrorCode {
     /// A task attempt ran past its `timeout` (retryable, like any failure).
     public static let timeout = "TIMEOUT"
     public static let workflowTimeout = "WORKFLOW_TIMEOUT"
+    /// The instance's definition version could not be loaded or compiled, so nothing of it can run.
+    public static let definitionUnavailable = "DEFINITION_UNAVAILABLE"
 }

@@ -13,6 +13,8 @@ public struct RuntimeCounters: Sendable, Hashable {
     public var triggersDeduplicated = 0
     /// Timers that changed an instance (retries started, tasks and workflows timed out).
     public var timersFired = 0
+    /// Instances failed with `DEFINITION_UNAVAILABLE` because their definition version could not be loaded.
+    public var definitionsUnavailable = 0
     /// Dead letters re-injected by operators.
     public var deadLettersRedriven = 0
     public var outboxPublished = 0
@@ -39,6 +41,7 @@ public struct RuntimeCounters: Sendable, Hashable {
         resultsApplied += batch.resultsApplied
         triggersDeduplicated += batch.triggersDeduplicated
         timersFired += batch.timersFired
+        definitionsUnavailable += batch.definitionsUnavailable
         for (k, v) in batch.inputsIgnored { inputsIgnored[k, default: 0] += v }
         for (k, v) in batch.deadLettered { deadLettered[k, default: 0] += v }
     }
