@@ -11,10 +11,16 @@ public enum DeadLetterCodec {
     public static let partitionHeader = "baton-dlq-source-partition"
     public static let offsetHeader = "baton-dlq-source-offset"
     public static let timeHeader = "baton-dlq-time"
+    /// Present when the value was cut to fit the record limit: the original value's size in bytes.
+    public static let originalSizeHeader = "baton-dlq-original-size"
 
+    /// - Parameter maxRecordBytes: the producer's limit. A copy that would exceed it keeps its key
+    ///   and headers and as much of the value as fits, with ``originalSizeHeader`` giving the
+    ///   original size (the whole value stays in the store's dead letter): a dead letter must
+    ///   always be publishable, or it would block the outbox it is written to.
     public static func encode(
         error: MessageError, topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
-        headers: [WireHeader], at time: Timestamp, topics: TopicNames
+        headers: [WireHeader], at time: Timestamp, topics: TopicNames, maxRecordBytes: Int = .max
     ) -> WireMessage {
         // A redriven message that fails again gets fresh reason headers, not a second set.
         var out = headers.filter { !$0.key.hasPrefix("baton-dlq-") }
@@ -25,6 +31,14 @@ public enum DeadLetterCodec {
         out.append(WireHeader(partitionHeader, String(partition)))
         out.append(WireHeader(offsetHeader, String(offset)))
         out.append(WireHeader(timeHeader, time.iso8601))
-        return WireMessage(topic: topics.deadLetters, key: key, value: value, headers: out)
+        var message = WireMessage(topic: topics.deadLetters, key: key, value: value, headers: out)
+        if message.recordBytes > maxRecordBytes {
+            message.headers.append(WireHeader(originalSizeHeader, String(value.count)))
+            // librdkafka's check adds the record's framing (varints, attributes: tens of bytes);
+            // 64 bytes of slack cover it.
+            let room = max(0, maxRecordBytes - (message.recordBytes - value.count) - 64)
+            message.value = Array(value.prefix(room))
+        }
+        return message
     }
 }

@@ -33,6 +33,9 @@ public protocol WorkflowService: Sendable {
     /// committed ones are published) and marks them redriven; returns them as they are now.
     func redrive(ids: [Int64], by: String) async throws(ServiceError) -> [DeadLetterRecord]
 
+    /// Outbox messages that can never be published, oldest first (`limit` 1...1000).
+    func parkedOutbox(afterSequence: Int64, limit: Int) async throws(ServiceError) -> [ParkedOutboxMessage]
+
     /// For `/readyz`: nil when ready, otherwise why not.
     func notReadyReason() async -> String?
 }

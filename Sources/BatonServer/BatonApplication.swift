@@ -89,9 +89,9 @@ public func buildApplication(
         let ids = InstanceIdGenerator(now: { UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down))) })
         let orchestrator = Orchestrator(
             store: store,
-            configuration: OrchestratorConfiguration(topics: topics, maxMessageBytes: configuration.kafka.maxMessageBytes),
+            configuration: OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget),
             engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy),
-            clock: { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) },
+            clock: { Timestamp.wallClock },
             makeId: { ids.next() },
             provisionTopics: { try await provisioner.ensure($0) },
             latencyProbe: latencyProbe
@@ -130,7 +130,7 @@ public func buildApplication(
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
-                service: orchestrator, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port),
+                service: orchestrator, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
                 logger: logger, onServerRunning: { port in apiStarted(port) }
             )
         }

@@ -21,7 +21,10 @@ public struct BatonConfiguration: Sendable {
         public var partitions: Int
         /// Replication factor of topics Baton creates. Default: 1 (use 3 on a real cluster).
         public var replicationFactor: Int
-        /// Largest inbound message value processed; larger ones are dead-lettered. Default: 1 MiB.
+        /// The largest record Baton publishes (key, value and headers), set as the producer's
+        /// `message.max.bytes` (a `message.max.bytes` in `properties` is overridden by it).
+        /// Inputs are held to this less 16 KiB for Baton's envelope (see `MessageBudget`); keep it
+        /// at or below the brokers' `message.max.bytes`. Default: 1,000,000 bytes.
         public var maxMessageBytes: Int
         /// Messages per processed batch (and store transaction). Default: 500.
         public var maxBatchSize: Int
@@ -29,7 +32,7 @@ public struct BatonConfiguration: Sendable {
         public init(
             bootstrapServers: String = "127.0.0.1:9092", topicPrefix: String = "baton.", groupId: String = "baton",
             properties: [String: String] = [:], createTopics: Bool = true, partitions: Int = 8, replicationFactor: Int = 1,
-            maxMessageBytes: Int = 1 << 20, maxBatchSize: Int = 500
+            maxMessageBytes: Int = 1_000_000, maxBatchSize: Int = 500
         ) {
             self.bootstrapServers = bootstrapServers
             self.topicPrefix = topicPrefix
@@ -43,7 +46,12 @@ public struct BatonConfiguration: Sendable {
         }
 
         public var topics: TopicNames { TopicNames(prefix: topicPrefix) }
-        public var client: KafkaConfiguration { KafkaConfiguration(bootstrapServers: bootstrapServers, clientId: "baton", properties: properties) }
+        public var budget: MessageBudget { MessageBudget(maxRecordBytes: maxMessageBytes) }
+        public var client: KafkaConfiguration {
+            var properties = properties
+            properties["message.max.bytes"] = String(maxMessageBytes)
+            return KafkaConfiguration(bootstrapServers: bootstrapServers, clientId: "baton", properties: properties)
+        }
     }
 
     public struct Store: Sendable {

@@ -20,6 +20,8 @@ public actor InMemoryStore: WorkflowStore {
         var lastOutboxSequence: Int64 = 0
         var deadLetters: [DeadLetterRecord] = []
         var dedupe: [String: String] = [:]
+        /// Ascending by sequence.
+        var parked: [ParkedOutboxMessage] = []
     }
 
     private struct ScheduledStep {
@@ -155,6 +157,22 @@ public actor InMemoryStore: WorkflowStore {
     public func outboxCount() throws(StoreError) -> Int {
         try checkOpen()
         return state.outbox.count
+    }
+
+    public func parkOutbox(_ rows: [ParkedOutboxMessage]) throws(StoreError) {
+        try checkOpen()
+        for row in rows {
+            guard let index = state.outbox.firstIndex(where: { $0.sequence == row.sequence }) else { continue }
+            state.outbox.remove(at: index)
+            state.parked.append(row)
+        }
+        state.parked.sort { $0.sequence < $1.sequence }
+    }
+
+    public func parkedOutbox(afterSequence: Int64, limit: Int) throws(StoreError) -> [ParkedOutboxMessage] {
+        try checkOpen()
+        guard (1...1000).contains(limit) else { throw StoreError(.invalid, "limit must be between 1 and 1000, got \(limit)") }
+        return Array(state.parked.filter { $0.sequence > afterSequence }.prefix(limit))
     }
 
     public func close() {

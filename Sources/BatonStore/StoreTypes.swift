@@ -191,3 +191,35 @@ public struct DueTimer: Sendable, Hashable {
         self.fireAt = fireAt
     }
 }
+
+/// An outbox row that can never be published as it is (larger than the producer's limit, or a
+/// record the broker refuses as invalid), moved aside so it neither blocks the relay nor makes it
+/// republish its neighbours for ever. Kept whole, with the reason, for an operator.
+public struct ParkedOutboxMessage: Sendable, Hashable {
+    /// The row's outbox sequence, kept as its id.
+    public var sequence: Int64
+    public var topic: String
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [OutboxHeader]
+    /// The producer's error code name, e.g. `MSG_SIZE_TOO_LARGE`.
+    public var reason: String
+    public var message: String
+    public var parkedAt: Timestamp
+
+    public init(_ row: OutboxMessage, reason: String, message: String, parkedAt: Timestamp) {
+        self.sequence = row.sequence
+        self.topic = row.topic
+        self.key = row.key
+        self.value = row.value
+        self.headers = row.headers
+        self.reason = reason
+        self.message = message
+        self.parkedAt = parkedAt
+    }
+
+    /// Bytes of key, value and headers: what counts against the producer's limit.
+    public var recordBytes: Int {
+        (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
+    }
+}

@@ -56,6 +56,11 @@ public protocol WorkflowStore: Sendable {
     func markOutboxSent(_ sequences: [Int64]) async throws(StoreError)
     /// Number of unsent outbox messages (for metrics and tests).
     func outboxCount() async throws(StoreError) -> Int
+    /// Moves rows that can never be published out of the outbox into the parked rows, in one
+    /// transaction; rows no longer in the outbox are ignored.
+    func parkOutbox(_ rows: [ParkedOutboxMessage]) async throws(StoreError)
+    /// Parked rows with `sequence > afterSequence`, ascending, at most `limit` (1...1000).
+    func parkedOutbox(afterSequence: Int64, limit: Int) async throws(StoreError) -> [ParkedOutboxMessage]
 
     /// Releases the store (closes files, drops the ownership lock). Idempotent.
     func close() async

@@ -107,6 +107,20 @@ enum SQLiteSchema {
         );
         CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id);
         """,
+        // 4: outbox rows that can never be published (too large for the producer, refused as
+        // invalid), moved aside with the reason so they neither block nor loop the relay.
+        """
+        CREATE TABLE outbox_parked (
+            sequence INTEGER PRIMARY KEY,
+            topic TEXT NOT NULL,
+            key BLOB,
+            value BLOB NOT NULL,
+            headers BLOB,
+            reason TEXT NOT NULL,
+            message TEXT NOT NULL,
+            parked_at INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// The schema version this build writes.

@@ -1,3 +1,4 @@
+import BatonCore
 import BatonStore
 
 extension SQLiteStore {
@@ -22,16 +23,14 @@ extension SQLiteStore {
     /// Deletes the rows in one transaction; unknown sequences (already removed) are ignored, so a
     /// relay that retries after a crash does no harm.
     ///
-    /// The delete is committed with `synchronous=NORMAL` even when the store runs FULL: losing it
-    /// to a power cut only republishes messages that carry stable ids (consumers drop them), the
-    /// database stays consistent in WAL mode, and the next FULL commit syncs it anyway. That takes
-    /// one fsync per relay round off the publication path.
+    /// The delete is committed with `synchronous=NORMAL` even when the store runs FULL, on a
+    /// connection of its own (the writer's setting is never touched): losing it to a power cut
+    /// only republishes messages that carry stable ids (consumers drop them), the database stays
+    /// consistent in WAL mode, and the next FULL commit syncs it anyway. That takes one fsync per
+    /// relay round off the publication path.
     public func markOutboxSent(_ sequences: [Int64]) async throws(StoreError) {
         guard !sequences.isEmpty else { return }
-        let relaxed = configuration.synchronous == .full
-        try await perform { connection throws(StoreError) in
-            if relaxed { try connection.execute("PRAGMA synchronous = NORMAL") }
-            defer { if relaxed { try? connection.execute("PRAGMA synchronous = FULL") } }
+        try await performRelaxed { connection throws(StoreError) in
             // The relay publishes in sequence order, so the sequences are almost always one
             // contiguous run: one range delete instead of a primary-key seek per row.
             try connection.transaction { () throws(StoreError) in
@@ -62,6 +61,49 @@ extension SQLiteStore {
         try await perform { connection throws(StoreError) in
             try connection.withStatement("SELECT COUNT(*) FROM outbox") { statement throws(StoreError) in
                 try statement.step() ? statement.int(0) : 0
+            }
+        }
+    }
+
+    /// Moves the rows into `outbox_parked` in one (fully durable) transaction.
+    public func parkOutbox(_ rows: [ParkedOutboxMessage]) async throws(StoreError) {
+        guard !rows.isEmpty else { return }
+        try await perform { connection throws(StoreError) in
+            try connection.transaction { () throws(StoreError) in
+                let insert = try connection.statement(
+                    "INSERT OR IGNORE INTO outbox_parked (sequence, topic, key, value, headers, reason, message, parked_at) SELECT sequence, topic, key, value, headers, ?2, ?3, ?4 FROM outbox WHERE sequence = ?1"
+                )
+                let delete = try connection.statement("DELETE FROM outbox WHERE sequence = ?1")
+                for row in rows {
+                    try insert.bind(1, row.sequence)
+                    try insert.bind(2, row.reason)
+                    try insert.bind(3, row.message)
+                    try insert.bind(4, row.parkedAt.milliseconds)
+                    try insert.run()
+                    try delete.bind(1, row.sequence)
+                    try delete.run()
+                }
+            }
+        }
+    }
+
+    public func parkedOutbox(afterSequence: Int64, limit: Int) async throws(StoreError) -> [ParkedOutboxMessage] {
+        guard (1...1000).contains(limit) else { throw StoreError(.invalid, "limit must be between 1 and 1000, got \(limit)") }
+        return try await performRead { connection throws(StoreError) in
+            try connection.withStatement(
+                "SELECT sequence, topic, key, value, headers, reason, message, parked_at FROM outbox_parked WHERE sequence > ?1 ORDER BY sequence LIMIT ?2"
+            ) { statement throws(StoreError) in
+                try statement.bind(1, afterSequence)
+                try statement.bind(2, limit)
+                var rows: [ParkedOutboxMessage] = []
+                while try statement.step() {
+                    let sequence = statement.int64(0)
+                    let row = OutboxMessage(
+                        sequence: sequence, topic: statement.string(1), key: statement.optionalBlob(2), value: statement.blob(3),
+                        headers: try OutboxHeaderCoding.decode(statement.optionalBlob(4), sequence: sequence))
+                    rows.append(ParkedOutboxMessage(row, reason: statement.string(5), message: statement.string(6), parkedAt: Timestamp(milliseconds: statement.int64(7))))
+                }
+                return rows
             }
         }
     }

@@ -139,10 +139,21 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
         return connection
     }
 
-    private func performOnQueue<T>(_ work: (SQLiteConnection) throws(StoreError) -> T) -> Result<T, StoreError> {
+    private func performOnQueue<T>(relaxed: Bool = false, _ work: (SQLiteConnection) throws(StoreError) -> T) -> Result<T, StoreError> {
         guard let session else {
             return .failure(StoreError(.invalid, "the SQLite store at \(configuration.path) is closed; open a new one"))
         }
-        return Result { () throws(StoreError) in try work(session.connection) }
+        let connection = relaxed ? session.relaxed ?? session.connection : session.connection
+        return Result { () throws(StoreError) in try work(connection) }
+    }
+
+    /// Like `perform`, on the writer connection at `synchronous=NORMAL` (see `SQLiteSession.relaxed`).
+    func performRelaxed<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: self.performOnQueue(relaxed: true, work))
+            }
+        }
+        return try result.get()
     }
 }

@@ -163,6 +163,30 @@ struct StoreContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func parkedOutboxRowsLeaveTheOutboxWithTheirReasonAndStayListed(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let rows = (0..<3).map { n in
+                OutboxMessage(topic: "tasks", key: Array("i-\(n)".utf8), value: [UInt8](repeating: UInt8(n), count: 10 + n), headers: [OutboxHeader(key: "h", value: [1, 2])])
+            }
+            let sequences = try await store.commit(StoreBatch(outbox: rows))
+            var big = rows[1]
+            big.sequence = sequences[1]
+            let parked = ParkedOutboxMessage(big, reason: "MSG_SIZE_TOO_LARGE", message: "too large", parkedAt: at(5))
+            var gone = rows[2]
+            gone.sequence = 999_999
+            try await store.parkOutbox([parked, ParkedOutboxMessage(gone, reason: "X", message: "not in the outbox", parkedAt: at(5))])
+            #expect(try await store.pendingOutbox(limit: 10).map(\.sequence) == [sequences[0], sequences[2]])
+            #expect(try await store.parkedOutbox(afterSequence: 0, limit: 10) == [parked])
+            #expect(parked.recordBytes == 3 + 11 + 1 + 2)
+            #expect(try await store.parkedOutbox(afterSequence: sequences[1], limit: 10).isEmpty)
+            // Parking again (a relay retrying after a crash) changes nothing.
+            try await store.parkOutbox([parked])
+            #expect(try await store.parkedOutbox(afterSequence: 0, limit: 10) == [parked])
+            #expect(await storeError { () throws(StoreError) in _ = try await store.parkedOutbox(afterSequence: 0, limit: 0) }?.code == .invalid)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func outboxIsOrderedBySequenceAndMarkSentRemoves(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let headers = [OutboxHeader(key: "type", value: Array("TaskRequest".utf8)), OutboxHeader(key: "empty", value: []), OutboxHeader(key: "bin", value: [0, 255, 7])]

@@ -26,7 +26,7 @@ extension APIHandlers {
         if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > Self.maxIdempotencyKeyBytes {
             throw Problem.invalidParameter("Idempotency-Key", "must be 1 to \(Self.maxIdempotencyKeyBytes) bytes long")
         }
-        let input = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
+        let input = try await request.readJSONBody(limit: configuration.maxInputBytes, empty: [:])
         let started = try await service.startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey)
         return .json(
             InstanceView.render(started.instance), status: started.created ? .created : .ok,

@@ -32,6 +32,7 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.get, "/v1/dead-letters/{id}", deadLetter),
             APIRoute(.post, "/v1/dead-letters/{id}/redrive", redriveDeadLetter),
             APIRoute(.post, "/v1/dead-letters/redrive", redriveDeadLetters),
+            APIRoute(.get, "/v1/outbox/parked", listParkedOutbox),
             APIRoute(.get, "/livez", live),
             APIRoute(.get, "/readyz", ready),
         ]

@@ -59,4 +59,6 @@ public enum BatonErrorCode {
     public static let workflowTimeout = "WORKFLOW_TIMEOUT"
     /// The instance's definition version could not be loaded or compiled, so nothing of it can run.
     public static let definitionUnavailable = "DEFINITION_UNAVAILABLE"
+    /// A task request would be larger than a Kafka record may be; it was not sent.
+    public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"
 }

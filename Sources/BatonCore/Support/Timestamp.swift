@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A point in time as whole milliseconds since the Unix epoch, UTC.
 ///
 /// The engine never reads a clock: every input arrives with a `Timestamp` chosen by the runtime,
@@ -8,6 +16,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     @inlinable
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+
+    /// The system's real-time clock, for the runtime's edges (the engine never reads it).
+    public static var wallClock: Timestamp {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Timestamp(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
+    }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 

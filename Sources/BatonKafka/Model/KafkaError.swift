@@ -53,6 +53,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Hashable {
         /// The record was reported delivered without an offset: librdkafka inferred that it was
         /// written rather than being told so. See ``KafkaProducer`` for when this happens.
         public static let deliveryUnconfirmed = Code(RD_KAFKA_RESP_ERR__INCONSISTENT)
+        /// The record is larger than the producer's `message.max.bytes` (or the broker's limit).
+        public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
     }
 
     public var code: Code
@@ -88,6 +90,21 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Hashable {
         var flags = ""
         if isFatal { flags += ", fatal" } else if isRetriable { flags += ", retriable" }
         return "KafkaError.\(code.name)\(flags) while \(context): \(message) [\(file):\(line)]"
+    }
+}
+
+extension KafkaError {
+    /// The record itself is what the client or broker refuses (larger than `message.max.bytes` or
+    /// the broker's limit, or invalid): sending the same record again fails the same way, so a
+    /// caller that must not loop sets it aside instead of retrying it.
+    public var refusesRecord: Bool {
+        switch rd_kafka_resp_err_t(rawValue: code.rawValue) {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE,
+            RD_KAFKA_RESP_ERR_INVALID_RECORD:
+            return true
+        default:
+            return false
+        }
     }
 }
 

@@ -1,10 +1,16 @@
 import BatonCore
+import BatonMessages
 import BatonStore
 
 extension Orchestrator {
     public func deadLetters(_ query: DeadLetterQuery) async throws(ServiceError) -> [DeadLetterRecord] {
         guard (1...1000).contains(query.limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
         return try await mapStore { try await store.deadLetters(query) }
+    }
+
+    public func parkedOutbox(afterSequence: Int64, limit: Int) async throws(ServiceError) -> [ParkedOutboxMessage] {
+        guard (1...1000).contains(limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
+        return try await mapStore { try await store.parkedOutbox(afterSequence: afterSequence, limit: limit) }
     }
 
     public func deadLetter(id: Int64) async throws(ServiceError) -> DeadLetterRecord {
@@ -29,6 +35,10 @@ extension Orchestrator {
         for id in Set(ids).sorted() {
             guard var record = try await mapStore({ try await store.deadLetter(id: id) }) else {
                 throw ServiceError(.notFound, "no dead letter \(id)")
+            }
+            guard record.reason != MessageError.Reason.oversized.rawValue else {
+                // It would be refused again, and a copy this large may not even be publishable.
+                throw ServiceError(.conflict, "dead letter \(id) is OVERSIZED (\(record.value.count) bytes; inputs may have \(configuration.budget.maxInputBytes)): shrink it and publish it at its source instead of redriving it")
             }
             var headers = record.headers.filter { $0.key != "baton-redrive-of" && $0.key != "baton-redriven-by" }
             headers.append(OutboxHeader(key: "baton-redrive-of", value: Array(String(id).utf8)))

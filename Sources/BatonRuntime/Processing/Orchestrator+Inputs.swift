@@ -49,7 +49,7 @@ extension Orchestrator {
         var events: [Int: Result<CloudEvent, MessageError>] = [:]
         for (index, message) in messages.enumerated() where message.topic == topics.triggers {
             events[index] = Result { () throws(MessageError) in
-                try CloudEventCodec.decode(value: message.value, headers: message.headers, maxBytes: configuration.maxMessageBytes)
+                try CloudEventCodec.decode(value: message.value, headers: message.headers, maxBytes: configuration.budget.maxInputBytes)
             }
         }
         let keys = events.values.compactMap { try? Self.triggerDedupeKey($0.get()) }
@@ -81,7 +81,7 @@ extension Orchestrator {
     private func processResult(_ message: InboundMessage, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) async throws(StoreError) {
         let result: TaskResult
         do {
-            result = try TaskResultCodec.decode(message.value, maxBytes: configuration.maxMessageBytes)
+            result = try TaskResultCodec.decode(message.value, maxBytes: configuration.budget.maxInputBytes)
         } catch {
             deadLetter(message, error, into: &work, report: &report, counts: &counts)
             return
@@ -98,11 +98,11 @@ extension Orchestrator {
         if transition.rejection == .duplicateResult, let conflict = Self.conflict(result, with: instance) {
             // The same attempt reported twice with different outcomes: the first applied wins, and
             // the other is kept for an operator rather than silently dropped.
-            record(transition, previous: instance, into: &work)
+            record(transition, previous: instance, definition: definition, into: &work)
             deadLetter(message, conflict, into: &work, report: &report, counts: &counts)
             return
         }
-        record(transition, previous: instance, into: &work)
+        record(transition, previous: instance, definition: definition, into: &work)
         if let latencyProbe, let since = message.receivedAt, transition.rejection == nil {
             for case .dispatchTask in transition.effects { latencyProbe.expect(instanceId: instance.id, since: since) }
         }
@@ -187,7 +187,7 @@ extension Orchestrator {
         for (definition, input) in starts {
             let id = makeId()
             let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: "trigger:\(event.source)/\(event.id)"), definition: definition, now: now)
-            record(transition, previous: nil, into: &work)
+            record(transition, previous: nil, definition: definition, into: &work)
             ids.append(id)
             report.started += 1
             counts.instancesStarted += 1
@@ -199,7 +199,8 @@ extension Orchestrator {
     func deadLetter(_ message: InboundMessage, _ error: MessageError, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) {
         let wire = DeadLetterCodec.encode(
             error: error, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
-            value: message.value, headers: message.headers, at: clock(), topics: configuration.topics
+            value: message.value, headers: message.headers, at: clock(), topics: configuration.topics,
+            maxRecordBytes: configuration.budget.maxRecordBytes
         )
         work.outbox.append(OutboxMessage(wire))
         work.deadLetters.append(DeadLetterRecord(

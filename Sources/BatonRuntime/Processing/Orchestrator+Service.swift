@@ -67,7 +67,7 @@ extension Orchestrator {
         }
         let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api"), definition: definition, now: clock())
         var work = BatchWork()
-        record(transition, previous: nil, into: &work)
+        record(transition, previous: nil, definition: definition, into: &work)
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
         try await mapStore { try await commitNow(work, decidedIn: generation) }
         counterBox.update { $0.instancesStarted += 1 }
@@ -144,7 +144,7 @@ extension Orchestrator {
         }
         let transition = try decide(instance, definition, clock())
         var work = BatchWork()
-        record(transition, previous: instance, into: &work)
+        record(transition, previous: instance, definition: definition, into: &work)
         try await mapStore { try await commitNow(work, decidedIn: generation) }
         return transition.instance
     }

@@ -37,16 +37,17 @@ extension Orchestrator {
                 }
                 // Moved since it was read: the row now holds the new time and fires then.
                 guard held.fireAt == timer.fireAt else { continue }
-                let transition: Transition
                 switch try await definitionOrReason(of: instance) {
                 case .success(let definition):
-                    transition = engine.timerFired(timer.timerId, instance: instance, definition: definition, at: now)
+                    let transition = engine.timerFired(timer.timerId, instance: instance, definition: definition, at: now)
+                    record(transition, previous: instance, definition: definition, into: &work)
+                    if transition.rejection == nil { fired += 1 }
                 case .failure(let reason):
-                    transition = engine.definitionUnavailable(reason.description, instance: instance, at: now)
+                    // Dispatches nothing: no definition is needed to record it.
+                    let transition = engine.definitionUnavailable(reason.description, instance: instance, at: now)
+                    record(transition, previous: instance, definition: nil, into: &work)
                     unavailable += 1
                 }
-                record(transition, previous: instance, into: &work)
-                if transition.rejection == nil { fired += 1 }
             }
             var counts = RuntimeCounters()
             counts.timersFired = fired

@@ -56,6 +56,7 @@ public final class Orchestrator: WorkflowService {
     public func recordRelayRound(_ round: OutboxRelay.Round) {
         counterBox.update { c in
             c.outboxPublished += round.published
+            c.outboxParked += round.parked
             if round.published > 0 { c.relayRounds += 1 }
             c.publishSeconds += round.publishSeconds
             c.markSentSeconds += round.markSentSeconds
@@ -174,7 +175,12 @@ public final class Orchestrator: WorkflowService {
     }
 
     /// Adds a transition's outcome to the batch: instance, history, and effects as outbox rows.
-    func record(_ transition: Transition, previous: WorkflowInstance?, into work: inout BatchWork) {
+    ///
+    /// A task request larger than the producer's record limit is not written (it could never be
+    /// sent, and the instance would wait for it for ever): its attempt fails with
+    /// `PAYLOAD_TOO_LARGE` instead, through the engine like a worker's failure, so the step's
+    /// `catch`, `fallback` and the definition's `onFailure` apply.
+    func record(_ transition: Transition, previous: WorkflowInstance?, definition: WorkflowDefinition?, into work: inout BatchWork) {
         work.put(transition.instance)
         let before = previous?.timers ?? [:]
         let after = transition.instance.timers
@@ -190,14 +196,35 @@ public final class Orchestrator: WorkflowService {
         for event in transition.history {
             work.history.append(InstanceHistoryEvent(instanceId: transition.instance.id, event: event))
         }
+        var oversized: [(task: TaskDispatch, bytes: Int)] = []
         for effect in transition.effects {
             let message: WireMessage
             switch effect {
-            case .dispatchTask(let task): message = TaskRequestCodec.encode(task, topics: configuration.topics)
+            case .dispatchTask(let task):
+                message = TaskRequestCodec.encode(task, topics: configuration.topics)
+                let bytes = message.recordBytes
+                if bytes > configuration.budget.maxRecordBytes {
+                    oversized.append((task, bytes))
+                    continue
+                }
             case .emitLifecycle(let event): message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
             case .cancelTask(let cancellation): message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
             }
             work.outbox.append(OutboxMessage(message))
+        }
+        for (task, bytes) in oversized {
+            guard let definition, let current = work.instances[task.instanceId] else { continue }
+            let failure = TaskResult(
+                taskId: task.taskId, instanceId: task.instanceId, stepId: task.stepId, attempt: task.attempt, status: .failed,
+                error: ErrorInfo(
+                    code: BatonErrorCode.payloadTooLarge,
+                    message: "the task request is \(bytes) bytes, more than the \(configuration.budget.maxRecordBytes) bytes a Kafka record may have (message.max.bytes); it was not sent",
+                    details: ["bytes": .number(Double(bytes)), "limit": .number(Double(configuration.budget.maxRecordBytes))]
+                ),
+                workerId: "baton"
+            )
+            let failed = engine.taskResultReceived(failure, instance: current, definition: definition, at: current.updatedAt)
+            record(failed, previous: current, definition: definition, into: &work)
         }
     }
 }

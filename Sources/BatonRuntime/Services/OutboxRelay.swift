@@ -1,3 +1,4 @@
+import BatonCore
 import BatonKafka
 import BatonStore
 import Logging
@@ -18,7 +19,10 @@ import Synchronization
 /// every round in flight has ended; the rest is then read again from the store, in order. So the
 /// messages of one instance (one key, one partition) reach Kafka in the order they were written,
 /// while rounds for other instances do not queue behind a round trip that does not concern them.
-/// Removing published rows is off the publication path: a separate loop deletes them. A crash
+/// A row the producer refuses as such (larger than `message.max.bytes`, an invalid record) can
+/// never be sent: it is parked (moved out of the outbox with its reason, logged as an error naming
+/// its topic and key, counted) and does not stop its round, so nothing else is republished because
+/// of it. Removing published rows is off the publication path: a separate loop deletes them. A crash
 /// between publish and removal republishes: every message carries a stable id, so consumers drop
 /// the duplicate.
 public final class OutboxRelay: Service {
@@ -52,6 +56,8 @@ public final class OutboxRelay: Service {
         public var published: Int
         public var publishSeconds: Double
         public var markSentSeconds: Double
+        /// Rows parked because they can never be published.
+        public var parked: Int = 0
     }
 
     private struct Inbox {
@@ -76,6 +82,8 @@ public final class OutboxRelay: Service {
         var ended: [UInt64] = []
         /// The first failure since the loop last recovered.
         var failure: KafkaError?
+        /// Every topic that failed since then, with its first error (for the log).
+        var failedTopics: [String: KafkaError] = [:]
         /// A round ended without failure since the loop last looked.
         var succeeded = false
 
@@ -93,6 +101,7 @@ public final class OutboxRelay: Service {
     let onRound: @Sendable (Round) -> Void
     let onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
     let latencyProbe: StepLatencyProbe?
+    let clock: @Sendable () -> Timestamp
     private let signal = WakeSignal()
     private let inbox = Mutex(Inbox())
     private let rounds = Mutex(Rounds())
@@ -104,8 +113,9 @@ public final class OutboxRelay: Service {
     public init(
         store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger,
         onRound: @escaping @Sendable (Round) -> Void = { _ in }, onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil,
-        latencyProbe: StepLatencyProbe? = nil
+        latencyProbe: StepLatencyProbe? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp.wallClock }
     ) {
+        self.clock = clock
         self.onDelivered = onDelivered
         self.latencyProbe = latencyProbe
         self.store = store
@@ -148,12 +158,12 @@ public final class OutboxRelay: Service {
         var backoff = Duration.milliseconds(50)
         var tasks: [UInt64: Task<Void, Never>] = [:]
         while !isStopping {
-            let (ended, failure, succeeded, inFlight) = rounds.withLock { r in
+            let (ended, failure, failedTopics, succeeded, inFlight) = rounds.withLock { r in
                 defer {
                     r.ended.removeAll()
                     r.succeeded = false
                 }
-                return (r.ended, r.failure, r.succeeded, r.inFlight.count)
+                return (r.ended, r.failure, r.failedTopics, r.succeeded, r.inFlight.count)
             }
             for id in ended { tasks[id] = nil }
             if succeeded { backoff = .milliseconds(50) }
@@ -164,12 +174,16 @@ public final class OutboxRelay: Service {
                     await signal.wait(timeout: configuration.idleInterval)
                     continue
                 }
-                rounds.withLock { $0.failure = nil }
+                rounds.withLock { r in
+                    r.failure = nil
+                    r.failedTopics = [:]
+                }
                 inbox.withLock { s in
                     s.rows.removeAll()
                     s.scanning = true
                 }
-                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(failure)", "backoff": "\(backoff)"])
+                let topics = failedTopics.keys.sorted().map { "\($0): \(failedTopics[$0]!.code.name)" }.joined(separator: ", ")
+                logger.warning("publishing the outbox failed; retrying", metadata: ["topics": "\(topics)", "error": "\(failure)", "backoff": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, configuration.maxBackoff)
                 continue
@@ -202,7 +216,8 @@ public final class OutboxRelay: Service {
                 return r.nextId
             }
             tasks[id] = Task { [self] in
-                let failure = await publish(pending)
+                let failures = await publish(pending)
+                let failure = failures.first?.error
                 rounds.withLock { r in
                     r.inFlight.remove(id)
                     r.ended.append(id)
@@ -216,6 +231,7 @@ public final class OutboxRelay: Service {
                     }
                     if let failure {
                         if r.failure == nil { r.failure = failure }
+                        for (topic, error) in failures where r.failedTopics[topic] == nil { r.failedTopics[topic] = error }
                     } else {
                         r.succeeded = true
                     }
@@ -257,8 +273,12 @@ public final class OutboxRelay: Service {
         }
     }
 
-    /// Sends one round and waits for its delivery reports; returns the first failure.
-    private func publish(_ pending: [OutboxMessage]) async -> KafkaError? {
+    /// Sends one round and waits for its delivery reports; parks the rows that can never be sent.
+    ///
+    /// - Returns: the round's retriable failures, one per topic, the first one first; empty when
+    ///   every row was delivered or parked. Rows from the first such failure on are not marked
+    ///   sent (they are read again from the store, in order).
+    private func publish(_ pending: [OutboxMessage]) async -> [(topic: String, error: KafkaError)] {
         let records = pending.map { row in
             KafkaRecord(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
         }
@@ -269,23 +289,56 @@ public final class OutboxRelay: Service {
         latencyProbe?.stage("5 sent → every delivery report (per relay round)", ContinuousClock.now - publishStart)
         var delivered: [Int64] = []
         delivered.reserveCapacity(pending.count)
-        var failure: KafkaError?
+        var failures: [(topic: String, error: KafkaError)] = []
+        var parked: [ParkedOutboxMessage] = []
         for (row, result) in zip(pending, results) {
-            if case .failure(let error) = result {
-                failure = error
-                break
+            switch result {
+            case .success:
+                if failures.isEmpty { delivered.append(row.sequence) }
+            case .failure(let error) where error.refusesRecord:
+                parked.append(ParkedOutboxMessage(row, reason: error.code.name, message: error.message, parkedAt: clock()))
+            case .failure(let error):
+                if !failures.contains(where: { $0.topic == row.topic }) { failures.append((row.topic, error)) }
             }
-            delivered.append(row.sequence)
         }
         if logger.logLevel <= .trace { traceDeliveries(pending, results) }
+        if !parked.isEmpty, let failure = await park(parked) {
+            // Not parked: they stay in the outbox and are tried (and parked) again.
+            failures.insert(failure, at: 0)
+            parked = []
+        }
         if !delivered.isEmpty { Failpoint.afterPublish.reached() }
-        if let onDelivered, !delivered.isEmpty { onDelivered(Array(pending.prefix(delivered.count))) }
+        if let onDelivered, !delivered.isEmpty {
+            let sent = Set(delivered)
+            onDelivered(pending.filter { sent.contains($0.sequence) })
+        }
         if !delivered.isEmpty {
             sent.withLock { $0.append(contentsOf: delivered) }
             sentSignal.signal()
-            onRound(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: 0))
         }
-        return failure
+        if !delivered.isEmpty || !parked.isEmpty {
+            onRound(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: 0, parked: parked.count))
+        }
+        return failures
+    }
+
+    /// Moves rows that can never be published out of the outbox; each is logged as an error. Returns
+    /// the failure when the store could not take them.
+    private func park(_ rows: [ParkedOutboxMessage]) async -> (topic: String, error: KafkaError)? {
+        do {
+            try await store.parkOutbox(rows)
+        } catch {
+            logger.warning("could not park outbox rows that can never be published; retrying", metadata: ["rows": "\(rows.count)", "error": "\(error)"])
+            return (rows[0].topic, KafkaError(code: .systemError, message: "parking unpublishable outbox rows failed: \(error)", context: "parking outbox rows"))
+        }
+        for row in rows {
+            let key = row.key.map { String(decoding: $0, as: UTF8.self) } ?? "-"
+            logger.error(
+                "outbox row can never be published; parked (GET /v1/outbox/parked lists it)",
+                metadata: ["sequence": "\(row.sequence)", "topic": "\(row.topic)", "key": "\(key)", "bytes": "\(row.recordBytes)", "reason": "\(row.reason)", "error": "\(row.message)"]
+            )
+        }
+        return nil
     }
 
     /// Where each row went (or why not): with `BATON_LOG_LEVEL=trace`, the trail that ties an outbox

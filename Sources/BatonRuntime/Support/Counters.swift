@@ -18,6 +18,8 @@ public struct RuntimeCounters: Sendable, Hashable {
     /// Dead letters re-injected by operators.
     public var deadLettersRedriven = 0
     public var outboxPublished = 0
+    /// Outbox rows parked because they can never be published (`GET /v1/outbox/parked`).
+    public var outboxParked = 0
     /// Publication rounds of the outbox relay.
     public var relayRounds = 0
 

@@ -24,5 +24,6 @@ struct FailingService: WorkflowService {
     func deadLetters(_ query: DeadLetterQuery) async throws(ServiceError) -> [DeadLetterRecord] { throw error }
     func deadLetter(id: Int64) async throws(ServiceError) -> DeadLetterRecord { throw error }
     func redrive(ids: [Int64], by: String) async throws(ServiceError) -> [DeadLetterRecord] { throw error }
+    func parkedOutbox(afterSequence: Int64, limit: Int) async throws(ServiceError) -> [ParkedOutboxMessage] { throw error }
     func notReadyReason() async -> String? { nil }
 }
