@@ -148,9 +148,11 @@ struct StoreContractTests {
                 event(4, .taskScheduled, step: "charge", task: "i-1.2", attempt: 1, data: ["taskType": "charge", "input": ["amount": 5]]),
                 event(5, .taskFailed, step: "charge", task: "i-1.2", attempt: 1, data: ["error": error.json, "workerId": .null]),
                 event(6, .taskScheduled, step: "notify", task: "i-1.3", attempt: 1, data: ["taskType": "notify", "input": .null]),
-                // A step that failed before dispatch has no task id, so no execution.
+                // A step that failed before dispatch has no task id, so no execution (stores
+                // written before StepFailed existed hold such events as TaskFailed).
                 event(7, .taskFailed, step: "map", attempt: 1, data: ["error": error.json]),
                 event(8, .taskHeartbeat, step: "notify", task: "i-1.3", attempt: 1, data: ["pct": 10]),
+                event(9, .stepFailed, step: "decide", attempt: 1, data: ["error": error.json]),
             ]))
             let executions = try await store.stepExecutions(instanceId: "i-1")
             #expect(executions == [

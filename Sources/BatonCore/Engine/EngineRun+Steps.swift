@@ -238,7 +238,7 @@ extension Run {
         state.executions = executions
         instance.steps[step.id] = state
         instance.lastStepId = step.id
-        record(.taskFailed, stepId: step.id, attempt: recorded.attempt, data: ["error": recorded.json])
+        record(.stepFailed, stepId: step.id, attempt: recorded.attempt, data: ["error": recorded.json])
         lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: step.id, attempt: recorded.attempt, error: recorded, duration: 0)
         handleFailure(of: step, recorded)
     }

@@ -43,6 +43,9 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case taskCompleted = "TaskCompleted"
     case taskFailed = "TaskFailed"
     case taskHeartbeat = "TaskHeartbeat"
+    /// A step that runs no task failed: its input or output mapping, a condition, a `fail` step
+    /// (data: error). Task attempts that fail are `TaskFailed`.
+    case stepFailed = "StepFailed"
     /// An attempt failed and the next one is scheduled (data: nextAttempt, at, delayMilliseconds, error).
     case stepRetrying = "StepRetrying"
     /// An attempt ran out of time; a `TaskFailed` with code `TIMEOUT` follows.
