@@ -10,12 +10,25 @@ import Yams
 struct OpenAPIContractTests {
     static let httpMethods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 
-    static func specification() throws -> [String: Any] {
+    static func specificationText() throws -> String {
         let url = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("schemas/openapi.yaml")
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return try #require(try Yams.load(yaml: text) as? [String: Any])
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    static func specification() throws -> [String: Any] {
+        try #require(try Yams.load(yaml: try specificationText()) as? [String: Any])
+    }
+
+    @Test func theServerServesExactlyTheDocumentInSchemas() async throws {
+        try await withAPIServer(Harness().orchestrator) { client in
+            let response = try await client.get("/openapi.yaml")
+            #expect(response.status == 200)
+            #expect(response.header("Content-Type") == "application/yaml")
+            let served = String(decoding: response.body, as: UTF8.self)
+            #expect(served == (try Self.specificationText()), "the embedded copy is stale: run `make openapi`")
+        }
     }
 
     @Test func everyServedRouteIsDocumentedWithTheSameMethodAndViceVersa() throws {
@@ -31,7 +44,7 @@ struct OpenAPIContractTests {
             }
         }
 
-        #expect(served.count == 22)
+        #expect(served.count == 23)
         #expect(served.subtracting(documented).sorted() == [], "served but not in schemas/openapi.yaml")
         #expect(documented.subtracting(served).sorted() == [], "in schemas/openapi.yaml but not served")
     }

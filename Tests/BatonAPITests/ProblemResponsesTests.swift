@@ -18,6 +18,10 @@ struct ProblemResponsesTests {
         ("PUT", "/v1/definitions", "POST, GET"),
         ("GET", "/v1/instances/inst-1/cancel", "POST"),
         ("POST", "/readyz", "GET"),
+        // A literal segment is not a capture: redrive is not dead letter {id} (its GET).
+        ("GET", "/v1/dead-letters/redrive", "POST"),
+        ("OPTIONS", "/v1/dead-letters/redrive", "POST"),
+        ("PUT", "/v1/dead-letters/7", "GET"),
     ])
     func aKnownPathWithAnotherMethodAnswers405WithAllow(method: String, path: String, allow: String) async throws {
         try await withAPIServer(Harness().orchestrator) { client in
@@ -51,6 +55,16 @@ struct ProblemResponsesTests {
             // 404 comes from the service: the body passed the limit and reached it.
             #expect(atLimit.status == 404)
             #expect(overLimit.status == 413)
+        }
+    }
+
+    @Test func aBodyOfWhiteSpaceOnlyIsMalformedJSONNotAnEmptyBody() async throws {
+        try await withAPIServer(Harness().orchestrator) { client in
+            let blank = try await client.post("/v1/instances/nope/cancel", text: "\n ", contentType: "application/json")
+            #expect(blank.status == 400)
+            #expect(try blank.json()["type"] == "https://baton.dev/problems/malformed-json")
+            // No body at all is still the empty command.
+            #expect(try await client.send("POST", "/v1/instances/nope/cancel").status == 404)
         }
     }
 

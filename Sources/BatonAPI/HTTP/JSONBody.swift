@@ -2,7 +2,8 @@ import BatonExpressions
 import Hummingbird
 
 extension Request {
-    /// The body as JSON, or `empty` when there is no body.
+    /// The body as JSON, or `empty` when there is no body (zero bytes: a body of white space only
+    /// is not JSON, and is refused like any other malformed body).
     ///
     /// Malformed JSON is a 400 whose detail and `errors` entry give the line and column, so the
     /// client can find the typo; a `Content-Type` that is clearly not JSON is a 415.
@@ -12,7 +13,7 @@ extension Request {
             throw Problem.unsupportedMediaType(contentType, accepted: "application/json")
         }
         let bytes = try await readBody(limit: limit)
-        if bytes.allSatisfy(Self.isJSONWhitespace) { return empty }
+        if bytes.isEmpty { return empty }
         return try Problem.parsingJSON(bytes)
     }
 

@@ -17,4 +17,12 @@ extension APIHandlers {
         }
         return .json(["status": "ok"])
     }
+
+    /// `GET /openapi.yaml`: the contract this server was built with, so clients and tools (code
+    /// generators, schemathesis) read the document that matches the running version.
+    @Sendable func openAPI(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/yaml"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: openAPIDocument + "\n")))
+    }
 }

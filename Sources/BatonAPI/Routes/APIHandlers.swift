@@ -33,6 +33,7 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.post, "/v1/dead-letters/{id}/redrive", redriveDeadLetter),
             APIRoute(.post, "/v1/dead-letters/redrive", redriveDeadLetters),
             APIRoute(.get, "/v1/outbox/parked", listParkedOutbox),
+            APIRoute(.get, "/openapi.yaml", openAPI),
             APIRoute(.get, "/livez", live),
             APIRoute(.get, "/readyz", ready),
         ]

@@ -32,13 +32,29 @@ struct RouteIndex: Sendable {
     }
 
     /// Methods served for `path` in registration order; empty when no template matches.
+    ///
+    /// Like the router, a literal segment wins over a capture at the same position: where
+    /// templates differ, only those with the most literal segments, earliest, count
+    /// (`/v1/dead-letters/redrive` is not `/v1/dead-letters/{id}`).
     func methods(for path: String) -> [HTTPRequest.Method] {
         let segments = Self.segments(path)
+        let matching = templates.filter { Self.matches($0.segments, segments) }
+        guard let best = matching.map({ Self.literalPositions($0.segments) }).max(by: Self.lessSpecific) else { return [] }
         var methods: [HTTPRequest.Method] = []
-        for template in templates where Self.matches(template.segments, segments) && !methods.contains(template.method) {
+        for template in matching where Self.literalPositions(template.segments) == best && !methods.contains(template.method) {
             methods.append(template.method)
         }
         return methods
+    }
+
+    private static func literalPositions(_ template: [Substring]) -> [Bool] {
+        template.map { $0.first != "{" }
+    }
+
+    /// Compares by the first position where one has a literal and the other a capture.
+    private static func lessSpecific(_ a: [Bool], _ b: [Bool]) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return y }
+        return false
     }
 
     private static func segments(_ path: String) -> [Substring] {

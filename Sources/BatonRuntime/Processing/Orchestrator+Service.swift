@@ -119,7 +119,9 @@ extension Orchestrator {
             switch outcome {
             case .success(let transition): return transition
             case .failure(.unknownStep(let step)):
-                throw ServiceError(.invalidInput, "cannot \(operation.name) instance '\(id)': its definition version (\(instance.workflowId) v\(instance.workflowVersion)) has no step '\(step)'")
+                // A well-formed request that this instance cannot honour: its state, not the
+                // request's shape, decides (409, like any operation that does not apply).
+                throw ServiceError(.conflict, "cannot \(operation.name) instance '\(id)': its definition version (\(instance.workflowId) v\(instance.workflowVersion)) has no step '\(step)'")
             case .failure(let refusal):
                 throw ServiceError(.conflict, "cannot \(operation.name) instance '\(id)': \(refusal.message)")
             }
