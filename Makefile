@@ -43,10 +43,16 @@ run: build
 	$(BIN) dev --store var/baton.sqlite --examples schemas/examples --example-worker
 
 # Bounded: a hung test fails the run after 30 minutes instead of holding CI until its limit.
+# SwiftPM starts the test runner in a process group of its own, so a timeout can leave it behind;
+# every process this run starts carries BATON_TEST_RUN=<token> in its environment, and exactly
+# those are ended afterwards (nobody else's, whatever their name).
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	@timeout --kill-after=30s 1800 $(SWIFT) test --skip-build $(BUILD_FLAGS); status=$$?; \
-	  pkill -9 -f '[b]atonPackageTests[.]xctest' 2>/dev/null; exit $$status
+	@run="baton-test-$$$$-$$(date +%s%N)"; \
+	  BATON_TEST_RUN="$$run" timeout --kill-after=30s 1800 $(SWIFT) test --skip-build $(BUILD_FLAGS); status=$$?; \
+	  for pid in $$(grep -lzx "BATON_TEST_RUN=$$run" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do \
+	    echo "ending process $$pid, left behind by the test run"; kill -9 "$$pid" 2>/dev/null; done; \
+	  exit $$status
 
 # Throughput and latency against the embedded broker, with a raw librdkafka forwarder measured in
 # the same run as the baseline.
