@@ -52,7 +52,7 @@ extension Orchestrator {
                 try CloudEventCodec.decode(value: message.value, headers: message.headers, maxBytes: configuration.budget.maxInputBytes)
             }
         }
-        let keys = events.values.compactMap { try? Self.triggerDedupeKey($0.get()) }
+        let keys = events.compactMap { index, decoded in (try? decoded.get()).map { Self.triggerDedupeKey($0, headers: messages[index].headers) } }
         var seen: Set<String> = []
         if !keys.isEmpty {
             // The overlay first: a mark it no longer holds was committed before the store is read
@@ -140,9 +140,21 @@ extension Orchestrator {
         return same ? nil : MessageError(.conflict, "task '\(result.taskId)' \(applied) already; this result says \(result.status.rawValue) — the first result applied wins", pointer: "/status")
     }
 
-    /// A trigger starts its workflows once, however often it is delivered: CloudEvents `source` + `id`.
-    static func triggerDedupeKey(_ event: CloudEvent) -> String {
-        "trigger:\(event.source)\u{1F}\(event.id)"
+    /// A trigger starts its workflows once, however often it is delivered: CloudEvents `source` +
+    /// `id`, and the one workflow a redriven copy is meant for (see `onlyWorkflowHeader`).
+    static func triggerDedupeKey(_ event: CloudEvent, headers: [WireHeader] = []) -> String {
+        let base = "trigger:\(event.source)\u{1F}\(event.id)"
+        guard let only = onlyWorkflow(headers) else { return base }
+        return base + "\u{1F}" + only
+    }
+
+    /// On the dead letter of an event whose trigger failed for one definition (its filter or input
+    /// mapping): the others started, so a redrive of that copy must start this definition only,
+    /// and is deduplicated on its own.
+    public static let onlyWorkflowHeader = "baton-trigger-workflow"
+
+    static func onlyWorkflow(_ headers: [WireHeader]) -> String? {
+        headers.first { $0.key == onlyWorkflowHeader }.map { String(decoding: $0.value, as: UTF8.self) }
     }
 
     private func processTrigger(
@@ -156,15 +168,17 @@ extension Orchestrator {
             deadLetter(message, error, into: &work, report: &report, counts: &counts)
             return
         }
-        let dedupeKey = Self.triggerDedupeKey(event)
+        let dedupeKey = Self.triggerDedupeKey(event, headers: message.headers)
         if work.dedupe[dedupeKey] != nil || seen.contains(dedupeKey) {
             counts.triggersDeduplicated += 1
             report.ignored += 1
             return
         }
-        let definitions = catalog.triggered(by: event.type)
+        let only = Self.onlyWorkflow(message.headers)
+        let definitions = catalog.triggered(by: event.type).filter { only == nil || $0.id == only }
         guard !definitions.isEmpty else {
-            deadLetter(message, MessageError(.noTrigger, "no workflow definition has a trigger for event type '\(event.type)'", pointer: "/type"), into: &work, report: &report, counts: &counts)
+            let what = only.map { "workflow '\($0)' has no trigger" } ?? "no workflow definition has a trigger"
+            deadLetter(message, MessageError(.noTrigger, "\(what) for event type '\(event.type)'", pointer: "/type"), into: &work, report: &report, counts: &counts)
             return
         }
         let document = event.json
@@ -176,8 +190,12 @@ extension Orchestrator {
                     let input = try trigger.input?.render(in: document) ?? (event.data ?? .null)
                     starts.append((definition, input))
                 } catch {
-                    deadLetter(message, MessageError(.mappingFailed, "trigger of '\(definition.id)' v\(definition.version) failed on this event: \(error.message)"), into: &work, report: &report, counts: &counts)
-                    return
+                    // This definition's trigger is broken for this event; the others still start.
+                    // The dead letter names the definition, and its redrive starts only that one.
+                    var copy = message
+                    copy.headers = message.headers.filter { $0.key != Self.onlyWorkflowHeader } + [WireHeader(Self.onlyWorkflowHeader, definition.id)]
+                    let failure = MessageError(.mappingFailed, "trigger of '\(definition.id)' v\(definition.version) failed on this event: \(error.message)")
+                    deadLetter(copy, failure, into: &work, report: &report, counts: &counts)
                 }
                 break  // one instance per definition per event
             }
