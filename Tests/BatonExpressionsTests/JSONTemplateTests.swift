@@ -23,7 +23,6 @@ struct JSONTemplateTests {
             ("${$.input.order.id}${$.vars.i}", "ORD-11"),
             ("tags: ${$.input.order.tags}", #"tags: ["gift","express"]"#),
             ("obj: ${$.vars.obj}", #"obj: {"a":2,"b":1}"#),
-            ("x=${$.missing}", "x=null"),
             ("flag=${$.vars.flag}", "flag=false"),
             ("costs $${price}", "costs ${price}"),
             ("$${ $.input.order.id }", "${ $.input.order.id }"),
@@ -123,6 +122,24 @@ struct JSONTemplateTests {
         )) {
             try interpolated.render(in: Fixtures.document)
         }
+    }
+
+    /// The rule for a missing path inside a longer string: an error naming the expression and
+    /// where it sits, never the word "null" in the text ("Hello, the team of null!").
+    @Test("a null inside a longer string is an error; as a whole value it is null")
+    func nullInsideAStringIsAnError() throws {
+        let greeting = try JSONTemplate(parsing: ["name": "the team of ${ $.input.name }"])
+        #expect(throws: EvaluationError(
+            message: "${ $.input.name } is null (is a path missing?) and a string cannot hold null; write ${ coalesce($.input.name, '') } if an empty string is meant",
+            expression: "$.input.name", pointer: "/name"
+        )) {
+            try greeting.render(in: ["input": [:]])
+        }
+        #expect(try greeting.render(in: ["input": ["name": "Ada"]]) == ["name": "the team of Ada"])
+        #expect(try JSONTemplate(parsing: ["name": "x=${ coalesce($.input.name, '') }"]).render(in: ["input": [:]]) == ["name": "x="])
+        #expect(try JSONTemplate(parsing: ["name": "${ $.input.name }"]).render(in: ["input": [:]]) == ["name": nil])
+        // A constant null is not folded into the text either.
+        #expect(throws: EvaluationError.self) { try JSONTemplate(parsing: "x=${ null }").render(in: .null) }
     }
 
     @Test("templates are equal when their source is")

@@ -2,7 +2,9 @@
 ///
 /// A string that is exactly `${ expr }` (whitespace allowed inside) becomes the expression's
 /// JSON value, of any type; `${…}` inside a longer string interpolates (strings inserted raw,
-/// other values as compact JSON with sorted keys, null as "null"); `$${` escapes a literal `${`.
+/// other values as compact JSON with sorted keys); `$${` escapes a literal `${`. A null (most
+/// often a missing path) inside a longer string is an error naming the expression, not the word
+/// "null" in the text: `coalesce($.input.name, '')` says that an empty string is meant.
 /// Objects and arrays are templated recursively (values only; keys are literal); other values
 /// are constants. Compiled once at registration; constant subtrees are rendered ahead of time.
 public struct JSONTemplate: Sendable, Hashable {
@@ -59,9 +61,11 @@ public struct JSONTemplate: Sendable, Hashable {
         case .expression(let expression, let pointer):
             return try evaluate(expression, pointer, root)
         case .interpolation(let segments, let pointer):
-            return .string(try interpolate(segments) { (expression) throws(EvaluationError) in
+            return .string(try interpolate(segments, value: { (expression) throws(EvaluationError) in
                 try evaluate(expression, pointer, root)
-            })
+            }, null: { (expression) throws(EvaluationError) in
+                throw Self.nullInString(expression, pointer)
+            }))
         case .array(let nodes):
             var elements: [JSONValue] = []
             elements.reserveCapacity(nodes.count)
@@ -84,9 +88,19 @@ public struct JSONTemplate: Sendable, Hashable {
         }
     }
 
-    /// Joins segments: strings raw, every other value as compact JSON (null as "null").
+    /// The error for a null inside a longer string: almost always a path that is missing from the
+    /// state, which a user wants to hear about rather than find as "Hello, null!" in the output.
+    static func nullInString(_ expression: Expression, _ pointer: String) -> EvaluationError {
+        EvaluationError(
+            message: "${ \(expression.source) } is null (is a path missing?) and a string cannot hold null; write ${ coalesce(\(expression.source), '') } if an empty string is meant",
+            expression: expression.source, pointer: pointer
+        )
+    }
+
+    /// Joins segments: strings raw, every other value as compact JSON; a null goes to `null`.
     static func interpolate<Failure: Error>(
-        _ segments: [TemplateSegment], value: (Expression) throws(Failure) -> JSONValue
+        _ segments: [TemplateSegment], value: (Expression) throws(Failure) -> JSONValue,
+        null: (Expression) throws(Failure) -> String
     ) throws(Failure) -> String {
         var result = ""
         for segment in segments {
@@ -96,6 +110,7 @@ public struct JSONTemplate: Sendable, Hashable {
             case .expression(let expression):
                 switch try value(expression) {
                 case .string(let text): result += text
+                case .null: result += try null(expression)
                 case let other: result += other.serialized()
                 }
             }

@@ -79,8 +79,9 @@ struct TemplateCompiler {
         if segments.allSatisfy({ if case .text = $0 { true } else { false } }) {
             return .constant(.string(String(literal)))
         }
-        if segments.allSatisfy({ if case .expression(let e) = $0 { e.isConstant } else { true } }) {
-            return .constant(.string(JSONTemplate.interpolate(segments) { Self.constant($0) }))
+        // Folded ahead of time only when no constant is null (that is an error, raised when rendered).
+        if segments.allSatisfy({ if case .expression(let e) = $0 { e.isConstant && !Self.constant(e).isNull } else { true } }) {
+            return .constant(.string(JSONTemplate.interpolate(segments, value: { Self.constant($0) }, null: { _ in "" })))
         }
         return .interpolation(segments, pointer: pointer)
     }
