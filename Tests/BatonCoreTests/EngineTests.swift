@@ -96,8 +96,31 @@ struct EngineTaskTests {
         let s = engine.start(StartWorkflow(instanceId: "i1", input: ["name": "Ada"], origin: "api"), definition: definition, now: t0)
         let f = engine.taskResultReceived(failed(s.dispatches[0]), instance: s.instance, definition: definition, at: t1)
         #expect(f.instance.status == .failed)
-        let late = engine.taskResultReceived(completed(s.dispatches[0]), instance: f.instance, definition: definition, at: t2)
+        let late = engine.taskResultReceived(failed(s.dispatches[0]), instance: f.instance, definition: definition, at: t2)
         #expect(late.rejection == .instanceFinished)
+        #expect(late.history.map(\.data["reason"]) == ["INSTANCE_FINISHED"])
+    }
+
+    /// A different outcome for an applied attempt is a conflict, on a finished instance as on a
+    /// running one (it used to be "finished" there, and "duplicate" here): the runtime
+    /// dead-letters it as CONFLICT and the history says CONFLICTING_RESULT.
+    @Test func aDifferentOutcomeForAnAppliedAttemptIsAConflictWhetherOrNotTheInstanceEnded() throws {
+        let definition = try compile(twoTasks)
+        let s = engine.start(StartWorkflow(instanceId: "i1", input: ["name": "Ada"], origin: "api"), definition: definition, now: t0)
+        let f = engine.taskResultReceived(failed(s.dispatches[0]), instance: s.instance, definition: definition, at: t1)
+        let finished = engine.taskResultReceived(completed(s.dispatches[0]), instance: f.instance, definition: definition, at: t2)
+        #expect(finished.rejection == .conflictingResult)
+        #expect(finished.history.map(\.data["reason"]) == ["CONFLICTING_RESULT"])
+        #expect(finished.effects.isEmpty)
+        #expect(f.instance.conflict(with: completed(s.dispatches[0])) == "failed already with BOOM")
+
+        let first = engine.taskResultReceived(completed(s.dispatches[0], output: ["n": 1]), instance: s.instance, definition: definition, at: t1)
+        #expect(first.instance.status == .running)
+        let other = engine.taskResultReceived(completed(s.dispatches[0], output: ["n": 2]), instance: first.instance, definition: definition, at: t2)
+        #expect(other.rejection == .conflictingResult)
+        #expect(other.instance.steps[s.dispatches[0].stepId]?.output == ["n": 1])
+        let same = engine.taskResultReceived(completed(s.dispatches[0], output: ["n": 1]), instance: first.instance, definition: definition, at: t2)
+        #expect(same.rejection == .duplicateResult)
     }
 
     @Test func aFailedTaskFailsTheWorkflowWithTheErrorDetails() throws {

@@ -94,8 +94,10 @@ extension EndToEnd {
                 #expect(instance.steps["compose"]?.output == ["message": "Hello, Ada!"])
                 let conflict = try await h.orchestrator.deadLetters(DeadLetterQuery(reason: "CONFLICT"))[0]
                 #expect(try JSONValue.parse(conflict.value)["output"]?["message"] == "Goodbye, Ada!")
-                // The identical duplicate is only ignored, not dead-lettered.
+                // The identical duplicate is only ignored, not dead-lettered; the history says which is which.
                 #expect(try await h.orchestrator.deadLetters(DeadLetterQuery()).count == 1)
+                let ignored = try await h.orchestrator.history(instanceId: id, afterSequence: 0, limit: 100).filter { $0.type == .inputIgnored }
+                #expect(ignored.compactMap { $0.data["reason"]?.stringValue } == ["DUPLICATE_RESULT", "CONFLICTING_RESULT"])
             }
         }
     }

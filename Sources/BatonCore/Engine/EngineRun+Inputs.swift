@@ -4,6 +4,9 @@ import BatonExpressions
 extension Run {
     /// Why a result must be ignored, or nil when it is for a task Baton waits for.
     func check(_ result: TaskResult) -> Rejection? {
+        // A different outcome for an applied attempt is a conflict whether or not the instance
+        // has ended since; an identical repeat is a duplicate (or, once it ended, just late).
+        if instance.conflict(with: result) != nil { return .conflictingResult }
         guard !instance.status.isTerminal else { return .instanceFinished }
         guard let active = instance.activeTasks[result.taskId] else {
             if let step = instance.steps[result.stepId], step.taskId == result.taskId, step.status != .scheduled {

@@ -18,8 +18,11 @@ public struct Transition: Sendable, Hashable {
 
 /// Why an input changed nothing.
 public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The attempt's result was already applied.
+    /// The attempt's result was already applied (this one says the same).
     case duplicateResult = "DUPLICATE_RESULT"
+    /// The attempt's result was already applied with another outcome; the first applied wins, and
+    /// the runtime dead-letters this one as `CONFLICT`.
+    case conflictingResult = "CONFLICTING_RESULT"
     /// The result is for an attempt that is no longer current (or was never dispatched).
     case staleAttempt = "STALE_ATTEMPT"
     /// The instance is COMPLETED, FAILED or CANCELLED.

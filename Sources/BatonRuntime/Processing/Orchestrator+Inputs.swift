@@ -95,11 +95,15 @@ extension Orchestrator {
             return
         }
         let transition = engine.taskResultReceived(result, instance: instance, definition: definition, at: clock())
-        if transition.rejection == .duplicateResult, let conflict = Self.conflict(result, with: instance) {
+        if transition.rejection == .conflictingResult {
             // The same attempt reported twice with different outcomes: the first applied wins, and
             // the other is kept for an operator rather than silently dropped.
             record(transition, previous: instance, definition: definition, into: &work)
+            let applied = instance.conflict(with: result) ?? "was applied already"
+            let pointer = result.status == .completed && instance.steps[result.stepId]?.status == .completed ? "/output" : "/status"
+            let conflict = MessageError(.conflict, "task '\(result.taskId)' \(applied); this result says \(result.status.rawValue) — the first result applied wins", pointer: pointer)
             deadLetter(message, conflict, into: &work, report: &report, counts: &counts)
+            counts.inputsIgnored[Rejection.conflictingResult.rawValue, default: 0] += 1
             return
         }
         record(transition, previous: instance, definition: definition, into: &work)
@@ -113,31 +117,6 @@ extension Orchestrator {
             report.applied += 1
             counts.resultsApplied += 1
         }
-    }
-
-    /// A duplicate result whose outcome differs from the one applied (status, output or error
-    /// code), when the applied one is still the step's current execution.
-    static func conflict(_ result: TaskResult, with instance: WorkflowInstance) -> MessageError? {
-        guard let step = instance.steps[result.stepId], step.taskId == result.taskId else { return nil }
-        let applied: String
-        let same: Bool
-        switch (step.status, result.status) {
-        case (.completed, .completed):
-            return (step.output ?? .null) == (result.output ?? .null) ? nil
-                : MessageError(.conflict, "task '\(result.taskId)' completed already with a different output; the first result applied wins", pointer: "/output")
-        case (.failed, .failed), (.retrying, .failed):
-            same = step.error?.code == result.error?.code
-            applied = "failed with \(step.error?.code ?? "an error")"
-        case (.completed, .failed):
-            same = false
-            applied = "completed"
-        case (.failed, .completed), (.retrying, .completed):
-            same = false
-            applied = "failed with \(step.error?.code ?? "an error")"
-        default:
-            return nil
-        }
-        return same ? nil : MessageError(.conflict, "task '\(result.taskId)' \(applied) already; this result says \(result.status.rawValue) — the first result applied wins", pointer: "/status")
     }
 
     /// A trigger starts its workflows once, however often it is delivered: CloudEvents `source` +
