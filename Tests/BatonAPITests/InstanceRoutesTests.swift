@@ -289,6 +289,8 @@ struct InstanceRoutesTests {
             ]
             expected["updatedAt"] = "2027-01-15T08:00:02.000Z"
             expected["completedAt"] = "2027-01-15T08:00:02.000Z"
+            // The same error the workflow.cancelled event carries (it used to be null here).
+            expected["error"] = ["code": "CANCELLED", "message": "cancelled through the API", "retryable": false, "time": "2027-01-15T08:00:02.000Z"]
             #expect(try response.json() == .object(expected))
             let history = try await client.get("/v1/instances/inst-1/history?after=2").json()
             #expect(history["items"]?[0]?["data"] == ["reason": "cancelled through the API", "by": "api", "tasks": ["inst-1.1"]])

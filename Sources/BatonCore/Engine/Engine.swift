@@ -89,13 +89,17 @@ public struct Engine: Sendable {
             run.rejection = .instanceFinished
             return run.finish()
         }
+        // The same error the `workflow.cancelled` event carries, so the instance and its event
+        // give one answer to "why did it end".
+        let error = ErrorInfo(code: BatonErrorCode.cancelled, message: reason, time: now)
         run.instance.status = .cancelled
+        run.instance.error = error
         run.instance.completedAt = now
         let cancelledTasks = run.instance.activeTasks.keys.sorted()
         run.cancelRunningTasks(reason: "instance cancelled by \(by): \(reason)")
         run.instance.timers = [:]
         run.record(.workflowCancelled, data: ["reason": .string(reason), "by": .string(by), "tasks": .array(cancelledTasks.map(JSONValue.string))])
-        run.lifecycle(.workflowCancelled, status: InstanceStatus.cancelled.rawValue, error: ErrorInfo(code: "CANCELLED", message: reason), duration: max(0, now.milliseconds(since: instance.createdAt)))
+        run.lifecycle(.workflowCancelled, status: InstanceStatus.cancelled.rawValue, error: error, duration: max(0, now.milliseconds(since: instance.createdAt)))
         return run.finish()
     }
 }

@@ -57,6 +57,8 @@ public enum BatonErrorCode {
     /// A task attempt ran past its `timeout` (retryable, like any failure).
     public static let timeout = "TIMEOUT"
     public static let workflowTimeout = "WORKFLOW_TIMEOUT"
+    /// An operator cancelled the instance (message: the reason given).
+    public static let cancelled = "CANCELLED"
     /// The instance's definition version could not be loaded or compiled, so nothing of it can run.
     public static let definitionUnavailable = "DEFINITION_UNAVAILABLE"
     /// A task request would be larger than a Kafka record may be; it was not sent.
