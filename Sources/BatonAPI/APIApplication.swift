@@ -20,6 +20,7 @@ public func buildAPIApplication(
     let requestedPort = configuration.port
     return Application(
         router: makeRouter(service: service, configuration: configuration),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? requestedPort)

@@ -327,7 +327,7 @@ paths:
           in: header
           required: false
           description: Who cancels, recorded in history. Default `api`.
-          schema: { type: string }
+          schema: { type: string, maxLength: 200 }
       requestBody:
         required: false
         content:
@@ -363,7 +363,7 @@ paths:
           in: header
           required: false
           description: Who asks, recorded in history. Default `api`.
-          schema: { type: string }
+          schema: { type: string, maxLength: 200 }
       requestBody:
         required: false
         content:
@@ -399,7 +399,7 @@ paths:
           in: header
           required: false
           description: Who asks, recorded in history. Default `api`.
-          schema: { type: string }
+          schema: { type: string, maxLength: 200 }
       requestBody:
         required: false
         content:
@@ -435,7 +435,7 @@ paths:
           in: header
           required: false
           description: Who asks, recorded in history. Default `api`.
-          schema: { type: string }
+          schema: { type: string, maxLength: 200 }
       requestBody:
         required: false
         content:
@@ -471,7 +471,7 @@ paths:
           in: header
           required: false
           description: Who asks, recorded in history. Default `api`.
-          schema: { type: string }
+          schema: { type: string, maxLength: 200 }
       requestBody:
         required: true
         content:
@@ -553,7 +553,7 @@ paths:
       summary: Re-inject one dead letter into its source topic.
       description: 'The original key, value and headers go back to the source topic (through the outbox, in the same transaction that marks it redriven), with headers `baton-redrive-of` and `baton-redriven-by`. If it fails again it becomes a new dead letter.'
       parameters:
-        - { name: X-Baton-Actor, in: header, required: false, description: Who redrives (header `baton-redriven-by`). Default `api`., schema: { type: string } }
+        - { name: X-Baton-Actor, in: header, required: false, description: Who redrives (header `baton-redriven-by`). Default `api`., schema: { type: string, maxLength: 200 } }
       responses:
         '200':
           description: Redriven; the dead letter as it is now.
@@ -570,7 +570,7 @@ paths:
       summary: Re-inject several dead letters.
       description: 'Either `ids`, or a filter (`reason`, `topic`) over pending dead letters (at most `limit`, default and maximum 1000).'
       parameters:
-        - { name: X-Baton-Actor, in: header, required: false, description: Who redrives. Default `api`., schema: { type: string } }
+        - { name: X-Baton-Actor, in: header, required: false, description: Who redrives. Default `api`., schema: { type: string, maxLength: 200 } }
       requestBody:
         required: false
         content:
@@ -769,6 +769,8 @@ components:
             - https://baton.dev/problems/invalid-parameter
             - https://baton.dev/problems/invalid-input
             - https://baton.dev/problems/content-too-large
+            - https://baton.dev/problems/header-fields-too-large
+            - https://baton.dev/problems/malformed-request
             - https://baton.dev/problems/unsupported-media-type
             - https://baton.dev/problems/invalid-definition
             - https://baton.dev/problems/conflict

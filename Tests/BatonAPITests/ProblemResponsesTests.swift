@@ -68,6 +68,22 @@ struct ProblemResponsesTests {
         }
     }
 
+    /// The HTTP parser refuses these before any route runs; they used to get an empty 400.
+    @Test func aHeaderTooLargeForTheParserAnswers431ProblemJSON() async throws {
+        try await withAPIServer(Harness().orchestrator) { client in
+            let huge = try await client.send("POST", "/v1/instances/nope/cancel", headers: [("X-Baton-Actor", String(repeating: "a", count: 100 * 1024))])
+            #expect(huge.status == 431)
+            #expect(huge.header("Content-Type") == "application/problem+json")
+            #expect(try huge.json()["type"] == "https://baton.dev/problems/header-fields-too-large")
+            // Under the parser's limit, the actor header has its own, named limit.
+            let long = try await client.send("POST", "/v1/instances/nope/cancel", headers: [("X-Baton-Actor", String(repeating: "a", count: 201))])
+            #expect(long.status == 400)
+            #expect(try long.json()["errors"]?[0]?["parameter"] == "X-Baton-Actor")
+            // The server still serves new connections.
+            #expect(try await client.get("/livez").status == 200)
+        }
+    }
+
     @Test func theDefaultBodyLimitIsOneMebibyte() {
         #expect(APIConfiguration().maxBodyBytes == 1_048_576)
     }

@@ -21,6 +21,10 @@ struct ProblemType: Sendable, Hashable {
     static let invalidParameter = ProblemType(slug: "invalid-parameter", title: "Invalid request parameter", status: .badRequest)
     static let invalidInput = ProblemType(slug: "invalid-input", title: "Invalid input", status: .badRequest)
     static let contentTooLarge = ProblemType(slug: "content-too-large", title: "Request body too large", status: .contentTooLarge)
+    static let headerFieldsTooLarge = ProblemType(
+        slug: "header-fields-too-large", title: "Request header fields too large", status: .init(code: 431, reasonPhrase: "Request Header Fields Too Large")
+    )
+    static let malformedRequest = ProblemType(slug: "malformed-request", title: "Malformed HTTP request", status: .badRequest)
     static let unsupportedMediaType = ProblemType(slug: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType)
     static let invalidDefinition = ProblemType(slug: "invalid-definition", title: "Invalid workflow definition", status: .unprocessableContent)
     static let conflict = ProblemType(slug: "conflict", title: "Conflict with the current state", status: .conflict)

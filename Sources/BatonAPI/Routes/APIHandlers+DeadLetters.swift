@@ -21,7 +21,7 @@ extension APIHandlers {
 
     /// `POST /v1/dead-letters/{id}/redrive`.
     @Sendable func redriveDeadLetter(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let redriven = try await service.redrive(ids: [try Self.deadLetterId(context)], by: Self.actor(request))
+        let redriven = try await service.redrive(ids: [try Self.deadLetterId(context)], by: try Self.actor(request))
         return .json(DeadLetterView.render(redriven[0]))
     }
 
@@ -60,7 +60,7 @@ extension APIHandlers {
             }
             ids = try await service.deadLetters(query).map(\.id)
         }
-        let redriven = try await service.redrive(ids: ids, by: Self.actor(request))
+        let redriven = try await service.redrive(ids: ids, by: try Self.actor(request))
         return .json(["count": .number(Double(redriven.count)), "items": .array(redriven.map(DeadLetterView.render))])
     }
 
@@ -85,7 +85,16 @@ extension APIHandlers {
         Int64(try IntegerParameter.parse(try context.pathParameter("id"), name: "id", range: 1...Int.max))
     }
 
-    static func actor(_ request: Request) -> String {
-        request.header("X-Baton-Actor").flatMap { $0.isEmpty ? nil : $0 } ?? "api"
+    /// The longest `X-Baton-Actor` accepted: a name, not a document (it is copied into history
+    /// and into redriven messages' headers).
+    static var maxActorLength: Int { 200 }
+
+    /// Who asks (`X-Baton-Actor`, default `api`), recorded in history and redrive headers.
+    static func actor(_ request: Request) throws(Problem) -> String {
+        guard let actor = request.header("X-Baton-Actor"), !actor.isEmpty else { return "api" }
+        guard actor.count <= maxActorLength else {
+            throw Problem.invalidParameter("X-Baton-Actor", "must be at most \(maxActorLength) characters, got \(actor.count)")
+        }
+        return actor
     }
 }

@@ -106,8 +106,7 @@ extension APIHandlers {
         case let other?:
             throw Problem(.invalidInput, "'reason' must be a string.", errors: [ProblemItem(message: "expected a string, found \(other.typeName)", pointer: "/reason")])
         }
-        let actor = request.header("X-Baton-Actor").flatMap { $0.isEmpty ? nil : $0 } ?? "api"
-        return (members, reason, actor)
+        return (members, reason, try Self.actor(request))
     }
 
     /// `POST /v1/instances/{id}/pause`, `/resume`, `/retry`: an optional `{"reason": "..."}` body;
