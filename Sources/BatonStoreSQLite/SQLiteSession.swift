@@ -6,14 +6,11 @@ import BatonStore
 /// Lives on the store's queue only.
 final class SQLiteSession {
     let connection: SQLiteConnection
-    /// A second writer connection at `synchronous=NORMAL`, for writes whose loss to a power cut
-    /// is harmless (deleting published outbox rows); nil when the store runs NORMAL anyway. Used
-    /// on the store's queue like `connection`, so the two never write at once, and the writer's
-    /// own durability setting is never switched (a failed switch back would silently leave every
-    /// later commit non-durable).
-    let relaxed: SQLiteConnection?
     private let lock: OwnershipLock
     let checkpointer: WALCheckpointer
+    /// Set when the session can no longer be trusted (see `SQLiteStore.performRelaxed`): every
+    /// later operation fails with it.
+    var broken: StoreError?
 
     /// Locks the file, opens it, sets WAL mode and durability, and migrates the schema.
     ///
@@ -39,14 +36,6 @@ final class SQLiteSession {
         try connection.execute("PRAGMA cache_size = -65536")
         try connection.execute("PRAGMA journal_size_limit = 67108864")
         try SQLiteSchema.migrate(connection)
-        if configuration.synchronous == .full {
-            let relaxed = try SQLiteConnection(path: configuration.path)
-            relaxed.setBusyTimeout(milliseconds: Int32(clamping: milliseconds))
-            try relaxed.execute("PRAGMA synchronous = NORMAL")
-            self.relaxed = relaxed
-        } else {
-            relaxed = nil
-        }
         checkpointer = WALCheckpointer(path: configuration.path)
         checkpointer.attach(to: connection)
     }
@@ -59,7 +48,6 @@ final class SQLiteSession {
     /// the writer last, so that it checkpoints and removes the log as the last connection.
     func close() {
         checkpointer.detach(from: connection)
-        relaxed?.close()
         connection.close()
         lock.release()
     }

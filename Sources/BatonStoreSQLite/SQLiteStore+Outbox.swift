@@ -23,11 +23,11 @@ extension SQLiteStore {
     /// Deletes the rows in one transaction; unknown sequences (already removed) are ignored, so a
     /// relay that retries after a crash does no harm.
     ///
-    /// The delete is committed with `synchronous=NORMAL` even when the store runs FULL, on a
-    /// connection of its own (the writer's setting is never touched): losing it to a power cut
-    /// only republishes messages that carry stable ids (consumers drop them), the database stays
-    /// consistent in WAL mode, and the next FULL commit syncs it anyway. That takes one fsync per
-    /// relay round off the publication path.
+    /// The delete is committed with `synchronous=NORMAL` even when the store runs FULL: losing it
+    /// to a power cut only republishes messages that carry stable ids (consumers drop them), the
+    /// database stays consistent in WAL mode, and the next FULL commit syncs it anyway. That takes
+    /// one fsync per relay round off the publication path. If the writer cannot be switched back
+    /// to FULL, the store stops rather than go on less durable (see `performRelaxed`).
     public func markOutboxSent(_ sequences: [Int64]) async throws(StoreError) {
         guard !sequences.isEmpty else { return }
         try await performRelaxed { connection throws(StoreError) in

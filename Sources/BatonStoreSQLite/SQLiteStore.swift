@@ -11,8 +11,8 @@ import Dispatch
 /// nothing but write. One writer plus batched transactions is what makes SQLite fast enough that
 /// the engine, not the store, sets Baton's throughput.
 ///
-/// `@unchecked Sendable` because the compiler cannot see the confinement: `session`, the only
-/// mutable state, is read and written only on `queue`, a serial DispatchQueue, and the connection
+/// `@unchecked Sendable` because the compiler cannot see the confinement: `session` (and
+/// `failRestoringDurability`), the mutable state, is read and written only on `queue`, a serial DispatchQueue, and the connection
 /// and its statements never leave that queue.
 public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
     /// As opened; kept for diagnostics and for reopening after `close()`.
@@ -27,6 +27,18 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
     /// Opened on first use, closed by `close()`. Touched only on `readQueue`.
     private var reader: SQLiteConnection?
     private var readerClosed = false
+    /// Test-only: makes switching back to `synchronous=FULL` fail. Touched only on `queue`.
+    private var failRestoringDurability = false
+
+    /// For the test that proves a failed switch back to FULL stops the store.
+    func injectDurabilityRestoreFailure() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.failRestoringDurability = true
+                continuation.resume()
+            }
+        }
+    }
 
     /// Opens (or creates) the database, blocking the calling thread while it locks the file and
     /// migrates the schema. From async code prefer `open(_:)`, which does that on the store's queue.
@@ -139,19 +151,42 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
         return connection
     }
 
-    private func performOnQueue<T>(relaxed: Bool = false, _ work: (SQLiteConnection) throws(StoreError) -> T) -> Result<T, StoreError> {
+    private func performOnQueue<T>(_ work: (SQLiteConnection) throws(StoreError) -> T) -> Result<T, StoreError> {
         guard let session else {
             return .failure(StoreError(.invalid, "the SQLite store at \(configuration.path) is closed; open a new one"))
         }
-        let connection = relaxed ? session.relaxed ?? session.connection : session.connection
-        return Result { () throws(StoreError) in try work(connection) }
+        if let broken = session.broken { return .failure(broken) }
+        return Result { () throws(StoreError) in try work(session.connection) }
     }
 
-    /// Like `perform`, on the writer connection at `synchronous=NORMAL` (see `SQLiteSession.relaxed`).
+    /// Runs `work` with the writer at `synchronous=NORMAL` and switches it back to the store's
+    /// setting afterwards. If switching back fails, every later commit would silently be less
+    /// durable than configured, so the store stops instead: this call and every later one throws
+    /// `.unavailable` naming why, and the process must be restarted.
     func performRelaxed<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
             queue.async {
-                continuation.resume(returning: self.performOnQueue(relaxed: true, work))
+                guard self.configuration.synchronous == .full else {
+                    continuation.resume(returning: self.performOnQueue(work))
+                    return
+                }
+                let result = self.performOnQueue { connection throws(StoreError) in
+                    try connection.execute("PRAGMA synchronous = NORMAL")
+                    let outcome = Result { () throws(StoreError) in try work(connection) }
+                    do throws(StoreError) {
+                        if self.failRestoringDurability { throw StoreError(.database, "injected: PRAGMA synchronous = FULL failed") }
+                        try connection.execute("PRAGMA synchronous = FULL")
+                    } catch {
+                        let broken = StoreError(
+                            .unavailable,
+                            "the SQLite store at \(self.configuration.path) stopped: after a relaxed write it could not switch back to synchronous=FULL (\(error.message)), so later commits would not be durable; restart Baton"
+                        )
+                        self.session?.broken = broken
+                        throw broken
+                    }
+                    return try outcome.get()
+                }
+                continuation.resume(returning: result)
             }
         }
         return try result.get()

@@ -161,27 +161,30 @@ struct SQLiteStoreTests {
         #expect(error?.message.contains("/nonexistent-baton-dir/x/baton.db") == true)
     }
 
-    /// Relaxed deletes of published outbox rows run on a connection of their own: the writer's
-    /// durability is never switched, so a failure to switch it back cannot leave every later
-    /// commit non-durable (it used to be switched to NORMAL and restored with `try?`).
-    @Test func markingOutboxRowsSentNeverTouchesTheWritersDurability() async throws {
+    /// Published rows are deleted at synchronous=NORMAL, then the writer goes back to FULL. If
+    /// that switch back fails, the store stops loudly instead of committing non-durably from then
+    /// on (it used to restore FULL with `try?`).
+    @Test func aStoreThatCannotRestoreFullDurabilityStopsInsteadOfGoingOnLessDurable() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTemporaryDirectory(directory) }
         let store = try await SQLiteStore.open(SQLiteStore.Configuration(path: directory + "/baton.db", synchronous: .full))
         let synchronous: @Sendable (SQLiteConnection) throws(StoreError) -> Int = { connection throws(StoreError) in
             try connection.withStatement("PRAGMA synchronous") { statement throws(StoreError) in try statement.step() ? statement.int(0) : -1 }
         }
-        let sequences = try await store.commit(StoreBatch(outbox: [OutboxMessage(topic: "t", key: nil, value: [1])]))
-        // The writer runs FULL (2), the deleter NORMAL (1): two connections, never one switched.
-        #expect(try await store.perform(synchronous) == 2)
+        var sequences = try await store.commit(StoreBatch(outbox: [OutboxMessage(topic: "t", key: nil, value: [1])]))
         #expect(try await store.performRelaxed(synchronous) == 1)
         try await store.markOutboxSent(sequences)
         #expect(try await store.perform(synchronous) == 2)
-        #expect(try await store.outboxCount() == 0)
-        // A store that runs NORMAL anyway needs no second connection.
-        let relaxedStore = try await SQLiteStore.open(SQLiteStore.Configuration(path: directory + "/normal.db", synchronous: .normal))
-        #expect(try await relaxedStore.performRelaxed(synchronous) == 1)
-        await relaxedStore.close()
+
+        await store.injectDurabilityRestoreFailure()
+        sequences = try await store.commit(StoreBatch(outbox: [OutboxMessage(topic: "t", key: nil, value: [2])]))
+        let failure = await storeError { () throws(StoreError) in try await store.markOutboxSent(sequences) }
+        #expect(failure?.code == .unavailable)
+        #expect(failure?.message.contains("could not switch back to synchronous=FULL") == true)
+        // Every later write is refused with the same reason.
+        let later = await storeError { () throws(StoreError) in _ = try await store.commit(StoreBatch(outbox: [OutboxMessage(topic: "t", key: nil, value: [3])])) }
+        #expect(later?.code == .unavailable)
+        #expect(later?.message == failure?.message)
         await store.close()
     }
 }
