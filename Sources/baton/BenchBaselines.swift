@@ -37,63 +37,38 @@ extension BenchCommand {
             forwarder.close()
             counter.close()
         }
-        let joined = ContinuousClock.now + .seconds(30)
-        while !(forwarder.hasAssignment && counter.hasAssignment) && ContinuousClock.now < joined { try await Task.sleep(for: .milliseconds(10)) }
         let forwarded = ForwardedCount()
-        let start = ContinuousClock.now
-        return try await withThrowingTaskGroup(of: Double?.self) { group in
-            group.addTask {
-                let chunk = 5_000
-                var fed = 0
-                var sends: [Task<Void, Never>] = []
-                while fed < messages {
-                    while fed - forwarded.value > 20_000 { try await Task.sleep(for: .milliseconds(1)) }
-                    let records = (fed..<min(messages, fed + chunk)).map { i in KafkaRecord(topic: "bench.pipe.in", key: Array("k\(i % 1000)".utf8), value: value) }
-                    fed += records.count
-                    sends.append(Task { _ = await feeder.send(records) })
-                    if sends.count > 4 { await sends.removeFirst().value }
-                }
-                for send in sends { await send.value }
-                return nil
+        let feed: @Sendable () async throws -> Void = {
+            let chunk = 5_000
+            var fed = 0
+            var sends: [Task<Void, Never>] = []
+            while fed < messages {
+                while fed - forwarded.value > 20_000 { try await Task.sleep(for: .milliseconds(1)) }
+                let records = (fed..<min(messages, fed + chunk)).map { i in KafkaRecord(topic: "bench.pipe.in", key: Array("k\(i % 1000)".utf8), value: value) }
+                fed += records.count
+                sends.append(Task { _ = await feeder.send(records) })
+                if sends.count > 4 { await sends.removeFirst().value }
             }
-            group.addTask {
-                var inFlight: [Task<Void, Never>] = []
-                for await batch in forwarder.batches {
-                    let out = batch.map { KafkaRecord(topic: "bench.pipe.out", key: $0.key, value: $0.value, headers: $0.headers) }
-                    let previous = inFlight.last
-                    inFlight.append(Task {
-                        _ = await producer.send(out)
-                        forwarded.add(out.count)
-                        // Offsets in batch order: a later batch's commit never lands before an earlier one's.
-                        await previous?.value
-                        forwarder.enqueueCommit(batch) { _ in }
-                    })
-                    if inFlight.count > 64 { await inFlight.removeFirst().value }
-                }
-                return nil
-            }
-            group.addTask {
-                var seen = 0
-                for await batch in counter.batches {
-                    seen += batch.count
-                    if seen >= messages { return Double(messages) / (ContinuousClock.now - start).benchSeconds }
-                }
-                return nil
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(120))
-                throw ValidationError("pipelined baseline forwarder timed out (forwarded \(forwarded.value) of \(messages))")
-            }
-            while let result = try await group.next() {
-                if let rate = result {
-                    group.cancelAll()
-                    forwarder.close()
-                    counter.close()
-                    return rate
-                }
-            }
-            throw ValidationError("pipelined baseline forwarder ended early")
+            for send in sends { await send.value }
         }
+        let forward: @Sendable () async throws -> Void = {
+            var inFlight: [Task<Void, Never>] = []
+            for await batch in forwarder.batches {
+                let out = batch.map { KafkaRecord(topic: "bench.pipe.out", key: $0.key, value: $0.value, headers: $0.headers) }
+                let previous = inFlight.last
+                inFlight.append(Task {
+                    _ = await producer.send(out)
+                    forwarded.add(out.count)
+                    // Offsets in batch order: a later batch's commit never lands before an earlier one's.
+                    await previous?.value
+                    forwarder.enqueueCommit(batch) { _ in }
+                })
+                if inFlight.count > 64 { await inFlight.removeFirst().value }
+            }
+        }
+        return try await forwardingRate(
+            forwarder: forwarder, counter: counter, messages: messages, limit: .seconds(120), name: "pipelined baseline forwarder", work: [feed, forward]
+        )
     }
 
     /// The old baseline: forwards `messages` pre-loaded records, waiting for each batch's delivery
@@ -117,17 +92,31 @@ extension BenchCommand {
             forwarder.close()
             counter.close()
         }
+        let forward: @Sendable () async throws -> Void = {
+            for await batch in forwarder.batches {
+                let out = batch.map { KafkaRecord(topic: "bench.out", key: $0.key, value: $0.value, headers: $0.headers) }
+                _ = await producer.send(out)
+                try await forwarder.commit(batch)
+            }
+        }
+        return try await forwardingRate(forwarder: forwarder, counter: counter, messages: messages, limit: .seconds(60), name: "lock-step baseline forwarder", work: [forward])
+    }
+
+    /// Runs `work` (feeding and forwarding) beside a count of the output topic, once both
+    /// consumers have their partitions, and returns messages/s from then until the `messages`-th
+    /// message is counted. Gives up after `limit`.
+    private func forwardingRate(
+        forwarder: KafkaConsumer, counter: KafkaConsumer, messages: Int, limit: Duration, name: String, work: [@Sendable () async throws -> Void]
+    ) async throws -> Double {
         let joined = ContinuousClock.now + .seconds(30)
         while !(forwarder.hasAssignment && counter.hasAssignment) && ContinuousClock.now < joined { try await Task.sleep(for: .milliseconds(10)) }
         let start = ContinuousClock.now
         return try await withThrowingTaskGroup(of: Double?.self) { group in
-            group.addTask {
-                for await batch in forwarder.batches {
-                    let out = batch.map { KafkaRecord(topic: "bench.out", key: $0.key, value: $0.value, headers: $0.headers) }
-                    _ = await producer.send(out)
-                    try await forwarder.commit(batch)
+            for job in work {
+                group.addTask {
+                    try await job()
+                    return nil
                 }
-                return nil
             }
             group.addTask {
                 var seen = 0
@@ -138,8 +127,8 @@ extension BenchCommand {
                 return nil
             }
             group.addTask {
-                try await Task.sleep(for: .seconds(60))
-                throw ValidationError("baseline forwarder timed out")
+                try await Task.sleep(for: limit)
+                throw ValidationError("\(name) timed out after \(limit)")
             }
             while let result = try await group.next() {
                 if let rate = result {
@@ -149,10 +138,9 @@ extension BenchCommand {
                     return rate
                 }
             }
-            throw ValidationError("baseline forwarder ended early")
+            throw ValidationError("\(name) ended early")
         }
     }
-
 }
 
 /// Messages the pipelined forwarder has forwarded, read by its feeder to stay ahead of it by a bound.

@@ -50,6 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("kafka-property"), help: "A librdkafka property, key=value; repeatable (TLS, SASL, tuning).")
     var kafkaProperties: [String] = []
 
+    @Option(
+        name: .customLong("max-message-bytes"),
+        help: "Largest record Baton publishes (the producer's message.max.bytes; inputs get 16 KiB less); at most the brokers' limit (env BATON_MAX_MESSAGE_BYTES).")
+    var maxMessageBytes: Int = Int(ProcessEnvironment.value("BATON_MAX_MESSAGE_BYTES") ?? "") ?? 1_000_000
+
     @Option(name: .customLong("api-host"), help: "REST API interface (env BATON_API_HOST).")
     var apiHost: String = ProcessEnvironment.value("BATON_API_HOST") ?? "127.0.0.1"
 
@@ -66,6 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
     var exitOnStdinClose = false
 
+    func validate() throws {
+        guard (32 * 1024...100 * 1024 * 1024).contains(maxMessageBytes) else {
+            throw ValidationError("--max-message-bytes must be between 32768 and 104857600, got \(maxMessageBytes)")
+        }
+    }
+
     func run() async throws {
         let logger = makeLogger("baton")
         if exitOnStdinClose { StdinWatchdog.start() }
@@ -77,7 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = BatonConfiguration(
             kafka: .init(
                 bootstrapServers: bootstrapServers, topicPrefix: topicPrefix, groupId: groupId, properties: properties,
-                createTopics: createTopics, partitions: partitions, replicationFactor: replicationFactor
+                createTopics: createTopics, partitions: partitions, replicationFactor: replicationFactor,
+                maxMessageBytes: maxMessageBytes
             ),
             store: try storeOptions.configuration(),
             api: .init(host: apiHost, port: apiPort),

@@ -42,7 +42,7 @@ extension EndToEnd {
         /// Runs a command with its output in `output`, without blocking a thread of the pool; ends
         /// it after `timeout` (exit status 124 then).
         static func run(_ arguments: [String], output: URL, timeout: Duration) async throws -> Int32 {
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             let handle = try FileHandle(forWritingTo: output)
             defer { try? handle.close() }
             let process = Process()

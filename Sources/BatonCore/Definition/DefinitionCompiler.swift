@@ -6,6 +6,10 @@ import BatonExpressions
 /// each with the step, the field and the column, rather than one round trip per typo. Unknown
 /// fields are errors too, because a misspelt `nxet` silently ignored is a production incident.
 public enum DefinitionCompiler {
+    /// Every step `type` a definition may use, in the order the docs list them (a test keeps the
+    /// README and the definition schema in step with it).
+    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail"]
+
     /// Identifiers of workflows and steps: safe in URLs, topic names and logs.
     static func isValidIdentifier(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 128 else { return false }
@@ -233,7 +237,7 @@ private struct Context {
         case nil:
             break
         case let other?:
-            issue(pointer + "/type", "unknown step type '\(other)': expected one of task, choice, set, wait, succeed, fail", step: stepId)
+            issue(pointer + "/type", "unknown step type '\(other)': expected one of \(DefinitionCompiler.stepTypes.joined(separator: ", "))", step: stepId)
         }
         guard let id else { return nil }
         // A step whose own fields are invalid still takes part in the duplicate-id and transition

@@ -15,7 +15,7 @@ public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// Where one step is, as the state document shows it (`$.steps.<id>.status`).
-public enum StepStatus: String, Sendable, Hashable, Codable {
+public enum StepStatus: String, Sendable, Hashable, Codable, CaseIterable {
     /// A task request was written to the outbox; no result yet.
     case scheduled = "SCHEDULED"
     /// An attempt failed; the next one starts when its retry timer fires.
