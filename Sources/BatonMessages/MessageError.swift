@@ -20,6 +20,9 @@ public struct MessageError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let mappingFailed = Reason(rawValue: "MAPPING_FAILED")
         /// The same task attempt reported again with a different outcome (the first applied wins).
         public static let conflict = Reason(rawValue: "CONFLICT")
+        /// Not a message but a gap: retention deleted these offsets before Baton read them
+        /// (replay them from their source; the value says which).
+        public static let lostToRetention = Reason(rawValue: "LOST_TO_RETENTION")
     }
 
     public var reason: Reason

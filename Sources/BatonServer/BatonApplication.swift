@@ -103,7 +103,7 @@ public func buildApplication(
         let producer = try KafkaProducer(configuration: configuration.kafka.client, logger: logger)
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka.client,
-            options: .init(groupId: configuration.kafka.groupId, topics: topics.inputs, maxBatchSize: configuration.kafka.maxBatchSize, deliversIdleBatches: true),
+            options: .init(groupId: configuration.kafka.groupId, topics: topics.inputs, maxBatchSize: configuration.kafka.maxBatchSize, deliversIdleBatches: true, reportsLostOffsets: true),
             logger: logger
         )
         var onDelivered: (@Sendable ([OutboxMessage]) -> Void)?

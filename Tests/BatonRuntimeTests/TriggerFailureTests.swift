@@ -72,4 +72,29 @@ struct TriggerFailureTests {
         #expect(try await o.process([redriven]).started == 0)
         #expect(try await store.instances(InstanceQuery()).instances.count == 2)
     }
+
+    /// A gap the consumer reports (offsets retention deleted before Baton read them) becomes one
+    /// LOST_TO_RETENTION dead letter naming the range, however often it is reported.
+    @Test func offsetsLostToRetentionAreDeadLetteredOnceWithTheirRange() async throws {
+        let store = InMemoryStore()
+        let o = orchestrator(store)
+        let marker = InboundMessage(topic: topics.triggers, partition: 2, offset: 41, key: nil, value: [], lostOffsets: 5..<42)
+        let report = try await o.process([marker])
+        #expect(report.deadLettered == 1)
+        let letter = try #require(try await store.deadLetters(DeadLetterQuery()).first)
+        #expect(letter.reason == "LOST_TO_RETENTION")
+        #expect(letter.sourceTopic == topics.triggers)
+        #expect(letter.sourcePartition == 2)
+        #expect(letter.sourceOffset == 5)
+        #expect(letter.message.contains("offsets 5–41"))
+        let value = try JSONValue.parse(letter.value)
+        #expect(value["count"] == 37)
+        #expect(value["lastLostOffset"] == 41)
+        // Reported again (a restart before the offsets moved on): recorded once.
+        #expect(try await o.process([marker]).deadLettered == 0)
+        #expect(try await store.deadLetters(DeadLetterQuery()).count == 1)
+        // Not a message: nothing to redrive.
+        await #expect(throws: ServiceError.self) { _ = try await o.redrive(ids: [letter.id], by: "ops") }
+        #expect(o.counters.deadLettered["LOST_TO_RETENTION"] == 1)
+    }
 }

@@ -18,6 +18,7 @@ public final class KafkaConsumer: Sendable {
     private let isAbandoned = Atomic(false)
     private let groupId: String
     private let logger: Logger
+    private let resets: OffsetReset?
 
     /// enable.auto.commit=false and enable.auto.offset.store=false: Baton commits only after its store transaction.
     ///
@@ -31,7 +32,9 @@ public final class KafkaConsumer: Sendable {
             ("group.id", options.groupId),
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
-            ("auto.offset.reset", options.autoOffsetReset),
+            // With lost offsets reported, librdkafka hands every reset to the poll thread (see
+            // OffsetReset) instead of jumping to the oldest offset with one warning line.
+            ("auto.offset.reset", options.reportsLostOffsets ? "error" : options.autoOffsetReset),
             ("session.timeout.ms", String(sessionMs)),
             // Three heartbeats per session, as Kafka recommends, but no slower than librdkafka's default.
             ("heartbeat.interval.ms", String(max(1, min(3000, sessionMs / 3)))),
@@ -46,13 +49,15 @@ public final class KafkaConsumer: Sendable {
         let running = self.running
         let maxBatchSize = max(1, options.maxBatchSize)
         let idleBatches = options.deliversIdleBatches
+        let resets = options.reportsLostOffsets ? OffsetReset(startAtEnd: options.autoOffsetReset == "latest", groupId: options.groupId, logger: logger) : nil
         self.client = client
+        self.resets = resets
         self.buffer = buffer
         self.groupId = options.groupId
         self.logger = logger
         self.committer = SerialBlockingWorker(name: "baton-kafka-cmt")
         self.pollThread = DedicatedThread(name: "baton-kafka-cons") {
-            Self.pollLoop(client: client, buffer: buffer, running: running, maxBatchSize: maxBatchSize, idleBatches: idleBatches, logger: logger)
+            Self.pollLoop(client: client, buffer: buffer, running: running, maxBatchSize: maxBatchSize, idleBatches: idleBatches, resets: resets, logger: logger)
         }
     }
 
@@ -73,6 +78,9 @@ public final class KafkaConsumer: Sendable {
     public var hasAssignment: Bool {
         client.context.assignedPartitionCount.load(ordering: .acquiring) > 0
     }
+
+    /// Partitions restarted after a reset (see `OffsetReset`); lets tests check that they settle.
+    var offsetRestarts: Int { resets?.restarts.load(ordering: .relaxed) ?? 0 }
 
     /// Messages taken out of librdkafka so far; lets tests verify back-pressure.
     var polledMessageCount: Int {
@@ -156,7 +164,7 @@ public final class KafkaConsumer: Sendable {
 
     // MARK: Internals
 
-    private struct TopicPartition: Hashable {
+    struct TopicPartition: Hashable {
         var topic: String
         var partition: Int32
     }
@@ -204,6 +212,7 @@ public final class KafkaConsumer: Sendable {
         running: RunFlag,
         maxBatchSize: Int,
         idleBatches: Bool,
+        resets: OffsetReset?,
         logger: Logger
     ) {
         var batch: [KafkaMessage] = []
@@ -217,6 +226,8 @@ public final class KafkaConsumer: Sendable {
                 let code = message.pointee.err
                 if code == RD_KAFKA_RESP_ERR_NO_ERROR {
                     batch.append(KafkaMessage(message))
+                } else if code == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, let resets {
+                    if let marker = resets.handle(message, client: client.pointer) { batch.append(marker) }
                 } else if code != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                     let detail = KafkaError(code, message: String(cString: rd_kafka_message_errstr(message)), context: "consuming")
                     logger.warning("Kafka consumer error", metadata: ["error": "\(detail)"])

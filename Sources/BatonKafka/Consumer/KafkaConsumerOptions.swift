@@ -17,6 +17,12 @@ extension KafkaConsumer {
         /// while idle), so a consumer loop can do periodic work — e.g. retry a failed commit —
         /// without a second wake-up source. Default: false.
         public var deliversIdleBatches: Bool
+        /// Report offsets that retention deleted before this group read them, instead of jumping
+        /// over them with one warning line (librdkafka's `auto.offset.reset=earliest`): the batch
+        /// then holds a marker (``KafkaMessage/lostOffsets``) where the lost messages were, and
+        /// reading goes on from the oldest offset the broker still has. `autoOffsetReset` then
+        /// only says where a partition without a committed offset starts. Default: false.
+        public var reportsLostOffsets: Bool
 
         public init(
             groupId: String,
@@ -24,7 +30,8 @@ extension KafkaConsumer {
             maxBatchSize: Int = 500,
             autoOffsetReset: String = "earliest",
             sessionTimeout: Duration = .seconds(10),
-            deliversIdleBatches: Bool = false
+            deliversIdleBatches: Bool = false,
+            reportsLostOffsets: Bool = false
         ) {
             self.groupId = groupId
             self.topics = topics
@@ -32,6 +39,7 @@ extension KafkaConsumer {
             self.autoOffsetReset = autoOffsetReset
             self.sessionTimeout = sessionTimeout
             self.deliversIdleBatches = deliversIdleBatches
+            self.reportsLostOffsets = reportsLostOffsets
         }
     }
 }

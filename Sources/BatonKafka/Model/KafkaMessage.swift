@@ -15,6 +15,11 @@ public struct KafkaMessage: Sendable, Hashable {
     public var timestamp: Int64?
     /// When the poll thread took it from librdkafka (for latency measurements).
     public var polledAt: ContinuousClock.Instant
+    /// Set on a marker, not a message: these offsets of the partition were deleted by retention
+    /// before the group read them (see ``KafkaConsumer/Options/reportsLostOffsets``). The marker's
+    /// `offset` is the last lost one, so committing it moves the group past the gap; its key and
+    /// value are empty.
+    public var lostOffsets: Range<Int64>?
 
     public init(
         topic: String,
@@ -24,7 +29,8 @@ public struct KafkaMessage: Sendable, Hashable {
         value: [UInt8],
         headers: [KafkaHeader] = [],
         timestamp: Int64? = nil,
-        polledAt: ContinuousClock.Instant = .now
+        polledAt: ContinuousClock.Instant = .now,
+        lostOffsets: Range<Int64>? = nil
     ) {
         self.topic = topic
         self.partition = partition
@@ -34,5 +40,6 @@ public struct KafkaMessage: Sendable, Hashable {
         self.headers = headers
         self.timestamp = timestamp
         self.polledAt = polledAt
+        self.lostOffsets = lostOffsets
     }
 }

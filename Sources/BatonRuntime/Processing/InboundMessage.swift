@@ -10,8 +10,11 @@ public struct InboundMessage: Sendable, Hashable {
     public var headers: [WireHeader]
     /// When the consumer polled it; the start of the step latency the benchmark reports.
     public var receivedAt: ContinuousClock.Instant?
+    /// Set on a marker of offsets retention deleted before Baton read them (`offset` is the last
+    /// of them); such an input becomes a `LOST_TO_RETENTION` dead letter.
+    public var lostOffsets: Range<Int64>?
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [WireHeader] = [], receivedAt: ContinuousClock.Instant? = nil) {
+    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [WireHeader] = [], receivedAt: ContinuousClock.Instant? = nil, lostOffsets: Range<Int64>? = nil) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
@@ -19,5 +22,6 @@ public struct InboundMessage: Sendable, Hashable {
         self.value = value
         self.headers = headers
         self.receivedAt = receivedAt
+        self.lostOffsets = lostOffsets
     }
 }

@@ -40,6 +40,9 @@ extension Orchestrator {
                 // It would be refused again, and a copy this large may not even be publishable.
                 throw ServiceError(.conflict, "dead letter \(id) is OVERSIZED (\(record.value.count) bytes; inputs may have \(configuration.budget.maxInputBytes)): shrink it and publish it at its source instead of redriving it")
             }
+            guard record.reason != MessageError.Reason.lostToRetention.rawValue else {
+                throw ServiceError(.conflict, "dead letter \(id) records messages lost to retention, not a message: replay offsets from its source (\(record.message))")
+            }
             var headers = record.headers.filter { $0.key != "baton-redrive-of" && $0.key != "baton-redriven-by" }
             headers.append(OutboxHeader(key: "baton-redrive-of", value: Array(String(id).utf8)))
             headers.append(OutboxHeader(key: "baton-redriven-by", value: Array(by.utf8)))

@@ -62,7 +62,9 @@ extension Orchestrator {
             if !unseen.isEmpty { seen.formUnion(try await store.dedupeValues(for: unseen).keys) }
         }
         for (index, message) in messages.enumerated() {
-            if message.topic == topics.taskResults {
+            if let lost = message.lostOffsets {
+                try await recordLostInput(message, lost, into: &work, report: &report, counts: &counts)
+            } else if message.topic == topics.taskResults {
                 try await processResult(message, into: &work, report: &report, counts: &counts)
             } else if let decoded = events[index] {
                 processTrigger(message, decoded, seen: seen, into: &work, report: &report, counts: &counts)
@@ -191,6 +193,30 @@ extension Orchestrator {
         }
         // Filtered-out events are marked too, so a redelivery does not re-evaluate them against newer definitions.
         work.dedupe[dedupeKey] = ids.joined(separator: ",")
+    }
+
+    /// Retention deleted offsets `lost` of a partition before Baton read them: recorded once (a
+    /// restart before the offsets move on finds the same gap again) as a `LOST_TO_RETENTION` dead
+    /// letter whose value says which, so an operator can replay them from their source.
+    private func recordLostInput(
+        _ marker: InboundMessage, _ lost: Range<Int64>, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters
+    ) async throws(StoreError) {
+        let key = "lost:\(marker.topic)\u{1F}\(marker.partition)\u{1F}\(lost.lowerBound)"
+        if work.dedupe[key] != nil || pipeline.dedupeValue(key) != nil { return }
+        if try await !store.dedupeValues(for: [key]).isEmpty { return }
+        work.dedupe[key] = String(lost.upperBound)
+        var record = marker
+        record.offset = lost.lowerBound
+        record.value = JSONValue.object([
+            "topic": .string(marker.topic), "partition": .number(Double(marker.partition)),
+            "firstLostOffset": .number(Double(lost.lowerBound)), "lastLostOffset": .number(Double(lost.upperBound - 1)),
+            "count": .number(Double(lost.count)),
+        ]).serializedBytes()
+        let error = MessageError(
+            .lostToRetention,
+            "offsets \(lost.lowerBound)–\(lost.upperBound - 1) of \(marker.topic)/\(marker.partition) (\(lost.count) messages) were deleted by retention before Baton read them; replay them from their source"
+        )
+        deadLetter(record, error, into: &work, report: &report, counts: &counts)
     }
 
     func deadLetter(_ message: InboundMessage, _ error: MessageError, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) {

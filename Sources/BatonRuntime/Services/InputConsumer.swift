@@ -75,7 +75,7 @@ public final class InputConsumer: Service {
             let inbound = batch.map { m in
                 InboundMessage(
                     topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value,
-                    headers: m.headers.map { WireHeader(key: $0.key, value: $0.value ?? []) }, receivedAt: m.polledAt
+                    headers: m.headers.map { WireHeader(key: $0.key, value: $0.value ?? []) }, receivedAt: m.polledAt, lostOffsets: m.lostOffsets
                 )
             }
             var current: InFlight?
