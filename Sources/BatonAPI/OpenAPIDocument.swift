@@ -909,7 +909,7 @@ components:
               key: { type: string }
               value: { type: string }
               valueEncoding: { type: string, enum: [utf8, base64] }
-        reason: { type: string, description: 'MALFORMED, SCHEMA_VIOLATION, OVERSIZED, UNKNOWN_INSTANCE, UNKNOWN_WORKFLOW, NO_MATCHING_TRIGGER, MAPPING_FAILED or CONFLICT.' }
+        reason: { type: string, description: 'MALFORMED, SCHEMA_VIOLATION, OVERSIZED, UNKNOWN_INSTANCE, UNKNOWN_WORKFLOW, NO_MATCHING_TRIGGER, MAPPING_FAILED, CONFLICT or LOST_TO_RETENTION (not a message: its value names offsets retention deleted before Baton read them; not redrivable, like OVERSIZED).' }
         message: { type: string }
         pointer: { type: [string, 'null'] }
         createdAt: { $ref: '#/components/schemas/Timestamp' }

@@ -77,9 +77,11 @@ struct LostOffsetTests {
         let joined = ContinuousClock.now + .seconds(30)
         while !fresh.hasAssignment, ContinuousClock.now < joined { try await Task.sleep(for: .milliseconds(20)) }
         try await Task.sleep(for: .seconds(2))
-        // Errors already queued for the others repeat a few restarts (6 measured); then it settles.
+        // The first restart gives every partition without a position an explicit start, so the
+        // others need none (without that: 6 to 10 restarts measured, each re-assigning all four).
         let settled = fresh.offsetRestarts
-        #expect(settled >= 4 && settled <= 8, "\(settled) restarts for 4 partitions")
+        #expect(settled >= 1 && settled <= 4, "\(settled) restarts for 4 partitions")
+        print("new group on 4 empty partitions: \(settled) restart(s)")
         try await Task.sleep(for: .seconds(1))
         #expect(fresh.offsetRestarts == settled, "restarts go on: \(fresh.offsetRestarts)")
         let producer = try KafkaProducer(configuration: TestSupport.configuration(broker.bootstrapServers), logger: TestSupport.logger)
