@@ -282,6 +282,11 @@ struct EngineFlowTests {
         let bad = engine.start(StartWorkflow(instanceId: "b", input: ["x": 2], origin: "api"), definition: definition, now: t0)
         #expect(bad.instance.status == .failed)
         #expect(bad.instance.error?.code == BatonErrorCode.noMatchingChoice)
+        // A step that runs no task fails as StepFailed, not as a task (TaskFailed, which it used to be).
+        #expect(bad.historyTypes == [.workflowStarted, .stepFailed, .workflowFailed])
+        #expect(bad.history[1].stepId == "decide")
+        #expect(bad.history[1].taskId == nil)
+        #expect(bad.lifecycleTypes == [.workflowStarted, .stepFailed, .workflowFailed])
     }
 
     @Test func aConditionThatCannotBeEvaluatedFailsTheWorkflowWithItsReason() throws {
