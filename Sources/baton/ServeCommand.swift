@@ -6,6 +6,15 @@ import BatonKafka
 import BatonServer
 import BatonStoreSQLite
 
+/// Where Baton's Kafka is and what its topics are called: shared by `serve` and `worker`.
+struct ClusterOptions: ParsableArguments {
+    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers (env BATON_KAFKA_BOOTSTRAP).")
+    var bootstrapServers: String = ProcessEnvironment.value("BATON_KAFKA_BOOTSTRAP") ?? "127.0.0.1:9092"
+
+    @Option(name: .customLong("topic-prefix"), help: "Prefix of Baton's topics (env BATON_TOPIC_PREFIX).")
+    var topicPrefix: String = ProcessEnvironment.value("BATON_TOPIC_PREFIX") ?? "baton."
+}
+
 /// Options shared by `serve` and `dev`, each with an environment variable for containers.
 struct StoreOptions: ParsableArguments {
     @Option(help: "SQLite file (env BATON_STORE).")
@@ -29,11 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run Baton against a Kafka cluster."
     )
 
-    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers (env BATON_KAFKA_BOOTSTRAP).")
-    var bootstrapServers: String = ProcessEnvironment.value("BATON_KAFKA_BOOTSTRAP") ?? "127.0.0.1:9092"
-
-    @Option(name: .customLong("topic-prefix"), help: "Prefix of Baton's topics (env BATON_TOPIC_PREFIX).")
-    var topicPrefix: String = ProcessEnvironment.value("BATON_TOPIC_PREFIX") ?? "baton."
+    @OptionGroup var cluster: ClusterOptions
 
     @Option(name: .customLong("group-id"), help: "Consumer group of Baton's input consumers (env BATON_GROUP_ID).")
     var groupId: String = ProcessEnvironment.value("BATON_GROUP_ID") ?? "baton"
@@ -87,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = BatonConfiguration(
             kafka: .init(
-                bootstrapServers: bootstrapServers, topicPrefix: topicPrefix, groupId: groupId, properties: properties,
+                bootstrapServers: cluster.bootstrapServers, topicPrefix: cluster.topicPrefix, groupId: groupId, properties: properties,
                 createTopics: createTopics, partitions: partitions, replicationFactor: replicationFactor,
                 maxMessageBytes: maxMessageBytes
             ),
@@ -99,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
             kafka: configuration.kafka.client, create: createTopics, partitions: partitions, replicationFactor: replicationFactor, logger: logger
         )
         let app = try await buildApplication(configuration, provisioner: provisioner, logger: logger)
-        logger.info("baton serving", metadata: ["kafka": "\(bootstrapServers)", "store": "\(configuration.store.path)", "api": "http://\(apiHost):\(apiPort)"])
+        logger.info("baton serving", metadata: ["kafka": "\(cluster.bootstrapServers)", "store": "\(configuration.store.path)", "api": "http://\(apiHost):\(apiPort)"])
         try await app.run()
     }
 

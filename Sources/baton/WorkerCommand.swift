@@ -15,20 +15,16 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: "Subscribes to <prefix>tasks.* (new task topics are picked up within a second) and reads from the earliest offset."
     )
 
-    @Option(name: .customLong("bootstrap-servers"), help: "Kafka bootstrap servers (env BATON_KAFKA_BOOTSTRAP).")
-    var bootstrapServers: String = ProcessEnvironment.value("BATON_KAFKA_BOOTSTRAP") ?? "127.0.0.1:9092"
-
-    @Option(name: .customLong("topic-prefix"), help: "Prefix of Baton's topics (env BATON_TOPIC_PREFIX).")
-    var topicPrefix: String = ProcessEnvironment.value("BATON_TOPIC_PREFIX") ?? "baton."
+    @OptionGroup var cluster: ClusterOptions
 
     @Option(name: .customLong("group-id"), help: "Consumer group of the worker.")
     var groupId: String = "baton-example-worker"
 
     func run() async throws {
         let logger = makeLogger("baton-worker")
-        let kafka = KafkaConfiguration(bootstrapServers: bootstrapServers, clientId: "baton-example-worker")
-        let worker = try ExampleWorker(kafka: kafka, topics: TopicNames(prefix: topicPrefix), groupId: groupId, logger: logger)
-        logger.info("example worker running", metadata: ["kafka": "\(bootstrapServers)", "topics": "\(topicPrefix)tasks.*", "group": "\(groupId)"])
+        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientId: "baton-example-worker")
+        let worker = try ExampleWorker(kafka: kafka, topics: TopicNames(prefix: cluster.topicPrefix), groupId: groupId, logger: logger)
+        logger.info("example worker running", metadata: ["kafka": "\(cluster.bootstrapServers)", "topics": "\(cluster.topicPrefix)tasks.*", "group": "\(groupId)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
