@@ -75,6 +75,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
+            // schemas/openapi.yaml (a symlink here), compiled into the binary for GET /openapi.yaml.
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: strict
         ),
         // Composition root shared by the CLI and the tests.

@@ -23,6 +23,6 @@ extension APIHandlers {
     @Sendable func openAPI(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: openAPIDocument + "\n")))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
     }
 }
