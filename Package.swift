@@ -107,7 +107,10 @@ let package = Package(
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
-        .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions"], swiftSettings: strict),
+        .testTarget(
+            name: "BatonStoreTests", dependencies: ["BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions"],
+            exclude: ["Fixtures"], swiftSettings: strict
+        ),
         .testTarget(
             name: "BatonRuntimeTests",
             dependencies: [
