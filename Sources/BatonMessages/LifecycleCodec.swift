@@ -16,6 +16,7 @@ public enum LifecycleCodec {
             "status": .string(event.status),
         ]
         if let stepId = event.stepId { data["stepId"] = .string(stepId) }
+        if let executionId = event.executionId { data["executionId"] = .string(executionId) }
         if let taskId = event.taskId { data["taskId"] = .string(taskId) }
         if let attempt = event.attempt { data["attempt"] = .number(Double(attempt)) }
         if let output = event.output { data["output"] = output }
@@ -49,6 +50,7 @@ public enum LifecycleCodec {
         w.member("instanceId", string: event.instanceId)
         w.member("status", string: event.status)
         if let stepId = event.stepId { w.member("stepId", string: stepId) }
+        if let executionId = event.executionId { w.member("executionId", string: executionId) }
         if let taskId = event.taskId { w.member("taskId", string: taskId) }
         if let attempt = event.attempt { w.member("attempt", number: attempt) }
         if let output = event.output { w.member("output", value: output) }

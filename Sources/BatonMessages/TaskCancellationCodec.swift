@@ -14,6 +14,7 @@ public enum TaskCancellationCodec {
             "instanceId": .string(cancellation.instanceId),
             "workflowId": .string(cancellation.workflowId),
             "stepId": .string(cancellation.stepId),
+            "executionId": .string(cancellation.executionId),
             "taskType": .string(cancellation.taskType),
             "attempt": .number(Double(cancellation.attempt)),
             "reason": .string(cancellation.reason),

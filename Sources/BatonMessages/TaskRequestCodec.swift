@@ -15,6 +15,7 @@ public enum TaskRequestCodec {
         w.member("workflowId", string: task.workflowId)
         w.member("workflowVersion", number: task.workflowVersion)
         w.member("stepId", string: task.stepId)
+        w.member("executionId", string: task.executionId)
         w.member("taskType", string: task.taskType)
         w.member("attempt", number: task.attempt)
         w.member("input", value: task.input)
@@ -45,7 +46,7 @@ public enum TaskRequestCodec {
         return TaskDispatch(
             taskId: try r.string("taskId"), instanceId: try r.string("instanceId"), workflowId: try r.string("workflowId"),
             workflowVersion: try r.integer("workflowVersion", minimum: 1), stepId: try r.string("stepId"),
-            taskType: try r.string("taskType"), attempt: try r.integer("attempt", minimum: 1), input: json["input"] ?? .null,
+            executionId: try r.optionalString("executionId") ?? Execution.rootId, taskType: try r.string("taskType"), attempt: try r.integer("attempt", minimum: 1), input: json["input"] ?? .null,
             scheduledAt: scheduledAt, deadline: deadline
         )
     }

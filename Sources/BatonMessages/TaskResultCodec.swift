@@ -30,7 +30,7 @@ public enum TaskResultCodec {
         }
         return TaskResult(
             taskId: try r.string("taskId"), instanceId: try r.string("instanceId"), stepId: try r.string("stepId"),
-            attempt: try r.integer("attempt", minimum: 1), status: status, output: json["output"], error: error,
+            executionId: try r.optionalString("executionId"), attempt: try r.integer("attempt", minimum: 1), status: status, output: json["output"], error: error,
             workerId: try r.optionalString("workerId")
         )
     }
@@ -41,6 +41,7 @@ public enum TaskResultCodec {
             "taskId": .string(result.taskId), "instanceId": .string(result.instanceId), "stepId": .string(result.stepId),
             "attempt": .number(Double(result.attempt)), "status": .string(result.status.rawValue),
         ]
+        if let executionId = result.executionId { o["executionId"] = .string(executionId) }
         if let output = result.output { o["output"] = output }
         if let error = result.error {
             var e: [String: JSONValue] = ["code": .string(error.code), "message": .string(error.message), "retryable": .bool(error.retryable)]

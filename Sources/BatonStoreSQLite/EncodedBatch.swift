@@ -59,7 +59,7 @@ struct EncodedBatch: Sendable {
             instances.append(Instance(
                 id: instance.id, workflowId: instance.workflowId, workflowVersion: instance.workflowVersion,
                 status: instance.status.rawValue, createdAt: instance.createdAt.milliseconds,
-                updatedAt: instance.updatedAt.milliseconds, state: instance.encodedState()))
+                updatedAt: instance.updatedAt.milliseconds, state: StoredInstanceEncoder.encode(instance)))
         }
         history.reserveCapacity(batch.history.count)
         for item in batch.history {

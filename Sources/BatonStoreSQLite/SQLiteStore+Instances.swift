@@ -58,9 +58,13 @@ extension SQLiteStore {
     /// Decodes the state column of a row `(id, state)`.
     private static func decodeInstance(_ statement: SQLiteStatement) throws(StoreError) -> WorkflowInstance {
         let id = statement.string(0)
-        guard let json = try statement.json(1, "the state of instance '\(id)'"), let instance = WorkflowInstance(json: json) else {
-            throw StoreError(.corrupt, "the state of instance '\(id)' is not a workflow instance; restore the database from a backup")
+        guard let json = try statement.json(1, "the state of instance '\(id)'") else {
+            throw StoreError(.corrupt, "the state of instance '\(id)' is empty; restore the database from a backup")
         }
-        return instance
+        do {
+            return try StoredInstanceDecoder.decode(json)
+        } catch {
+            throw StoreError(.corrupt, "the state of instance '\(id)' is not a workflow instance (\(error.message)); restore the database from a backup")
+        }
     }
 }

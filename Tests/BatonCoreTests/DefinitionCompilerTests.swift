@@ -160,20 +160,6 @@ struct DefinitionCompilerTests {
 
 @Suite("Instances: codec and state document")
 struct InstanceCodecTests {
-    @Test func anInstanceRoundTripsThroughItsJSONForm() throws {
-        let definition = try compile(twoTasks)
-        let engine = Engine()
-        let s = engine.start(StartWorkflow(instanceId: "i1", input: ["name": "Ada"], origin: "api"), definition: definition, now: t0)
-        var beat = completed(s.dispatches[0], output: ["p": 1])
-        beat.status = .heartbeat
-        let h = engine.taskResultReceived(beat, instance: s.instance, definition: definition, at: t1)
-        let f = engine.taskResultReceived(failed(s.dispatches[0]), instance: h.instance, definition: definition, at: t2)
-        for instance in [s.instance, h.instance, f.instance] {
-            let decoded = WorkflowInstance(json: try JSONValue.parse(instance.json.serialized()))
-            #expect(decoded == instance)
-        }
-    }
-
     @Test func theStateDocumentHasTheDocumentedShape() throws {
         let definition = try compile(twoTasks)
         let s = Engine().start(StartWorkflow(instanceId: "i1", input: ["name": "Ada"], origin: "api"), definition: definition, now: t0)

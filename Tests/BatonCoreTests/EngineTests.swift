@@ -22,7 +22,7 @@ struct EngineTaskTests {
             )
         ])
         #expect(t.instance.activeTasks.keys.sorted() == ["i1.1"])
-        #expect(t.instance.steps["first"] == StepState(status: .scheduled, attempt: 1, executions: 1, taskId: "i1.1", startedAt: t0))
+        #expect(t.instance.root.steps["first"] == StepState(status: .scheduled, attempt: 1, executions: 1, taskId: "i1.1", startedAt: t0))
     }
 
     @Test func lifecycleEventIdsAreFixedByHistorySequence() throws {
@@ -118,7 +118,7 @@ struct EngineTaskTests {
         #expect(first.instance.status == .running)
         let other = engine.taskResultReceived(completed(s.dispatches[0], output: ["n": 2]), instance: first.instance, definition: definition, at: t2)
         #expect(other.rejection == .conflictingResult)
-        #expect(other.instance.steps[s.dispatches[0].stepId]?.output == ["n": 1])
+        #expect(other.instance.root.steps[s.dispatches[0].stepId]?.output == ["n": 1])
         let same = engine.taskResultReceived(completed(s.dispatches[0], output: ["n": 1]), instance: first.instance, definition: definition, at: t2)
         #expect(same.rejection == .duplicateResult)
     }
@@ -132,7 +132,7 @@ struct EngineTaskTests {
         #expect(f.instance.error == ErrorInfo(code: "NOPE", message: "declined", retryable: false, stepId: "first", attempt: 1, time: t1))
         #expect(f.historyTypes == [.taskFailed, .workflowFailed])
         #expect(f.lifecycleTypes == [.stepFailed, .workflowFailed])
-        #expect(f.instance.steps["first"]?.status == .failed)
+        #expect(f.instance.root.steps["first"]?.status == .failed)
     }
 
     @Test func aHeartbeatUpdatesTheActiveTaskWithoutMovingOn() throws {
@@ -352,7 +352,7 @@ struct EngineFlowTests {
         let s = engine.start(StartWorkflow(instanceId: "l", input: [:], origin: "api"), definition: definition, now: t0)
         let a = engine.taskResultReceived(completed(s.dispatches[0], output: ["more": true]), instance: s.instance, definition: definition, at: t1)
         #expect(a.dispatches.map(\.taskId) == ["l.2"])
-        #expect(a.instance.steps["work"]?.executions == 2)
+        #expect(a.instance.root.steps["work"]?.executions == 2)
         let b = engine.taskResultReceived(completed(a.dispatches[0], output: ["more": false]), instance: a.instance, definition: definition, at: t2)
         #expect(b.instance.status == .completed)
         // The first attempt's id is no longer active: a late copy of its result is ignored.

@@ -54,7 +54,7 @@ extension EndToEnd {
                 let failed = try await h.orchestrator.instances(InstanceQuery(workflowId: "orders", status: .failed)).instances[0]
                 #expect(failed.error?.code == "OUT_OF_STOCK")
                 #expect(failed.error?.message == "sku piano is out of stock")
-                #expect(failed.steps["charge"] == nil)
+                #expect(failed.root.steps["charge"] == nil)
             }
         }
 
@@ -97,7 +97,7 @@ extension EndToEnd {
                     let record = KafkaRecord(topic: reply.topic, key: reply.key, value: reply.value)
                     try await h.produce([record, record, KafkaRecord(topic: staleWire.topic, key: staleWire.key, value: staleWire.value), record])
                     if step == 0 {
-                        try await h.waitUntil("the second task") { try await h.orchestrator.instance(id: id).steps["shout"] != nil }
+                        try await h.waitUntil("the second task") { try await h.orchestrator.instance(id: id).root.steps["shout"] != nil }
                     }
                 }
                 let done = try await h.waitForEnd(id)

@@ -91,7 +91,7 @@ extension EndToEnd {
                 try await h.produce([result("Hello, Ada!"), result("Hello, Ada!"), result("Goodbye, Ada!")])
                 try await h.waitUntil("the conflicting result in the DLQ") { try await h.orchestrator.deadLetters(DeadLetterQuery(reason: "CONFLICT")).count == 1 }
                 let instance = try await h.orchestrator.instance(id: id)
-                #expect(instance.steps["compose"]?.output == ["message": "Hello, Ada!"])
+                #expect(instance.root.steps["compose"]?.output == ["message": "Hello, Ada!"])
                 let conflict = try await h.orchestrator.deadLetters(DeadLetterQuery(reason: "CONFLICT"))[0]
                 #expect(try JSONValue.parse(conflict.value)["output"]?["message"] == "Goodbye, Ada!")
                 // The identical duplicate is only ignored, not dead-lettered; the history says which is which.

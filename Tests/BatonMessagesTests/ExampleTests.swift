@@ -58,7 +58,7 @@ struct ExampleTests {
             id: try #require(json["id"]?.stringValue), type: try #require(json["type"]?.stringValue.flatMap(LifecycleEventType.init(rawValue:))),
             instanceId: try #require(data["instanceId"]?.stringValue), workflowId: try #require(data["workflowId"]?.stringValue),
             workflowVersion: try #require(data["workflowVersion"]?.intValue), stepId: data["stepId"]?.stringValue,
-            taskId: data["taskId"]?.stringValue, attempt: data["attempt"]?.intValue, status: try #require(data["status"]?.stringValue),
+            executionId: data["executionId"]?.stringValue, taskId: data["taskId"]?.stringValue, attempt: data["attempt"]?.intValue, status: try #require(data["status"]?.stringValue),
             output: data["output"], error: data["error"].flatMap(ErrorInfo.init(json:)),
             durationMilliseconds: data["durationMs"]?.intValue.map(Int64.init), time: try #require(json["time"]?.stringValue.flatMap(Timestamp.init(iso8601:)))
         )

@@ -21,7 +21,7 @@ struct TaskCancellationContractTests {
         let value = TaskCancellationCodec.encode(Self.cancellation, topics: TopicNames()).value
         #expect(try JSONValue.parse(value) == [
             "taskId": "inst-1.2", "instanceId": "inst-1", "workflowId": "order-fulfilment", "stepId": "charge",
-            "taskType": "payment.charge", "attempt": 1, "reason": "instance cancelled by ops: customer withdrew",
+            "executionId": "root", "taskType": "payment.charge", "attempt": 1, "reason": "instance cancelled by ops: customer withdrew",
             "cancelledAt": "2026-11-27T21:15:51.620Z",
         ])
         for report in try Contract.validate(values: [value], against: "task-cancellation") { #expect(report.isValid, "\(report)") }

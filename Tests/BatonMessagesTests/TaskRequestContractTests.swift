@@ -28,9 +28,22 @@ struct TaskRequestContractTests {
         let json = try JSONValue.parse(TaskRequestCodec.encode(Self.dispatch(), topics: TopicNames()).value)
         #expect(json == [
             "taskId": "inst-1.1", "instanceId": "inst-1", "workflowId": "order-fulfilment", "workflowVersion": 3,
-            "stepId": "reserve", "taskType": "inventory.reserve", "attempt": 1,
+            "stepId": "reserve", "executionId": "root", "taskType": "inventory.reserve", "attempt": 1,
             "input": ["orderId": "o-1", "sku": "book", "quantity": 2], "scheduledAt": "2026-11-27T21:15:51.120Z",
         ])
+    }
+
+    @Test func aBranchTaskNamesItsExecutionAndARequestWithoutOneMeansTheRoot() throws {
+        var dispatch = Self.dispatch()
+        dispatch.executionId = "checks/stock/fanout[3]"
+        let value = TaskRequestCodec.encode(dispatch, topics: TopicNames()).value
+        #expect(try JSONValue.parse(value)["executionId"] == "checks/stock/fanout[3]")
+        #expect(try TaskRequestCodec.decode(value) == dispatch)
+        for report in try Contract.validate(values: [value], against: "task-request") { #expect(report.isValid, "\(report)") }
+        // A request written before executions existed decodes as the root's.
+        guard case .object(var old) = try JSONValue.parse(TaskRequestCodec.encode(Self.dispatch(), topics: TopicNames()).value) else { return }
+        old["executionId"] = nil
+        #expect(try TaskRequestCodec.decode(JSONValue.object(old).serializedBytes(sortedKeys: false)).executionId == "root")
     }
 
     @Test func requestWithDeadlineCarriesItInUTCWithMilliseconds() throws {

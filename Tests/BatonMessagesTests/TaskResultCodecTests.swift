@@ -16,7 +16,7 @@ struct TaskResultCodecTests {
     @Test func completedExampleDecodesWithItsOutput() throws {
         let result = try TaskResultCodec.decode(try Contract.bytes(ofFile: Contract.examplePath("task-result.completed.example.json")))
         #expect(result == TaskResult(
-            taskId: "\(Self.instance).1", instanceId: Self.instance, stepId: "reserve", attempt: 1, status: .completed,
+            taskId: "\(Self.instance).1", instanceId: Self.instance, stepId: "reserve", executionId: "root", attempt: 1, status: .completed,
             output: ["available": true, "reservationId": .string("res-\(Self.instance).1")], workerId: "inventory-worker-7d9f"
         ))
     }
@@ -24,7 +24,7 @@ struct TaskResultCodecTests {
     @Test func failedExampleDecodesWithTheWorkersError() throws {
         let result = try TaskResultCodec.decode(try Contract.bytes(ofFile: Contract.examplePath("task-result.failed.example.json")))
         #expect(result == TaskResult(
-            taskId: "\(Self.instance).2", instanceId: Self.instance, stepId: "charge", attempt: 1, status: .failed,
+            taskId: "\(Self.instance).2", instanceId: Self.instance, stepId: "charge", executionId: "root", attempt: 1, status: .failed,
             error: ErrorInfo(
                 code: "PAYMENT_DECLINED", message: "the card issuer declined the charge of 42.00 EUR", retryable: false,
                 details: ["declineCode": "insufficient_funds", "provider": "examplepay"]
@@ -36,6 +36,8 @@ struct TaskResultCodecTests {
     @Test func heartbeatExampleDecodesWithItsProgress() throws {
         let result = try TaskResultCodec.decode(try Contract.bytes(ofFile: Contract.examplePath("task-result.heartbeat.example.json")))
         #expect(result.status == .heartbeat)
+        // Written as a worker from before executions would: no executionId, which the engine reads as the task's own.
+        #expect(result.executionId == nil)
         #expect(result.output == ["phase": "awaiting-3ds-confirmation"])
         #expect(result.error == nil)
     }

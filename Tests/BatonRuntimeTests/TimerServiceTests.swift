@@ -85,7 +85,7 @@ struct TimerServiceTests {
         defer { running.cancel() }
         try await waitFor { try await store.instance(id: "inst-1")?.activeTasks.keys.sorted() == ["inst-1.2"] }
         let instance = try #require(try await store.instance(id: "inst-1"))
-        #expect(instance.steps["call"]?.attempt == 2)
+        #expect(instance.root.steps["call"]?.attempt == 2)
         #expect(instance.timers.isEmpty)
         #expect(try await store.dueTimers(until: clock.now.adding(milliseconds: 1_000_000), limit: 10).isEmpty)
         // The counters are added just after the store commit returns: a reader of the store can
@@ -128,7 +128,7 @@ struct TimerServiceTests {
         let woken = ContinuousClock.now
         try await waitFor { o.counters.timersFired == 1 }
         #expect(ContinuousClock.now - woken < .seconds(2))
-        #expect(try await store.instance(id: "inst-1")?.steps["call"]?.attempt == 2)
+        #expect(try await store.instance(id: "inst-1")?.root.steps["call"]?.attempt == 2)
     }
 
     static let heartbeating = """

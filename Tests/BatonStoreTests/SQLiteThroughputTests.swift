@@ -74,14 +74,14 @@ struct SQLiteThroughputTests {
         var next = instance
         let step = next.taskSequence
         if step > 0 {
-            next.steps["step-\(step % 5)"] = StepState(status: .completed, output: ["value": .number(Double(step))], taskId: "\(next.id).\(step)", startedAt: next.updatedAt, completedAt: time)
+            next.root.steps["step-\(step % 5)"] = StepState(status: .completed, output: ["value": .number(Double(step))], taskId: "\(next.id).\(step)", startedAt: next.updatedAt, completedAt: time)
             next.activeTasks.removeValue(forKey: "\(next.id).\(step)")
         }
         next.taskSequence += 1
         next.historySequence += 2
         let taskId = "\(next.id).\(next.taskSequence)"
         // Keep a bounded number of steps, like a real definition (loops revisit the same ids).
-        next.steps["step-\(next.taskSequence % 5)"] = StepState(status: .scheduled, taskId: taskId, startedAt: time)
+        next.root.steps["step-\(next.taskSequence % 5)"] = StepState(status: .scheduled, taskId: taskId, startedAt: time)
         next.activeTasks[taskId] = ActiveTask(taskId: taskId, stepId: "step-\(next.taskSequence % 5)", attempt: 1, scheduledAt: time)
         next.updatedAt = time
         return next

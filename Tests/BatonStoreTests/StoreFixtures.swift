@@ -75,11 +75,11 @@ func richInstance(_ id: String) -> WorkflowInstance {
     return WorkflowInstance(
         id: id, workflowId: "orders", workflowVersion: 3, status: .failed,
         input: ["orderId": "o-1", "amount": 12.5, "items": [["sku": "A", "qty": 2], ["sku": "B", "qty": 1]], "gift": false, "note": nil],
-        steps: [
+        executions: [Execution.rootId: Execution(id: Execution.rootId, status: .failed, steps: [
             "validate": StepState(status: .completed, output: ["ok": true], attempt: 1, executions: 1, taskId: "\(id).1", startedAt: at(1_000), completedAt: at(1_500)),
             "charge": StepState(status: .failed, error: error, attempt: 2, executions: 3, taskId: "\(id).3", startedAt: at(2_000), completedAt: at(5_000)),
             "notify": StepState(status: .scheduled, attempt: 1, taskId: "\(id).4", startedAt: at(5_100)),
-        ],
+        ], lastStepId: "charge", startedAt: at(0), completedAt: at(6_000))],
         vars: ["total": 25, "customer": ["name": "Ada", "tags": ["vip"]], "unicode": "Grüße ✓"],
         output: ["result": "declined"],
         error: error,
@@ -88,7 +88,7 @@ func richInstance(_ id: String) -> WorkflowInstance {
             "\(id).5": ActiveTask(taskId: "\(id).5", stepId: "audit", attempt: 1, scheduledAt: at(5_200)),
         ],
         createdAt: at(0), updatedAt: at(6_000), completedAt: at(6_000), taskSequence: 5, historySequence: 12,
-        lastStepId: "charge", origin: "trigger:kafka/orders-7")
+        origin: "trigger:kafka/orders-7")
 }
 
 func event(_ sequence: Int, _ type: HistoryEventType, step: String? = nil, task: String? = nil, attempt: Int? = nil, data: JSONValue = .null, time: Timestamp? = nil) -> HistoryEvent {

@@ -18,16 +18,18 @@ public struct TaskCancellation: Sendable, Hashable {
     public var instanceId: String
     public var workflowId: String
     public var stepId: String
+    public var executionId: String
     public var taskType: String
     public var attempt: Int
     public var reason: String
     public var cancelledAt: Timestamp
 
-    public init(taskId: String, instanceId: String, workflowId: String, stepId: String, taskType: String, attempt: Int, reason: String, cancelledAt: Timestamp) {
+    public init(taskId: String, instanceId: String, workflowId: String, stepId: String, executionId: String = Execution.rootId, taskType: String, attempt: Int, reason: String, cancelledAt: Timestamp) {
         self.taskId = taskId
         self.instanceId = instanceId
         self.workflowId = workflowId
         self.stepId = stepId
+        self.executionId = executionId
         self.taskType = taskType
         self.attempt = attempt
         self.reason = reason
@@ -43,18 +45,22 @@ public struct TaskDispatch: Sendable, Hashable {
     public var workflowId: String
     public var workflowVersion: Int
     public var stepId: String
+    /// The path of control that dispatched it (`root`, `charge/card`, `fanout[17]`); workers echo
+    /// it in their result.
+    public var executionId: String
     public var taskType: String
     public var attempt: Int
     public var input: JSONValue
     public var scheduledAt: Timestamp
     public var deadline: Timestamp?
 
-    public init(taskId: String, instanceId: String, workflowId: String, workflowVersion: Int, stepId: String, taskType: String, attempt: Int, input: JSONValue, scheduledAt: Timestamp, deadline: Timestamp? = nil) {
+    public init(taskId: String, instanceId: String, workflowId: String, workflowVersion: Int, stepId: String, executionId: String = Execution.rootId, taskType: String, attempt: Int, input: JSONValue, scheduledAt: Timestamp, deadline: Timestamp? = nil) {
         self.taskId = taskId
         self.instanceId = instanceId
         self.workflowId = workflowId
         self.workflowVersion = workflowVersion
         self.stepId = stepId
+        self.executionId = executionId
         self.taskType = taskType
         self.attempt = attempt
         self.input = input
@@ -90,6 +96,8 @@ public struct LifecycleEvent: Sendable, Hashable {
     public var workflowId: String
     public var workflowVersion: Int
     public var stepId: String?
+    /// The execution of the step, for step events.
+    public var executionId: String?
     public var taskId: String?
     public var attempt: Int?
     /// The instance status, or the step status for step events.
@@ -100,13 +108,14 @@ public struct LifecycleEvent: Sendable, Hashable {
     public var durationMilliseconds: Int64?
     public var time: Timestamp
 
-    public init(id: String, type: LifecycleEventType, instanceId: String, workflowId: String, workflowVersion: Int, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, status: String, output: JSONValue? = nil, error: ErrorInfo? = nil, durationMilliseconds: Int64? = nil, time: Timestamp) {
+    public init(id: String, type: LifecycleEventType, instanceId: String, workflowId: String, workflowVersion: Int, stepId: String? = nil, executionId: String? = nil, taskId: String? = nil, attempt: Int? = nil, status: String, output: JSONValue? = nil, error: ErrorInfo? = nil, durationMilliseconds: Int64? = nil, time: Timestamp) {
         self.id = id
         self.type = type
         self.instanceId = instanceId
         self.workflowId = workflowId
         self.workflowVersion = workflowVersion
         self.stepId = stepId
+        self.executionId = executionId
         self.taskId = taskId
         self.attempt = attempt
         self.status = status

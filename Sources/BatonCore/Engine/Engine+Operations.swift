@@ -45,13 +45,13 @@ extension Engine {
         guard instance.status == .failed || instance.status == .timedOut else {
             return .failure(.wrongStatus(instance.status, expected: "FAILED or TIMED_OUT"))
         }
-        guard let stepId = instance.error?.stepId ?? (instance.status == .timedOut ? instance.lastStepId : nil) else { return .failure(.noFailedStep) }
+        guard let stepId = instance.error?.stepId ?? (instance.status == .timedOut ? instance.root.lastStepId : nil) else { return .failure(.noFailedStep) }
         guard definition.steps[stepId] != nil else { return .failure(.unknownStep(stepId)) }
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
         run.reopen()
         run.record(.workflowRetried, stepId: stepId, data: ["by": .string(by), "reason": .string(reason), "previousError": instance.error?.json ?? .null])
         run.lifecycle(.workflowResumed, status: InstanceStatus.running.rawValue, stepId: stepId)
-        run.enter(stepId)
+        run.enter(stepId, in: Execution.rootId)
         return .success(run.finish())
     }
 
@@ -65,7 +65,7 @@ extension Engine {
         if let input { run.instance.input = input }
         run.record(.workflowRerun, stepId: stepId, data: ["by": .string(by), "reason": .string(reason), "newInput": input ?? .null])
         run.lifecycle(.workflowResumed, status: InstanceStatus.running.rawValue, stepId: stepId)
-        run.enter(stepId)
+        run.enter(stepId, in: Execution.rootId)
         return .success(run.finish())
     }
 }
@@ -79,8 +79,17 @@ extension Run {
         instance.error = nil
         instance.output = nil
         instance.completedAt = nil
-        instance.handlingFailure = nil
         instance.deferred = []
+        // Retry and rerun act on the root's steps; branches and items still open are abandoned.
+        for id in instance.executions.keys.sorted() where id != Execution.rootId && instance.executions[id]!.status == .running {
+            instance.executions[id]!.status = .cancelled
+            instance.executions[id]!.completedAt = now
+        }
+        instance.root.status = .running
+        instance.root.handlingFailure = nil
+        instance.root.error = nil
+        instance.root.output = nil
+        instance.root.completedAt = nil
         instance.timers = [:]
         if let timeout = definition.timeoutMilliseconds { setTimer(.workflowTimeout(at: now.adding(milliseconds: timeout))) }
     }

@@ -29,7 +29,7 @@ public struct Engine: Sendable {
         if let timeout = definition.timeoutMilliseconds {
             run.setTimer(.workflowTimeout(at: now.adding(milliseconds: timeout)))
         }
-        run.enter(definition.startAt)
+        run.enter(definition.startAt, in: Execution.rootId)
         return run.finish()
     }
 
@@ -98,6 +98,7 @@ public struct Engine: Sendable {
         let cancelledTasks = run.instance.activeTasks.keys.sorted()
         run.cancelRunningTasks(reason: "instance cancelled by \(by): \(reason)")
         run.instance.timers = [:]
+        run.settleExecutions(.cancelled)
         run.record(.workflowCancelled, data: ["reason": .string(reason), "by": .string(by), "tasks": .array(cancelledTasks.map(JSONValue.string))])
         run.lifecycle(.workflowCancelled, status: InstanceStatus.cancelled.rawValue, error: error, duration: max(0, now.milliseconds(since: instance.createdAt)))
         return run.finish()

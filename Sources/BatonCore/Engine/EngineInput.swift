@@ -24,16 +24,20 @@ public struct TaskResult: Sendable, Hashable {
     public var taskId: String
     public var instanceId: String
     public var stepId: String
+    /// The execution the task request named; nil from workers written before executions existed,
+    /// which the engine reads as the task's own execution.
+    public var executionId: String?
     public var attempt: Int
     public var status: Status
     public var output: JSONValue?
     public var error: ErrorInfo?
     public var workerId: String?
 
-    public init(taskId: String, instanceId: String, stepId: String, attempt: Int, status: Status, output: JSONValue? = nil, error: ErrorInfo? = nil, workerId: String? = nil) {
+    public init(taskId: String, instanceId: String, stepId: String, executionId: String? = nil, attempt: Int, status: Status, output: JSONValue? = nil, error: ErrorInfo? = nil, workerId: String? = nil) {
         self.taskId = taskId
         self.instanceId = instanceId
         self.stepId = stepId
+        self.executionId = executionId
         self.attempt = attempt
         self.status = status
         self.output = output

@@ -10,41 +10,44 @@ extension Run {
         let running = instance.activeTasks.keys.sorted()
         cancelRunningTasks(reason: "the workflow timed out")
         instance.timers = [:]
+        settleExecutions(.cancelled)
         record(.workflowTimedOut, data: ["error": error.json, "tasks": .array(running.map(JSONValue.string))])
         lifecycle(.workflowTimedOut, status: InstanceStatus.timedOut.rawValue, error: error, duration: max(0, now.milliseconds(since: instance.createdAt)))
     }
 
-    /// A step failed for good: its `catch`, `fallback`, `continueOnFailure`, then the definition's
-    /// `onFailure`; otherwise the instance fails.
-    mutating func handleFailure(of step: Step, _ error: ErrorInfo) {
+    /// A step failed for good: its `catch`, `fallback`, `continueOnFailure`, then (in the root) the
+    /// definition's `onFailure`; otherwise its execution fails, and the parent decides what that
+    /// means (the root failing fails the instance).
+    mutating func handleFailure(of step: Step, in executionId: String, _ error: ErrorInfo) {
         let handling = step.onError
+        let handlingFailure = instance.executions[executionId]?.handlingFailure
         if let clause = handling.catches.first(where: { $0.matches(error.code) }) {
-            handled(step, error, by: "catch", next: clause.next)
-            enter(clause.next)
+            handled(step, in: executionId, error, by: "catch", next: clause.next)
+            enter(clause.next, in: executionId)
         } else if let fallback = handling.fallback {
-            handled(step, error, by: "fallback", next: fallback)
-            enter(fallback)
+            handled(step, in: executionId, error, by: "fallback", next: fallback)
+            enter(fallback, in: executionId)
         } else if handling.continueOnFailure {
-            handled(step, error, by: "continueOnFailure", next: nil)
-            follow(step)
-        } else if let onFailure = definition.onFailure, instance.handlingFailure == nil {
-            instance.handlingFailure = error
-            handled(step, error, by: "onFailure", next: onFailure)
-            enter(onFailure)
+            handled(step, in: executionId, error, by: "continueOnFailure", next: nil)
+            follow(step, in: executionId)
+        } else if executionId == Execution.rootId, let onFailure = definition.onFailure, handlingFailure == nil {
+            instance.root.handlingFailure = error
+            handled(step, in: executionId, error, by: "onFailure", next: onFailure)
+            enter(onFailure, in: executionId)
         } else {
-            failWorkflow(instance.handlingFailure ?? error)
+            failExecution(executionId, handlingFailure ?? error)
         }
     }
 
-    mutating func handled(_ step: Step, _ error: ErrorInfo, by handler: String, next: String?) {
-        record(.errorHandled, stepId: step.id, attempt: error.attempt, data: ["handler": .string(handler), "next": next.map(JSONValue.string) ?? .null, "error": error.json])
+    mutating func handled(_ step: Step, in executionId: String, _ error: ErrorInfo, by handler: String, next: String?) {
+        record(.errorHandled, stepId: step.id, in: executionId, attempt: error.attempt, data: ["handler": .string(handler), "next": next.map(JSONValue.string) ?? .null, "error": error.json])
     }
 
     // MARK: Ending
 
     mutating func completeWorkflow(explicitOutput: JSONValue?, bySucceedStep: Bool = false) {
         // An `onFailure` path that ends anywhere but in a succeed step leaves the instance FAILED.
-        if let failure = instance.handlingFailure, !bySucceedStep {
+        if let failure = instance.root.handlingFailure, !bySucceedStep {
             failWorkflow(failure)
             return
         }
@@ -60,13 +63,15 @@ extension Run {
                 return
             }
         } else {
-            output = instance.lastStepId.flatMap { instance.steps[$0]?.output } ?? .null
+            output = instance.root.lastStepId.flatMap { instance.root.steps[$0]?.output } ?? .null
         }
         instance.status = .completed
         instance.output = output
         instance.completedAt = now
         instance.timers = [:]
-        instance.handlingFailure = nil
+        instance.root.handlingFailure = nil
+        instance.root.output = output
+        settleExecutions(.completed)
         record(.workflowCompleted, data: ["output": output])
         lifecycle(.workflowCompleted, status: InstanceStatus.completed.rawValue, output: output, duration: max(0, now.milliseconds(since: instance.createdAt)))
     }
@@ -79,6 +84,8 @@ extension Run {
         instance.completedAt = now
         cancelRunningTasks(reason: "the workflow failed: \(recorded.code)")
         instance.timers = [:]
+        instance.root.error = recorded
+        settleExecutions(.failed)
         record(.workflowFailed, stepId: recorded.stepId, attempt: recorded.attempt, data: ["error": recorded.json])
         lifecycle(.workflowFailed, status: InstanceStatus.failed.rawValue, stepId: recorded.stepId, attempt: recorded.attempt, error: recorded, duration: max(0, now.milliseconds(since: instance.createdAt)))
     }

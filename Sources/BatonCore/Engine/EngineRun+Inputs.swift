@@ -9,12 +9,12 @@ extension Run {
         if instance.conflict(with: result) != nil { return .conflictingResult }
         guard !instance.status.isTerminal else { return .instanceFinished }
         guard let active = instance.activeTasks[result.taskId] else {
-            if let step = instance.steps[result.stepId], step.taskId == result.taskId, step.status != .scheduled {
-                return .duplicateResult
-            }
+            if let step = instance.appliedStep(of: result), step.status != .scheduled { return .duplicateResult }
             return .staleAttempt
         }
-        guard active.stepId == result.stepId, active.attempt == result.attempt else { return .mismatchedResult }
+        guard active.stepId == result.stepId, active.attempt == result.attempt, result.executionId ?? active.executionId == active.executionId else {
+            return .mismatchedResult
+        }
         if result.status != .heartbeat, instance.deferred.contains(where: { $0.taskId == result.taskId }) {
             return .duplicateResult
         }
@@ -34,10 +34,10 @@ extension Run {
             if case .task(let task)? = definition.steps[active.stepId]?.kind, let interval = task.heartbeatTimeoutMilliseconds {
                 setTimer(.heartbeatTimeout(taskId: result.taskId, at: now.adding(milliseconds: interval)))
             }
-            record(.taskHeartbeat, stepId: active.stepId, taskId: active.taskId, attempt: active.attempt, data: result.output ?? .null)
+            record(.taskHeartbeat, stepId: active.stepId, in: active.executionId, taskId: active.taskId, attempt: active.attempt, data: result.output ?? .null)
         case .completed where instance.status == .paused, .failed where instance.status == .paused:
             instance.deferred.append(.result(result))
-            record(.inputDeferred, stepId: active.stepId, taskId: active.taskId, attempt: active.attempt, data: ["input": "result", "status": .string(result.status.rawValue)])
+            record(.inputDeferred, stepId: active.stepId, in: active.executionId, taskId: active.taskId, attempt: active.attempt, data: ["input": "result", "status": .string(result.status.rawValue)])
         case .completed:
             completeTask(active, output: result.output ?? .null, workerId: result.workerId)
         case .failed:
@@ -55,18 +55,19 @@ extension Run {
             return nil
         }
         switch timer.kind {
-        case .retry(let stepId, let attempt):
+        case .retry(let executionId, let stepId, let attempt):
+            guard instance.executions[executionId]?.status == .running else { return .staleTimer }
             guard let step = definition.steps[stepId], case .task(let task) = step.kind else {
-                failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
+                failExecution(executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
                 return nil
             }
-            dispatch(step, task, attempt: attempt, executions: instance.steps[stepId]?.executions ?? 1)
+            dispatch(step, task, in: executionId, attempt: attempt, executions: self[step: stepId, in: executionId]?.executions ?? 1)
         case .taskTimeout(let taskId), .heartbeatTimeout(let taskId), .startTimeout(let taskId):
             guard let active = instance.activeTasks[taskId] else { return .staleTimer }
             timeOutTask(active, because: timer.kind)
-        case .wait(let stepId, _):
-            guard let step = definition.steps[stepId] else { return .staleTimer }
-            finishWait(step)
+        case .wait(let executionId, let stepId, _):
+            guard instance.executions[executionId]?.status == .running, let step = definition.steps[stepId] else { return .staleTimer }
+            finishWait(step, in: executionId)
         case .workflowTimeout:
             timeOutWorkflow()
         }

@@ -25,23 +25,25 @@ struct Run {
 
     // MARK: Recording
 
-    mutating func record(_ type: HistoryEventType, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, data: JSONValue = .null) {
+    /// `execution` is written only when it is not the root, so root histories read as before.
+    mutating func record(_ type: HistoryEventType, stepId: String? = nil, in execution: String? = nil, taskId: String? = nil, attempt: Int? = nil, data: JSONValue = .null) {
         instance.historySequence += 1
-        history.append(HistoryEvent(sequence: instance.historySequence, time: now, type: type, stepId: stepId, taskId: taskId, attempt: attempt, data: data))
+        let executionId = execution == Execution.rootId ? nil : execution
+        history.append(HistoryEvent(sequence: instance.historySequence, time: now, type: type, stepId: stepId, executionId: executionId, taskId: taskId, attempt: attempt, data: data))
     }
 
     /// Lifecycle events take the id of the history event just recorded, so each id is fixed and unique.
-    mutating func lifecycle(_ type: LifecycleEventType, status: String, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, output: JSONValue? = nil, error: ErrorInfo? = nil, duration: Int64? = nil) {
+    mutating func lifecycle(_ type: LifecycleEventType, status: String, stepId: String? = nil, in execution: String? = nil, taskId: String? = nil, attempt: Int? = nil, output: JSONValue? = nil, error: ErrorInfo? = nil, duration: Int64? = nil) {
         let event = LifecycleEvent(
             id: "\(instance.id).\(instance.historySequence)", type: type, instanceId: instance.id, workflowId: instance.workflowId,
-            workflowVersion: instance.workflowVersion, stepId: stepId, taskId: taskId, attempt: attempt, status: status,
+            workflowVersion: instance.workflowVersion, stepId: stepId, executionId: execution, taskId: taskId, attempt: attempt, status: status,
             output: output, error: error, durationMilliseconds: duration, time: now
         )
         effects.append(.emitLifecycle(event))
     }
 
     mutating func reject(_ reason: Rejection, result: TaskResult) -> Transition {
-        record(.inputIgnored, stepId: result.stepId, taskId: result.taskId, attempt: result.attempt, data: [
+        record(.inputIgnored, stepId: result.stepId, in: result.executionId, taskId: result.taskId, attempt: result.attempt, data: [
             "reason": .string(reason.rawValue), "status": .string(result.status.rawValue),
             "workerId": result.workerId.map(JSONValue.string) ?? .null,
         ])
@@ -59,28 +61,41 @@ struct Run {
         instance.timers[timer.id] = timer
     }
 
-    /// Marks steps that were still scheduled, retrying or waiting as CANCELLED: the instance no
-    /// longer waits for them.
+    /// Marks steps that were still scheduled, retrying or waiting as CANCELLED, in every
+    /// execution: the instance no longer waits for them.
     mutating func abandonOpenSteps() {
-        for (id, step) in instance.steps where [.scheduled, .retrying, .waiting].contains(step.status) {
-            instance.steps[id]?.status = .cancelled
-            instance.steps[id]?.completedAt = now
+        for executionId in instance.executions.keys.sorted() { abandonOpenSteps(in: executionId) }
+    }
+
+    mutating func abandonOpenSteps(in executionId: String) {
+        guard let execution = instance.executions[executionId] else { return }
+        for (id, step) in execution.steps where [.scheduled, .retrying, .waiting].contains(step.status) {
+            instance.executions[executionId]!.steps[id]!.status = .cancelled
+            instance.executions[executionId]!.steps[id]!.completedAt = now
         }
+    }
+
+    /// Step `stepId` of execution `executionId`, for reading and writing in place.
+    subscript(step stepId: String, in executionId: String) -> StepState? {
+        get { instance.executions[executionId]?.steps[stepId] }
+        set { instance.executions[executionId]?.steps[stepId] = newValue }
     }
 
     /// Drops every running task and tells its executor to stop.
     mutating func cancelRunningTasks(reason: String) {
-        for taskId in instance.activeTasks.keys.sorted() {
-            let task = instance.activeTasks[taskId]!
-            var taskType = ""
-            if case .task(let step)? = definition.steps[task.stepId]?.kind { taskType = step.taskType }
-            effects.append(.cancelTask(TaskCancellation(
-                taskId: taskId, instanceId: instance.id, workflowId: instance.workflowId, stepId: task.stepId, taskType: taskType,
-                attempt: task.attempt, reason: reason, cancelledAt: now
-            )))
-            for id in InstanceTimer.taskTimerIds(taskId) { instance.timers[id] = nil }
-        }
-        instance.activeTasks = [:]
+        for taskId in instance.activeTasks.keys.sorted() { cancelTask(instance.activeTasks[taskId]!, reason: reason) }
         abandonOpenSteps()
+    }
+
+    /// Drops one running task and tells its executor to stop.
+    mutating func cancelTask(_ task: ActiveTask, reason: String) {
+        var taskType = ""
+        if case .task(let step)? = definition.steps[task.stepId]?.kind { taskType = step.taskType }
+        effects.append(.cancelTask(TaskCancellation(
+            taskId: task.taskId, instanceId: instance.id, workflowId: instance.workflowId, stepId: task.stepId,
+            executionId: task.executionId, taskType: taskType, attempt: task.attempt, reason: reason, cancelledAt: now
+        )))
+        for id in InstanceTimer.taskTimerIds(task.taskId) { instance.timers[id] = nil }
+        instance.activeTasks[task.taskId] = nil
     }
 }

@@ -10,15 +10,18 @@ public struct HistoryEvent: Sendable, Hashable {
     public var time: Timestamp
     public var type: HistoryEventType
     public var stepId: String?
+    /// The execution of the step when it is not the root (nil: the root, or no step).
+    public var executionId: String?
     public var taskId: String?
     public var attempt: Int?
     public var data: JSONValue
 
-    public init(sequence: Int, time: Timestamp, type: HistoryEventType, stepId: String? = nil, taskId: String? = nil, attempt: Int? = nil, data: JSONValue = .null) {
+    public init(sequence: Int, time: Timestamp, type: HistoryEventType, stepId: String? = nil, executionId: String? = nil, taskId: String? = nil, attempt: Int? = nil, data: JSONValue = .null) {
         self.sequence = sequence
         self.time = time
         self.type = type
         self.stepId = stepId
+        self.executionId = executionId
         self.taskId = taskId
         self.attempt = attempt
         self.data = data
@@ -27,6 +30,7 @@ public struct HistoryEvent: Sendable, Hashable {
     public var json: JSONValue {
         var o: [String: JSONValue] = ["sequence": .number(Double(sequence)), "time": .string(time.iso8601), "type": .string(type.rawValue)]
         if let stepId { o["stepId"] = .string(stepId) }
+        if let executionId { o["executionId"] = .string(executionId) }
         if let taskId { o["taskId"] = .string(taskId) }
         if let attempt { o["attempt"] = .number(Double(attempt)) }
         if !data.isNull { o["data"] = data }

@@ -13,8 +13,8 @@ public struct InstanceTimer: Sendable, Hashable {
     public var kind: Kind
 
     public enum Kind: Sendable, Hashable {
-        /// Start attempt `attempt` of task step `stepId`.
-        case retry(stepId: String, attempt: Int)
+        /// Start attempt `attempt` of task step `stepId` of execution `executionId`.
+        case retry(executionId: String, stepId: String, attempt: Int)
         /// Task `taskId` ran past its start-to-close `timeout`.
         case taskTimeout(taskId: String)
         /// Task `taskId` sent no heartbeat within `heartbeatTimeout`.
@@ -22,7 +22,7 @@ public struct InstanceTimer: Sendable, Hashable {
         /// Task `taskId` was not picked up (no heartbeat or result) within `scheduleToStartTimeout`.
         case startTimeout(taskId: String)
         /// A `wait` step's time has come (`execution` tells repeated runs of the step apart).
-        case wait(stepId: String, execution: Int)
+        case wait(executionId: String, stepId: String, execution: Int)
         /// The instance has run out of time.
         case workflowTimeout
     }
@@ -33,8 +33,13 @@ public struct InstanceTimer: Sendable, Hashable {
         self.kind = kind
     }
 
-    public static func retry(stepId: String, attempt: Int, at: Timestamp) -> InstanceTimer {
-        InstanceTimer(id: "retry:\(stepId):\(attempt)", fireAt: at, kind: .retry(stepId: stepId, attempt: attempt))
+    /// Ids of root timers are what they were before executions existed, so stored timers of
+    /// older documents keep matching their index rows.
+    public static func retry(executionId: String = Execution.rootId, stepId: String, attempt: Int, at: Timestamp) -> InstanceTimer {
+        InstanceTimer(
+            id: "retry:\(Execution.scopedStep(executionId, stepId)):\(attempt)", fireAt: at,
+            kind: .retry(executionId: executionId, stepId: stepId, attempt: attempt)
+        )
     }
 
     public static func taskTimeout(taskId: String, at: Timestamp) -> InstanceTimer {
@@ -54,64 +59,23 @@ public struct InstanceTimer: Sendable, Hashable {
         ["timeout:\(taskId)", "heartbeat:\(taskId)", "start:\(taskId)"]
     }
 
-    public static func wait(stepId: String, execution: Int, at: Timestamp) -> InstanceTimer {
-        InstanceTimer(id: "wait:\(stepId):\(execution)", fireAt: at, kind: .wait(stepId: stepId, execution: execution))
+    public static func wait(executionId: String = Execution.rootId, stepId: String, execution: Int, at: Timestamp) -> InstanceTimer {
+        InstanceTimer(
+            id: "wait:\(Execution.scopedStep(executionId, stepId)):\(execution)", fireAt: at,
+            kind: .wait(executionId: executionId, stepId: stepId, execution: execution)
+        )
+    }
+
+    /// The execution the timer belongs to (nil for task deadlines, which follow their task, and
+    /// for the workflow timeout).
+    public var executionId: String? {
+        switch kind {
+        case .retry(let executionId, _, _), .wait(let executionId, _, _): executionId
+        default: nil
+        }
     }
 
     public static func workflowTimeout(at: Timestamp) -> InstanceTimer {
         InstanceTimer(id: "workflow-timeout", fireAt: at, kind: .workflowTimeout)
-    }
-}
-
-extension InstanceTimer {
-    public var json: JSONValue {
-        var o: [String: JSONValue] = ["id": .string(id), "fireAt": .string(fireAt.iso8601)]
-        switch kind {
-        case .retry(let stepId, let attempt):
-            o["kind"] = "retry"
-            o["stepId"] = .string(stepId)
-            o["attempt"] = .number(Double(attempt))
-        case .taskTimeout(let taskId):
-            o["kind"] = "taskTimeout"
-            o["taskId"] = .string(taskId)
-        case .heartbeatTimeout(let taskId):
-            o["kind"] = "heartbeatTimeout"
-            o["taskId"] = .string(taskId)
-        case .startTimeout(let taskId):
-            o["kind"] = "startTimeout"
-            o["taskId"] = .string(taskId)
-        case .wait(let stepId, let execution):
-            o["kind"] = "wait"
-            o["stepId"] = .string(stepId)
-            o["execution"] = .number(Double(execution))
-        case .workflowTimeout:
-            o["kind"] = "workflowTimeout"
-        }
-        return .object(o)
-    }
-
-    public init?(json: JSONValue) {
-        guard let id = json["id"]?.stringValue, let fireAt = json["fireAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)) else { return nil }
-        switch json["kind"]?.stringValue {
-        case "retry":
-            guard let stepId = json["stepId"]?.stringValue, let attempt = json["attempt"]?.intValue else { return nil }
-            self.init(id: id, fireAt: fireAt, kind: .retry(stepId: stepId, attempt: attempt))
-        case "taskTimeout":
-            guard let taskId = json["taskId"]?.stringValue else { return nil }
-            self.init(id: id, fireAt: fireAt, kind: .taskTimeout(taskId: taskId))
-        case "heartbeatTimeout":
-            guard let taskId = json["taskId"]?.stringValue else { return nil }
-            self.init(id: id, fireAt: fireAt, kind: .heartbeatTimeout(taskId: taskId))
-        case "startTimeout":
-            guard let taskId = json["taskId"]?.stringValue else { return nil }
-            self.init(id: id, fireAt: fireAt, kind: .startTimeout(taskId: taskId))
-        case "wait":
-            guard let stepId = json["stepId"]?.stringValue, let execution = json["execution"]?.intValue else { return nil }
-            self.init(id: id, fireAt: fireAt, kind: .wait(stepId: stepId, execution: execution))
-        case "workflowTimeout":
-            self.init(id: id, fireAt: fireAt, kind: .workflowTimeout)
-        default:
-            return nil
-        }
     }
 }

@@ -1,13 +1,32 @@
 import BatonExpressions
 
 extension WorkflowInstance {
-    /// The document expressions read: `{ "input", "steps": { "<id>": { status, output, error, attempt,
-    /// startedAt, completedAt } }, "vars" }`. Its shape is a public contract of definitions.
-    public var stateDocument: JSONValue {
+    /// The document expressions of the root read: `{ "input", "steps": { "<id>": { status, output,
+    /// error, attempt, startedAt, completedAt } }, "vars" }`. Its shape is a public contract of
+    /// definitions.
+    public var stateDocument: JSONValue { stateDocument(in: Execution.rootId) }
+
+    /// The document expressions of execution `executionId` read: the steps of the execution and
+    /// of every execution above it (the nearest wins, so a branch sees the steps before its
+    /// parallel step and its own), `vars`, and the execution's scope values (`item`, `index`).
+    public func stateDocument(in executionId: String) -> JSONValue {
+        var chain: [Execution] = []
+        var next: String? = executionId
+        while let id = next, let execution = executions[id] {
+            chain.append(execution)
+            next = execution.parentId
+        }
         var stepMembers: [String: JSONValue] = [:]
-        stepMembers.reserveCapacity(steps.count)
-        for (id, step) in steps { stepMembers[id] = step.json }
-        return .object(["input": input, "steps": .object(stepMembers), "vars": .object(vars)])
+        stepMembers.reserveCapacity(chain.reduce(0) { $0 + $1.steps.count })
+        var document: [String: JSONValue] = [:]
+        for execution in chain.reversed() {
+            for (id, step) in execution.steps { stepMembers[id] = step.json }
+            for (name, value) in execution.scope { document[name] = value }
+        }
+        document["input"] = input
+        document["steps"] = .object(stepMembers)
+        document["vars"] = .object(vars)
+        return .object(document)
     }
 }
 

@@ -2,17 +2,17 @@ import BatonExpressions
 
 /// One run of a workflow definition: everything the engine needs to decide the next move.
 ///
-/// The instance pins the definition version it started on. Several tasks can be in flight at once
-/// (`activeTasks`, keyed by task id) and a step can run many times (`StepState.executions`), so
-/// parallel branches, fan-out, loops and retries fit without reshaping this type.
+/// The instance pins the definition version it started on. It holds a tree of executions (the
+/// root, parallel branches, foreach items), each with its own step states; tasks in flight and
+/// timers name the execution they belong to, so many paths of control run side by side.
 public struct WorkflowInstance: Sendable, Hashable {
     public var id: String
     public var workflowId: String
     public var workflowVersion: Int
     public var status: InstanceStatus
     public var input: JSONValue
-    /// Latest state of each step that has run, by step id.
-    public var steps: [String: StepState]
+    /// Paths of control by id; `Execution.rootId` is always present.
+    public var executions: [String: Execution]
     /// Values computed by `set` steps.
     public var vars: [String: JSONValue]
     public var output: JSONValue?
@@ -26,31 +26,25 @@ public struct WorkflowInstance: Sendable, Hashable {
     public var taskSequence: Int
     /// Number of history events written so far; the next event gets `historySequence + 1`.
     public var historySequence: Int
-    /// The step that ran last (the default source of the workflow output).
-    public var lastStepId: String?
     /// What started the instance (`api`, `trigger:<source>/<id>`), for the instance view.
     public var origin: String?
     /// Pending timers, by id.
     public var timers: [String: InstanceTimer] = [:]
-    /// The failure the definition's `onFailure` path is handling; the instance ends FAILED with it
-    /// unless that path ends in a `succeed` step.
-    public var handlingFailure: ErrorInfo?
     /// Results and timers that arrived while the instance was PAUSED, in arrival order.
     public var deferred: [DeferredInput] = []
 
     public init(
         id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,
-        steps: [String: StepState] = [:], vars: [String: JSONValue] = [:], output: JSONValue? = nil,
+        executions: [String: Execution]? = nil, vars: [String: JSONValue] = [:], output: JSONValue? = nil,
         error: ErrorInfo? = nil, activeTasks: [String: ActiveTask] = [:], createdAt: Timestamp, updatedAt: Timestamp,
-        completedAt: Timestamp? = nil, taskSequence: Int = 0, historySequence: Int = 0, lastStepId: String? = nil,
-        origin: String? = nil
+        completedAt: Timestamp? = nil, taskSequence: Int = 0, historySequence: Int = 0, origin: String? = nil
     ) {
         self.id = id
         self.workflowId = workflowId
         self.workflowVersion = workflowVersion
         self.status = status
         self.input = input
-        self.steps = steps
+        self.executions = executions ?? [Execution.rootId: Execution(id: Execution.rootId, startedAt: createdAt)]
         self.vars = vars
         self.output = output
         self.error = error
@@ -60,8 +54,20 @@ public struct WorkflowInstance: Sendable, Hashable {
         self.completedAt = completedAt
         self.taskSequence = taskSequence
         self.historySequence = historySequence
-        self.lastStepId = lastStepId
         self.origin = origin
+    }
+}
+
+extension WorkflowInstance {
+    /// The root execution: the definition's top-level steps.
+    public var root: Execution {
+        get { executions[Execution.rootId]! }
+        set { executions[Execution.rootId] = newValue }
+    }
+
+    /// The state of step `stepId` in execution `executionId`.
+    public func step(_ stepId: String, in executionId: String) -> StepState? {
+        executions[executionId]?.steps[stepId]
     }
 }
 
@@ -95,6 +101,8 @@ public struct StepState: Sendable, Hashable {
 public struct ActiveTask: Sendable, Hashable {
     public var taskId: String
     public var stepId: String
+    /// The execution whose step dispatched it.
+    public var executionId: String
     public var attempt: Int
     public var scheduledAt: Timestamp
     public var deadline: Timestamp?
@@ -102,9 +110,10 @@ public struct ActiveTask: Sendable, Hashable {
     /// Progress a worker reported with its last heartbeat.
     public var progress: JSONValue?
 
-    public init(taskId: String, stepId: String, attempt: Int, scheduledAt: Timestamp, deadline: Timestamp? = nil, lastHeartbeatAt: Timestamp? = nil, progress: JSONValue? = nil) {
+    public init(taskId: String, stepId: String, executionId: String = Execution.rootId, attempt: Int, scheduledAt: Timestamp, deadline: Timestamp? = nil, lastHeartbeatAt: Timestamp? = nil, progress: JSONValue? = nil) {
         self.taskId = taskId
         self.stepId = stepId
+        self.executionId = executionId
         self.attempt = attempt
         self.scheduledAt = scheduledAt
         self.deadline = deadline

@@ -102,7 +102,7 @@ extension Orchestrator {
             // the other is kept for an operator rather than silently dropped.
             record(transition, previous: instance, definition: definition, into: &work)
             let applied = instance.conflict(with: result) ?? "was applied already"
-            let pointer = result.status == .completed && instance.steps[result.stepId]?.status == .completed ? "/output" : "/status"
+            let pointer = result.status == .completed && instance.appliedStep(of: result)?.status == .completed ? "/output" : "/status"
             let conflict = MessageError(.conflict, "task '\(result.taskId)' \(applied); this result says \(result.status.rawValue) — the first result applied wins", pointer: pointer)
             deadLetter(message, conflict, into: &work, report: &report, counts: &counts)
             counts.inputsIgnored[Rejection.conflictingResult.rawValue, default: 0] += 1

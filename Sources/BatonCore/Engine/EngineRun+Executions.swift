@@ -1,0 +1,48 @@
+import BatonExpressions
+
+/// How executions end and what their parent makes of it.
+extension Run {
+    /// Execution `executionId` reached the end of its steps (`.end`, or a `succeed` step): the
+    /// root completes the instance; any other execution reports to the step that started it.
+    mutating func endExecution(_ executionId: String, explicitOutput: JSONValue?, bySucceedStep: Bool = false) {
+        guard executionId != Execution.rootId else {
+            completeWorkflow(explicitOutput: explicitOutput, bySucceedStep: bySucceedStep)
+            return
+        }
+        guard var execution = instance.executions[executionId], execution.status == .running else { return }
+        execution.status = .completed
+        execution.output = explicitOutput ?? execution.lastStepId.flatMap { execution.steps[$0]?.output } ?? .null
+        execution.completedAt = now
+        instance.executions[executionId] = execution
+        childEnded(execution)
+    }
+
+    /// Execution `executionId` failed and none of its own handlers caught it: the root fails the
+    /// instance; any other execution reports to the step that started it.
+    mutating func failExecution(_ executionId: String, _ error: ErrorInfo) {
+        guard executionId != Execution.rootId else {
+            failWorkflow(error)
+            return
+        }
+        guard var execution = instance.executions[executionId], execution.status == .running else { return }
+        execution.status = .failed
+        execution.error = error
+        execution.completedAt = now
+        instance.executions[executionId] = execution
+        childEnded(execution)
+    }
+
+    /// A child execution ended: the step that started it decides what follows.
+    mutating func childEnded(_ execution: Execution) {
+        failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "execution '\(execution.id)' has no step that can take its outcome"))
+    }
+
+    /// The instance ended: the root takes its status, and every execution still running is
+    /// abandoned.
+    mutating func settleExecutions(_ rootStatus: ExecutionStatus) {
+        for id in instance.executions.keys.sorted() where instance.executions[id]!.status == .running {
+            instance.executions[id]!.status = id == Execution.rootId ? rootStatus : .cancelled
+            instance.executions[id]!.completedAt = now
+        }
+    }
+}
