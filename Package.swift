@@ -104,7 +104,10 @@ let package = Package(
         ),
 
         .testTarget(name: "BatonExpressionsTests", dependencies: ["BatonExpressions"], swiftSettings: strict),
-        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
+        .testTarget(
+            name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions", "BatonMessages", "BatonStore"],
+            exclude: ["Replays"], swiftSettings: strict
+        ),
         .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
         .testTarget(

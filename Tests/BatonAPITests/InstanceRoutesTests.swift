@@ -25,7 +25,7 @@ struct InstanceRoutesTests {
         ],
         "currentSteps": [
             [
-                "stepId": "charge", "taskId": "inst-1.1", "attempt": 1, "scheduledAt": .string(Fixtures.t0),
+                "stepId": "charge", "executionId": "root", "taskId": "inst-1.1", "attempt": 1, "scheduledAt": .string(Fixtures.t0),
                 "deadline": "2027-01-15T08:00:30.000Z", "lastHeartbeatAt": nil, "progress": nil,
             ],
         ],

@@ -32,6 +32,7 @@ enum InstanceView {
     static func currentStep(_ task: ActiveTask) -> JSONValue {
         [
             "stepId": .string(task.stepId),
+            "executionId": .string(task.executionId),
             "taskId": .string(task.taskId),
             "attempt": .number(Double(task.attempt)),
             "scheduledAt": .string(task.scheduledAt.iso8601),

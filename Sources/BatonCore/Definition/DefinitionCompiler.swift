@@ -8,7 +8,7 @@ import BatonExpressions
 public enum DefinitionCompiler {
     /// Every step `type` a definition may use, in the order the docs list them (a test keeps the
     /// README and the definition schema in step with it).
-    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail"]
+    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel"]
 
     /// Identifiers of workflows and steps: safe in URLs, topic names and logs.
     static func isValidIdentifier(_ s: String) -> Bool {
@@ -38,8 +38,12 @@ public enum DefinitionCompiler {
     }
 }
 
-private struct Context {
+struct Context {
     var issues: [DefinitionIssue] = []
+    /// Every step of the document, nested ones included: ids are unique across the definition.
+    var steps: [String: Step] = [:]
+    var order: [String] = []
+    var stepPointers: [String: String] = [:]
 
     mutating func issue(_ field: String, _ message: String, step: String? = nil, column: Int? = nil) {
         issues.append(DefinitionIssue(stepId: step, field: field, column: column, message: message))
@@ -59,54 +63,43 @@ private struct Context {
         let name = optionalString(root, "name", at: "")
         let description = optionalString(root, "description", at: "")
 
-        var steps: [String: Step] = [:]
-        var order: [String] = []
-        var stepPointers: [String: String] = [:]
+        var rootOrder: [String] = []
         switch root["steps"] {
         case nil:
             issue("/steps", "'steps' is required: a definition needs at least one step")
         case .array(let elements)?:
             if elements.isEmpty { issue("/steps", "'steps' must not be empty") }
-            for (index, element) in elements.enumerated() {
-                let pointer = "/steps/\(index)"
-                guard let step = compileStep(element, at: pointer) else { continue }
-                if steps[step.id] != nil {
-                    issue(pointer + "/id", "duplicate step id '\(step.id)' (also at \(stepPointers[step.id]!))", step: step.id)
-                    continue
-                }
-                steps[step.id] = step
-                order.append(step.id)
-                stepPointers[step.id] = pointer
-            }
+            rootOrder = collect(elements, at: "/steps", container: nil)
         case let other?:
             issue("/steps", "'steps' must be an array, found \(other.typeName)")
         }
 
-        // Every transition must lead to a step that exists.
+        // Every transition must lead to a step that exists, in the same sequence: a branch's
+        // steps cannot jump out of it, nor the outside into it.
         for stepId in order {
             let step = steps[stepId]!
             let pointer = stepPointers[stepId]!
-            for target in step.next.targets where steps[target] == nil {
-                issue(pointer + (step.typeName == "choice" ? "/choices" : "/next"), "unknown step '\(target)'", step: stepId)
+            for target in step.next.targets {
+                checkTarget(target, from: step, at: pointer + (step.typeName == "choice" ? "/choices" : "/next"))
             }
-            for (index, clause) in step.onError.catches.enumerated() where steps[clause.next] == nil {
-                issue(pointer + "/catch/\(index)/next", "unknown step '\(clause.next)'", step: stepId)
+            for (index, clause) in step.onError.catches.enumerated() {
+                checkTarget(clause.next, from: step, at: pointer + "/catch/\(index)/next")
             }
-            if let fallback = step.onError.fallback, steps[fallback] == nil {
-                issue(pointer + "/fallback", "unknown step '\(fallback)'", step: stepId)
+            if let fallback = step.onError.fallback {
+                checkTarget(fallback, from: step, at: pointer + "/fallback")
             }
         }
         let retry = root["retry"].flatMap { compileRetry($0, at: "/retry", step: nil) }
         let onFailure = optionalString(root, "onFailure", at: "")
-        if let onFailure, steps[onFailure] == nil, !order.isEmpty {
-            issue("/onFailure", "unknown step '\(onFailure)'")
+        if let onFailure, steps[onFailure]?.container != nil || steps[onFailure] == nil, !order.isEmpty {
+            issue("/onFailure", steps[onFailure] == nil ? "unknown step '\(onFailure)'" : "'\(onFailure)' is inside a branch: onFailure must name a top-level step")
         }
         let timeout = root["timeout"].flatMap { duration($0, at: "/timeout", step: nil) }
 
-        var startAt = order.first ?? ""
+        var startAt = rootOrder.first ?? ""
         if let explicit = optionalString(root, "startAt", at: "") {
-            if steps[explicit] == nil, !order.isEmpty {
-                issue("/startAt", "unknown step '\(explicit)'")
+            if steps[explicit]?.container != nil || steps[explicit] == nil, !order.isEmpty {
+                issue("/startAt", steps[explicit] == nil ? "unknown step '\(explicit)'" : "'\(explicit)' is inside a branch: startAt must name a top-level step")
             }
             startAt = explicit
         }
@@ -135,6 +128,38 @@ private struct Context {
     }
 
     // MARK: Steps
+
+    /// Compiles a sequence of steps (the definition's, or a branch's) and registers each; returns
+    /// their ids in document order.
+    mutating func collect(_ elements: [JSONValue], at pointer: String, container: String?) -> [String] {
+        var ids: [String] = []
+        for (index, element) in elements.enumerated() {
+            let p = pointer + "/\(index)"
+            guard var step = compileStep(element, at: p) else { continue }
+            step.container = container
+            if steps[step.id] != nil {
+                issue(p + "/id", "duplicate step id '\(step.id)' (also at \(stepPointers[step.id]!)): step ids are unique across the definition, branches included", step: step.id)
+                continue
+            }
+            steps[step.id] = step
+            order.append(step.id)
+            stepPointers[step.id] = p
+            ids.append(step.id)
+        }
+        return ids
+    }
+
+    /// A transition from `step` must name a step of the same sequence.
+    mutating func checkTarget(_ target: String, from step: Step, at pointer: String) {
+        guard let other = steps[target] else {
+            issue(pointer, "unknown step '\(target)'", step: step.id)
+            return
+        }
+        if other.container != step.container {
+            let place = { (c: String?) in c.map { "branch '\($0)'" } ?? "the top level" }
+            issue(pointer, "step '\(target)' is in \(place(other.container)), not in \(place(step.container)) like '\(step.id)': a transition stays in its sequence", step: step.id)
+        }
+    }
 
     mutating func compileStep(_ value: JSONValue, at pointer: String) -> Step? {
         guard case .object(let object) = value else {
@@ -234,6 +259,11 @@ private struct Context {
                 issue(pointer, "a wait step needs exactly one of 'duration' (e.g. \"10m\") and 'until' (an RFC 3339 time or epoch milliseconds, expressions allowed)", step: stepId)
             }
             next = compileNext(object["next"], at: pointer + "/next", step: stepId)
+        case "parallel":
+            checkKeys(object, allowed: common.union(errorFields).union(["branches", "join", "retry"]), at: pointer, step: stepId)
+            onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
+            next = compileNext(object["next"], at: pointer + "/next", step: stepId)
+            if let parallel = compileParallel(object, at: pointer, step: stepId) { kind = .parallel(parallel) }
         case nil:
             break
         case let other?:

@@ -66,12 +66,16 @@ public struct Step: Sendable, Hashable {
     public var next: Next
     /// What happens when the step fails.
     public var onError: ErrorHandling
+    /// The branch whose sequence holds the step (`<parallel step>/<branch>`); nil at the top level.
+    /// Transitions stay within one sequence.
+    public var container: String?
 
-    public init(id: String, kind: Kind, next: Next = .end, onError: ErrorHandling = ErrorHandling()) {
+    public init(id: String, kind: Kind, next: Next = .end, onError: ErrorHandling = ErrorHandling(), container: String? = nil) {
         self.id = id
         self.kind = kind
         self.next = next
         self.onError = onError
+        self.container = container
     }
 
     /// A failing step goes through these in order: its retry policy (task steps), then the first
@@ -122,6 +126,8 @@ public struct Step: Sendable, Hashable {
         case fail(code: String, message: JSONTemplate?)
         /// Wait for a duration or until a time, on a durable timer.
         case wait(WaitStep)
+        /// Run named branches at once, each its own execution, and join them.
+        case parallel(ParallelStep)
     }
 
     /// `duration: 10m`, or `until: "${ expr }"` rendering an RFC 3339 time or epoch milliseconds.
@@ -139,6 +145,7 @@ public struct Step: Sendable, Hashable {
         case .succeed: "succeed"
         case .fail: "fail"
         case .wait: "wait"
+        case .parallel: "parallel"
         }
     }
 }

@@ -34,7 +34,29 @@ extension Run {
 
     /// A child execution ended: the step that started it decides what follows.
     mutating func childEnded(_ execution: Execution) {
-        failWorkflow(ErrorInfo(code: BatonErrorCode.unknownStep, message: "execution '\(execution.id)' has no step that can take its outcome"))
+        guard let parentId = execution.parentId, let stepId = execution.parentStepId, let step = definition.steps[stepId] else { return }
+        switch step.kind {
+        case .parallel(let parallel): branchEnded(execution, of: step, parallel, in: parentId)
+        default: break
+        }
+    }
+
+    /// Abandons execution `executionId` and everything below it: their tasks are cancelled,
+    /// their timers dropped, their open steps marked CANCELLED.
+    mutating func cancelExecution(_ executionId: String, reason: String) {
+        let prefix = executionId + "/"
+        let inside = { (id: String) in id == executionId || id.hasPrefix(prefix) }
+        for taskId in instance.activeTasks.keys.sorted() where inside(instance.activeTasks[taskId]!.executionId) {
+            cancelTask(instance.activeTasks[taskId]!, reason: reason)
+        }
+        for (id, timer) in instance.timers {
+            if let owner = timer.executionId, inside(owner) { instance.timers[id] = nil }
+        }
+        for id in instance.executions.keys.sorted() where inside(id) && instance.executions[id]!.status == .running {
+            abandonOpenSteps(in: id)
+            instance.executions[id]!.status = .cancelled
+            instance.executions[id]!.completedAt = now
+        }
     }
 
     /// The instance ended: the root takes its status, and every execution still running is

@@ -9,7 +9,8 @@ extension Run {
         if instance.conflict(with: result) != nil { return .conflictingResult }
         guard !instance.status.isTerminal else { return .instanceFinished }
         guard let active = instance.activeTasks[result.taskId] else {
-            if let step = instance.appliedStep(of: result), step.status != .scheduled { return .duplicateResult }
+            // A cancelled step's task was abandoned, not applied: its result is stale.
+            if let step = instance.appliedStep(of: result), step.status != .scheduled, step.status != .cancelled { return .duplicateResult }
             return .staleAttempt
         }
         guard active.stepId == result.stepId, active.attempt == result.attempt, result.executionId ?? active.executionId == active.executionId else {
@@ -57,11 +58,15 @@ extension Run {
         switch timer.kind {
         case .retry(let executionId, let stepId, let attempt):
             guard instance.executions[executionId]?.status == .running else { return .staleTimer }
-            guard let step = definition.steps[stepId], case .task(let task) = step.kind else {
-                failExecution(executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
-                return nil
+            let executions = self[step: stepId, in: executionId]?.executions ?? 1
+            switch definition.steps[stepId].map({ ($0, $0.kind) }) {
+            case (let step, .task(let task))?:
+                dispatch(step, task, in: executionId, attempt: attempt, executions: executions)
+            case (let step, .parallel(let parallel))?:
+                startBranches(of: step, parallel, in: executionId, attempt: attempt, executions: executions)
+            default:
+                failExecution(executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task or parallel step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
             }
-            dispatch(step, task, in: executionId, attempt: attempt, executions: self[step: stepId, in: executionId]?.executions ?? 1)
         case .taskTimeout(let taskId), .heartbeatTimeout(let taskId), .startTimeout(let taskId):
             guard let active = instance.activeTasks[taskId] else { return .staleTimer }
             timeOutTask(active, because: timer.kind)

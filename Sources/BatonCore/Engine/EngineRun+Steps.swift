@@ -113,6 +113,10 @@ extension Run {
             }
             return nil
 
+        case .parallel(let parallel):
+            startBranches(of: step, parallel, in: executionId, attempt: 1, executions: executions)
+            return nil
+
         case .fail(let code, let messageTemplate):
             var message = "workflow failed at step '\(step.id)'"
             if let messageTemplate {

@@ -69,7 +69,7 @@ struct Run {
 
     mutating func abandonOpenSteps(in executionId: String) {
         guard let execution = instance.executions[executionId] else { return }
-        for (id, step) in execution.steps where [.scheduled, .retrying, .waiting].contains(step.status) {
+        for (id, step) in execution.steps where [.scheduled, .retrying, .waiting, .running].contains(step.status) {
             instance.executions[executionId]!.steps[id]!.status = .cancelled
             instance.executions[executionId]!.steps[id]!.completedAt = now
         }

@@ -69,6 +69,12 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case waitCompleted = "WaitCompleted"
     case variablesSet = "VariablesSet"
     case branchTaken = "BranchTaken"
+    /// A parallel step started its branches (data: executions, join).
+    case branchesStarted = "BranchesStarted"
+    /// A branch ended (executionId: the branch; data: status, output or error).
+    case branchEnded = "BranchEnded"
+    /// A parallel step's join was met (data: output, completed, cancelled).
+    case branchesJoined = "BranchesJoined"
     /// A result or command that changed nothing (duplicate, stale attempt, finished instance).
     case inputIgnored = "InputIgnored"
 }

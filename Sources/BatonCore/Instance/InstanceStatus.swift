@@ -22,6 +22,8 @@ public enum StepStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case retrying = "RETRYING"
     /// A `wait` step waits for its time.
     case waiting = "WAITING"
+    /// A `parallel` step waits for its branches to join.
+    case running = "RUNNING"
     /// Its work was abandoned: the instance was cancelled, timed out, failed elsewhere or rerun.
     case cancelled = "CANCELLED"
     case completed = "COMPLETED"
