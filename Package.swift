@@ -52,6 +52,9 @@ let package = Package(
             swiftSettings: strict
         ),
         // Store protocol and the in-memory store.
+        // JSON Schema 2020-12 validation of definition inputs and outputs (no validator for Swift is
+        // in the offline package set); tested against the official JSON-Schema-Test-Suite.
+        .target(name: "BatonJSONSchema", dependencies: ["BatonExpressions"], swiftSettings: strict),
         .target(name: "BatonStore", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
         .target(name: "BatonStoreSQLite", dependencies: ["BatonStore", "BatonCore", "BatonExpressions", "CSQLite"], swiftSettings: strict),
         // Consumers -> engine -> store transaction -> outbox relay.
@@ -108,6 +111,7 @@ let package = Package(
             name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions", "BatonMessages", "BatonStore"],
             exclude: ["Replays"], swiftSettings: strict
         ),
+        .testTarget(name: "BatonJSONSchemaTests", dependencies: ["BatonJSONSchema", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
         .testTarget(
