@@ -28,6 +28,7 @@ struct EncodedBatch: Sendable {
         var taskId: String?
         var attempt: Int?
         var data: [UInt8]?
+        var executionId: String?
     }
 
     enum StepChange: Sendable {
@@ -67,7 +68,7 @@ struct EncodedBatch: Sendable {
             history.append(History(
                 instanceId: item.instanceId, sequence: event.sequence, time: event.time.milliseconds, type: event.type.rawValue,
                 stepId: event.stepId, taskId: event.taskId, attempt: event.attempt,
-                data: event.data.isNull ? nil : event.data.serializedBytes(sortedKeys: false)))
+                data: event.data.isNull ? nil : event.data.serializedBytes(sortedKeys: false), executionId: event.executionId))
             switch StepExecutionChange(item) {
             case .scheduled(let execution, let sequence):
                 steps.append(.scheduled(

@@ -121,6 +121,11 @@ enum SQLiteSchema {
             parked_at INTEGER NOT NULL
         );
         """,
+        // 5: the execution (parallel branch, foreach item) a history event happened in; NULL for
+        // the root, so rows written before executions existed read as the root's.
+        """
+        ALTER TABLE history ADD COLUMN execution_id TEXT;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -66,6 +66,7 @@ extension SQLiteStore {
                 try insert.bind(6, event.taskId)
                 try insert.bind(7, event.attempt)
                 try insert.bind(8, text: event.data)
+                try insert.bind(9, event.executionId)
                 do {
                     try insert.run()
                 } catch where error.code == .conflict {
@@ -206,8 +207,8 @@ enum CommitSQL {
             state = excluded.state
         """
     static let insertHistory = """
-        INSERT INTO history (instance_id, sequence, time, type, step_id, task_id, attempt, data)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        INSERT INTO history (instance_id, sequence, time, type, step_id, task_id, attempt, data, execution_id)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
         """
     static let insertStep = """
         INSERT INTO step_executions (instance_id, task_id, attempt, step_id, status, input, scheduled_at, history_sequence)

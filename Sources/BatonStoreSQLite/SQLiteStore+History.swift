@@ -8,7 +8,7 @@ extension SQLiteStore {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
         return try await performRead { connection throws(StoreError) in
             let sql = """
-                SELECT sequence, time, type, step_id, task_id, attempt, data FROM history
+                SELECT sequence, time, type, step_id, task_id, attempt, data, execution_id FROM history
                 WHERE instance_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3
                 """
             return try connection.withStatement(sql) { statement throws(StoreError) in
@@ -24,7 +24,7 @@ extension SQLiteStore {
                     }
                     events.append(HistoryEvent(
                         sequence: sequence, time: Timestamp(milliseconds: statement.int64(1)), type: type,
-                        stepId: statement.optionalString(3), taskId: statement.optionalString(4), attempt: statement.optionalInt(5),
+                        stepId: statement.optionalString(3), executionId: statement.optionalString(7), taskId: statement.optionalString(4), attempt: statement.optionalInt(5),
                         data: try statement.json(6, "the data of history event \(sequence) of instance '\(instanceId)'") ?? .null))
                 }
                 return events

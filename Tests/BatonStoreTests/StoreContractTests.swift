@@ -75,6 +75,19 @@ struct StoreContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func historyKeepsTheExecutionOfEachEvent(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let instance = plainInstance("i-1")
+            var branch = event(2, .taskScheduled, step: "reserve", task: "i-1.1", attempt: 1)
+            branch.executionId = "checks/stock"
+            try await store.commit(.history(instance, [event(1, .workflowStarted), branch]))
+            let read = try await store.history(instanceId: "i-1", afterSequence: 0, limit: 10)
+            #expect(read.map(\.executionId) == [nil, "checks/stock"])
+            #expect(read[1] == branch)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func historyOfAnUnknownInstanceIsInvalid(_ backend: Backend) async throws {
         try await withStore(backend) { store throws in
             let batch = StoreBatch(history: [InstanceHistoryEvent(instanceId: "ghost", event: event(1, .workflowStarted))])
