@@ -17,6 +17,9 @@ struct EncodedBatch: Sendable {
         var createdAt: Int64
         var updatedAt: Int64
         var state: [UInt8]
+        var terminal: Bool
+        /// Every part with its revision; which to write is decided at commit time.
+        var parts: [StoredPart]
     }
 
     struct History: Sendable {
@@ -60,7 +63,8 @@ struct EncodedBatch: Sendable {
             instances.append(Instance(
                 id: instance.id, workflowId: instance.workflowId, workflowVersion: instance.workflowVersion,
                 status: instance.status.rawValue, createdAt: instance.createdAt.milliseconds,
-                updatedAt: instance.updatedAt.milliseconds, state: StoredInstanceEncoder.encode(instance)))
+                updatedAt: instance.updatedAt.milliseconds, state: StoredInstanceEncoder.encode(instance),
+                terminal: instance.status.isTerminal, parts: StoredInstanceEncoder.parts(of: instance)))
         }
         history.reserveCapacity(batch.history.count)
         for item in batch.history {

@@ -126,6 +126,17 @@ enum SQLiteSchema {
         """
         ALTER TABLE history ADD COLUMN execution_id TEXT;
         """,
+        // 6: parts of instances kept outside their document (foreach item and output chunks),
+        // each rewritten only when its revision moves.
+        """
+        CREATE TABLE instance_parts (
+            instance_id TEXT NOT NULL,
+            part TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (instance_id, part)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// The schema version this build writes.

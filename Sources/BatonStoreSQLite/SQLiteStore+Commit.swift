@@ -29,12 +29,54 @@ extension SQLiteStore {
     public func commit(prepared: PreparedBatch) async throws(StoreError) -> [Int64] {
         guard !prepared.batch.isEmpty else { return [] }
         let encoded = prepared.encoded as? EncodedBatch ?? EncodedBatch(prepared.batch)
-        return try await perform { connection throws(StoreError) in
+        let parts = partsToWrite(encoded)
+        let sequences = try await perform { connection throws(StoreError) in
             try connection.transaction { () throws(StoreError) in
                 let sequences = try Self.write(encoded, to: connection)
+                try Self.write(parts: parts, to: connection)
                 Failpoint.insideBatchTransaction.reached()
                 return sequences
             }
+        }
+        rememberWrittenParts(encoded)
+        return sequences
+    }
+
+    /// The parts of the batch's instances whose revision is not known to be in the file.
+    func partsToWrite(_ batch: EncodedBatch) -> [(instanceId: String, part: StoredPart)] {
+        let known = writtenParts.withLock { cache in batch.instances.map { cache[$0.id] } }
+        var write: [(instanceId: String, part: StoredPart)] = []
+        for (instance, written) in zip(batch.instances, known) {
+            for part in instance.parts where written?[part.key] != part.revision { write.append((instance.id, part)) }
+        }
+        return write
+    }
+
+    /// After a commit: the batch's parts are in the file. Finished instances are forgotten (they
+    /// change no more), so the cache holds only instances that can still move.
+    func rememberWrittenParts(_ batch: EncodedBatch) {
+        writtenParts.withLock { cache in
+            for instance in batch.instances {
+                if instance.terminal || instance.parts.isEmpty {
+                    cache[instance.id] = nil
+                } else {
+                    var revisions: [String: Int] = [:]
+                    for part in instance.parts { revisions[part.key] = part.revision }
+                    cache[instance.id] = revisions
+                }
+            }
+        }
+    }
+
+    static func write(parts: [(instanceId: String, part: StoredPart)], to connection: SQLiteConnection) throws(StoreError) {
+        guard !parts.isEmpty else { return }
+        let upsert = try connection.statement(CommitSQL.upsertPart)
+        for (instanceId, part) in parts {
+            try upsert.bind(1, instanceId)
+            try upsert.bind(2, part.key)
+            try upsert.bind(3, part.revision)
+            try upsert.bind(4, text: part.encoded)
+            try upsert.run()
         }
     }
 
@@ -205,6 +247,10 @@ enum CommitSQL {
         ON CONFLICT (id) DO UPDATE SET
             workflow_version = excluded.workflow_version, status = excluded.status, updated_at = excluded.updated_at,
             state = excluded.state
+        """
+    static let upsertPart = """
+        INSERT INTO instance_parts (instance_id, part, revision, data) VALUES (?1, ?2, ?3, ?4)
+        ON CONFLICT (instance_id, part) DO UPDATE SET revision = excluded.revision, data = excluded.data
         """
     static let insertHistory = """
         INSERT INTO history (instance_id, sequence, time, type, step_id, task_id, attempt, data, execution_id)

@@ -7,7 +7,7 @@ extension SQLiteStore {
         try await performRead { connection throws(StoreError) in
             try connection.withStatement("SELECT id, state FROM instances WHERE id = ?1") { statement throws(StoreError) in
                 try statement.bind(1, id)
-                return try statement.step() ? try Self.decodeInstance(statement) : nil
+                return try statement.step() ? try self.decodeInstance(statement, connection) : nil
             }
         }
     }
@@ -37,7 +37,7 @@ extension SQLiteStore {
                         more = true
                         break
                     }
-                    instances.append(try Self.decodeInstance(statement))
+                    instances.append(try self.decodeInstance(statement, connection))
                 }
                 let next = more ? instances.last.map { InstanceCursor(createdAt: $0.createdAt.milliseconds, id: $0.id).encoded } : nil
                 return InstancePage(instances: instances, nextCursor: next)
@@ -56,13 +56,29 @@ extension SQLiteStore {
     }
 
     /// Decodes the state column of a row `(id, state)`.
-    private static func decodeInstance(_ statement: SQLiteStatement) throws(StoreError) -> WorkflowInstance {
+    private func decodeInstance(_ statement: SQLiteStatement, _ connection: SQLiteConnection) throws(StoreError) -> WorkflowInstance {
         let id = statement.string(0)
         guard let json = try statement.json(1, "the state of instance '\(id)'") else {
             throw StoreError(.corrupt, "the state of instance '\(id)' is empty; restore the database from a backup")
         }
+        // Parts exist only for instances with a foreach step; the others cost no query.
+        let hasParts = json["inputPart"] != nil || json["executions"]?.objectValue?.values.contains { $0["foreach"] != nil } ?? false
+        var parts: [String: JSONValue] = [:]
+        if hasParts {
+            var revisions: [String: Int] = [:]
+            try connection.withStatement("SELECT part, revision, data FROM instance_parts WHERE instance_id = ?1") { parts_ throws(StoreError) in
+                try parts_.bind(1, id)
+                while try parts_.step() {
+                    let key = parts_.string(0)
+                    revisions[key] = parts_.int(1)
+                    parts[key] = try parts_.json(2, "part '\(key)' of instance '\(id)'")
+                }
+            }
+            let known = revisions
+            writtenParts.withLock { $0[id] = known }
+        }
         do {
-            return try StoredInstanceDecoder.decode(json)
+            return try StoredInstanceDecoder.decode(json, parts: parts)
         } catch {
             throw StoreError(.corrupt, "the state of instance '\(id)' is not a workflow instance (\(error.message)); restore the database from a backup")
         }

@@ -1,6 +1,7 @@
 import BatonCore
 import BatonExpressions
 import BatonStore
+import Synchronization
 import Dispatch
 
 /// The production `WorkflowStore`: one SQLite file in WAL mode, owned by one Baton process.
@@ -27,6 +28,10 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
     /// Opened on first use, closed by `close()`. Touched only on `readQueue`.
     private var reader: SQLiteConnection?
     private var readerClosed = false
+    /// The revision of every instance part (foreach chunk) known to be in the file, by instance
+    /// and part key: a commit writes only the parts whose revision moved. Filled by reads and
+    /// commits; an instance missing here has all its parts written (an upsert, so that is safe).
+    let writtenParts = Mutex<[String: [String: Int]]>([:])
     /// Test-only: makes switching back to `synchronous=FULL` fail. Touched only on `queue`.
     private var failRestoringDurability = false
 

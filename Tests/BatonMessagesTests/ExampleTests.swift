@@ -68,7 +68,18 @@ struct ExampleTests {
     // MARK: Example definitions
 
     @Test func definitionExamplesAreTheOnesMakeRunRegisters() {
-        #expect(Contract.exampleDefinitions == ["hello.json", "order-fulfilment.yaml"])
+        #expect(Contract.exampleDefinitions == ["hello-fanout.yaml", "hello.json", "order-fulfilment.yaml"])
+    }
+
+    @Test func helloFanoutRunsItsBranchesAndItemsToOneOutputWithTheExampleWorker() throws {
+        let definition = try DefinitionCompiler.compile(text: try Contract.text(ofFile: Contract.examplePath("hello-fanout.yaml")), version: 1)
+        let run = EngineRun(definition, input: ["name": "Baton"], worker: exampleWorker)
+        #expect(run.instance.status == .completed)
+        #expect(run.instance.output == [
+            "both": ["formal": ["message": "Hello, Dr. Baton!"], "casual": ["message": "Hello, Baton!"]],
+            "guests": [["message": "Hello, Baton!"], ["message": "Hello, Ada!"], ["message": "Hello, Grace!"], ["message": "Hello, Edsger!"]],
+        ])
+        #expect(Set(run.dispatches.map(\.executionId)) == ["both/formal", "both/casual", "everyone[0]", "everyone[1]", "everyone[2]", "everyone[3]"])
     }
 
     @Test(arguments: Contract.exampleDefinitions)

@@ -44,3 +44,41 @@ extension Context {
         return ParallelStep(branches: branches, join: join)
     }
 }
+
+extension Context {
+    /// `items: ${ … }`, `steps: [...]`, `maxConcurrency`, `toleratedFailures: n | "p%"`.
+    mutating func compileForeach(_ object: [String: JSONValue], at pointer: String, step stepId: String) -> ForeachStep? {
+        let items: JSONTemplate?
+        if let value = object["items"] {
+            items = template(value, at: pointer + "/items", step: stepId)
+        } else {
+            issue(pointer + "/items", "a foreach step needs 'items': an expression giving the array to iterate, e.g. \"${ $.input.orders }\"", step: stepId)
+            items = nil
+        }
+        var startAt: String?
+        switch object["steps"] {
+        case .array(let steps)? where !steps.isEmpty:
+            startAt = collect(steps, at: pointer + "/steps", container: "\(stepId)[]").first
+        default:
+            issue(pointer + "/steps", "a foreach step needs a non-empty 'steps' array, run for every item", step: stepId)
+        }
+        var maxConcurrency = ForeachStep.defaultMaxConcurrency
+        switch object["maxConcurrency"] {
+        case nil, .null?: break
+        case .number(let n)? where n >= 1 && n <= Double(ForeachStep.maxConcurrencyLimit) && n.rounded() == n: maxConcurrency = Int(n)
+        case let other?:
+            issue(pointer + "/maxConcurrency", "'maxConcurrency' must be a whole number from 1 to \(ForeachStep.maxConcurrencyLimit), found \(other.serialized())", step: stepId)
+        }
+        var tolerance = ForeachStep.Tolerance.count(0)
+        switch object["toleratedFailures"] {
+        case nil, .null?: break
+        case .number(let n)? where n >= 0 && n.rounded() == n: tolerance = .count(Int(n))
+        case .string(let s)? where s.hasSuffix("%") && Double(s.dropLast()).map { $0 >= 0 && $0 <= 100 } == true:
+            tolerance = .percent(Double(s.dropLast())!)
+        case let other?:
+            issue(pointer + "/toleratedFailures", "'toleratedFailures' must be a number of items or a percentage such as \"10%\", found \(other.serialized())", step: stepId)
+        }
+        guard let items, let startAt else { return nil }
+        return ForeachStep(items: items, startAt: startAt, maxConcurrency: maxConcurrency, toleratedFailures: tolerance)
+    }
+}

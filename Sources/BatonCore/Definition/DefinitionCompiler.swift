@@ -8,7 +8,7 @@ import BatonExpressions
 public enum DefinitionCompiler {
     /// Every step `type` a definition may use, in the order the docs list them (a test keeps the
     /// README and the definition schema in step with it).
-    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel"]
+    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel", "foreach"]
 
     /// Identifiers of workflows and steps: safe in URLs, topic names and logs.
     static func isValidIdentifier(_ s: String) -> Bool {
@@ -264,6 +264,11 @@ struct Context {
             onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
             next = compileNext(object["next"], at: pointer + "/next", step: stepId)
             if let parallel = compileParallel(object, at: pointer, step: stepId) { kind = .parallel(parallel) }
+        case "foreach":
+            checkKeys(object, allowed: common.union(errorFields).union(["items", "steps", "maxConcurrency", "toleratedFailures", "retry"]), at: pointer, step: stepId)
+            onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
+            next = compileNext(object["next"], at: pointer + "/next", step: stepId)
+            if let foreach = compileForeach(object, at: pointer, step: stepId) { kind = .foreach(foreach) }
         case nil:
             break
         case let other?:

@@ -128,6 +128,8 @@ public struct Step: Sendable, Hashable {
         case wait(WaitStep)
         /// Run named branches at once, each its own execution, and join them.
         case parallel(ParallelStep)
+        /// Run a sequence of steps for every item of an array.
+        case foreach(ForeachStep)
     }
 
     /// `duration: 10m`, or `until: "${ expr }"` rendering an RFC 3339 time or epoch milliseconds.
@@ -146,6 +148,7 @@ public struct Step: Sendable, Hashable {
         case .fail: "fail"
         case .wait: "wait"
         case .parallel: "parallel"
+        case .foreach: "foreach"
         }
     }
 }

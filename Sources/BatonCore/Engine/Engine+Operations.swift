@@ -62,7 +62,10 @@ extension Engine {
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
         run.cancelRunningTasks(reason: "instance rerun from step '\(stepId)' by \(by): \(reason)")
         run.reopen()
-        if let input { run.instance.input = input }
+        if let input {
+            run.instance.input = input
+            run.instance.inputRevision += 1
+        }
         run.record(.workflowRerun, stepId: stepId, data: ["by": .string(by), "reason": .string(reason), "newInput": input ?? .null])
         run.lifecycle(.workflowResumed, status: InstanceStatus.running.rawValue, stepId: stepId)
         run.enter(stepId, in: Execution.rootId)

@@ -37,6 +37,7 @@ extension Run {
         guard let parentId = execution.parentId, let stepId = execution.parentStepId, let step = definition.steps[stepId] else { return }
         switch step.kind {
         case .parallel(let parallel): branchEnded(execution, of: step, parallel, in: parentId)
+        case .foreach(let foreach): itemEnded(execution, of: step, foreach, in: parentId)
         default: break
         }
     }

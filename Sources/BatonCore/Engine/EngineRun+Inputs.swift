@@ -64,6 +64,8 @@ extension Run {
                 dispatch(step, task, in: executionId, attempt: attempt, executions: executions)
             case (let step, .parallel(let parallel))?:
                 startBranches(of: step, parallel, in: executionId, attempt: attempt, executions: executions)
+            case (let step, .foreach(let foreach))?:
+                startForeach(step, foreach, in: executionId, attempt: attempt, executions: executions)
             default:
                 failExecution(executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task or parallel step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
             }

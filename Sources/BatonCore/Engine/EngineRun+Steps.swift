@@ -117,6 +117,10 @@ extension Run {
             startBranches(of: step, parallel, in: executionId, attempt: 1, executions: executions)
             return nil
 
+        case .foreach(let foreach):
+            startForeach(step, foreach, in: executionId, attempt: 1, executions: executions)
+            return nil
+
         case .fail(let code, let messageTemplate):
             var message = "workflow failed at step '\(step.id)'"
             if let messageTemplate {

@@ -10,6 +10,9 @@ struct Run {
     var effects: [Effect] = []
     var rejection: Rejection?
     var synchronousSteps = 0
+    /// Foreach steps whose item loop is on the stack (`Execution.scopedStep` keys), so an item
+    /// that ends at once does not start the next one recursively.
+    var advancing: Set<String> = []
 
     init(engine: Engine, definition: WorkflowDefinition, instance: WorkflowInstance, now: Timestamp) {
         self.engine = engine

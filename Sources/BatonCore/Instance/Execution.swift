@@ -29,6 +29,8 @@ public struct Execution: Sendable, Hashable {
     public var error: ErrorInfo?
     /// Values only this execution sees: `item` and `index` for a foreach item.
     public var scope: [String: JSONValue]
+    /// The `foreach` steps of this execution that have run, by step id.
+    public var foreach: [String: ForeachState] = [:]
     public var startedAt: Timestamp
     public var completedAt: Timestamp?
 

@@ -30,6 +30,9 @@ public struct WorkflowInstance: Sendable, Hashable {
     public var origin: String?
     /// Pending timers, by id.
     public var timers: [String: InstanceTimer] = [:]
+    /// Bumped when `input` is replaced (a rerun with a new input), so a store that keeps a large
+    /// input outside the instance document rewrites it only then.
+    public var inputRevision: Int = 1
     /// Results and timers that arrived while the instance was PAUSED, in arrival order.
     public var deferred: [DeferredInput] = []
 

@@ -13,7 +13,8 @@ public enum StoredInstanceDecoder {
         public var message: String
     }
 
-    public static func decode(_ json: JSONValue) throws(Failure) -> WorkflowInstance {
+    /// - Parameter parts: the instance's parts (`StoredPart`) by key, as JSON arrays.
+    public static func decode(_ json: JSONValue, parts: [String: JSONValue] = [:]) throws(Failure) -> WorkflowInstance {
         let format = json["formatVersion"]?.intValue ?? 1
         guard format >= 1, format <= StoredInstanceEncoder.formatVersion else {
             throw Failure(message: "stored format \(format) is newer than this Baton reads (\(StoredInstanceEncoder.formatVersion)): run the newer version")
@@ -39,7 +40,7 @@ public enum StoredInstanceDecoder {
             executions[Execution.rootId] = root
         } else {
             for (executionId, value) in json["executions"]?.objectValue ?? [:] {
-                executions[executionId] = try execution(executionId, value)
+                executions[executionId] = try execution(executionId, value, parts: parts)
             }
             guard executions[Execution.rootId] != nil else { throw Failure(message: "no root execution") }
         }
@@ -48,14 +49,22 @@ public enum StoredInstanceDecoder {
             let task = try activeTask(value)
             active[task.taskId] = task
         }
+        var input = json["input"] ?? .null
+        var inputRevision = json["inputRevision"]?.intValue ?? 1
+        if let revision = json["inputPart"]?.intValue {
+            guard case .array(let wrapped)? = parts[StoredPart.inputKey], let value = wrapped.first else { throw Failure(message: "its input part is missing") }
+            input = value
+            inputRevision = revision
+        }
         var instance = WorkflowInstance(
-            id: id, workflowId: workflowId, workflowVersion: version, status: status, input: json["input"] ?? .null,
+            id: id, workflowId: workflowId, workflowVersion: version, status: status, input: input,
             executions: executions, vars: json["vars"]?.objectValue ?? [:], output: json["output"],
             error: json["error"].flatMap(ErrorInfo.init(json:)), activeTasks: active, createdAt: createdAt, updatedAt: updatedAt,
             completedAt: json["completedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
             taskSequence: json["taskSequence"]?.intValue ?? 0, historySequence: json["historySequence"]?.intValue ?? 0,
             origin: json["origin"]?.stringValue
         )
+        instance.inputRevision = inputRevision
         for value in json["timers"]?.arrayValue ?? [] {
             let timer = try self.timer(value)
             instance.timers[timer.id] = timer
@@ -76,11 +85,15 @@ public enum StoredInstanceDecoder {
         }
     }
 
-    static func execution(_ id: String, _ json: JSONValue) throws(Failure) -> Execution {
+    static func execution(_ id: String, _ json: JSONValue, parts: [String: JSONValue]) throws(Failure) -> Execution {
         guard let status = json["status"]?.stringValue.flatMap(ExecutionStatus.init(rawValue:)) else {
             throw Failure(message: "execution '\(id)' has no valid 'status'")
         }
-        return Execution(
+        var foreach: [String: ForeachState] = [:]
+        for (stepId, value) in json["foreach"]?.objectValue ?? [:] {
+            foreach[stepId] = try self.foreach(value, execution: id, step: stepId, parts: parts)
+        }
+        var execution = Execution(
             id: id, parentId: json["parentId"]?.stringValue, parentStepId: json["parentStepId"]?.stringValue, status: status,
             steps: try steps(json["steps"]), lastStepId: json["lastStepId"]?.stringValue,
             handlingFailure: json["handlingFailure"].flatMap(ErrorInfo.init(json:)), output: json["output"],
@@ -88,6 +101,8 @@ public enum StoredInstanceDecoder {
             startedAt: try timestamp(json, "startedAt", of: "execution '\(id)'"),
             completedAt: json["completedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:))
         )
+        execution.foreach = foreach
+        return execution
     }
 
     static func steps(_ json: JSONValue?) throws(Failure) -> [String: StepState] {

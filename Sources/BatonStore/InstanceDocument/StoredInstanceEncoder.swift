@@ -24,7 +24,13 @@ public enum StoredInstanceEncoder {
         w.member("workflowId", string: instance.workflowId)
         w.member("workflowVersion", number: instance.workflowVersion)
         w.member("status", string: instance.status.rawValue)
-        w.member("input", value: instance.input)
+        // A large input (a foreach's items, say) is a part, written when it changes, not at every step.
+        if isLarge(instance.input) {
+            w.member("inputPart", number: instance.inputRevision)
+        } else {
+            w.member("input", value: instance.input)
+            if instance.inputRevision != 1 { w.member("inputRevision", number: instance.inputRevision) }
+        }
         w.key("executions")
         w.beginObject()
         for (id, execution) in instance.executions {
@@ -74,6 +80,7 @@ public enum StoredInstanceEncoder {
         if let output = execution.output { w.member("output", value: output) }
         if let error = execution.error { w.member("error", value: error.json) }
         if !execution.scope.isEmpty { w.member("scope", value: .object(execution.scope)) }
+        if !execution.foreach.isEmpty { w.member("foreach", value: .object(execution.foreach.mapValues(json))) }
         if let completedAt = execution.completedAt { w.member("completedAt", string: completedAt.iso8601) }
         w.endObject()
     }
