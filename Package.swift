@@ -40,7 +40,7 @@ let package = Package(
         // The pure engine: definitions, instances, the state machine.
         .target(
             name: "BatonCore",
-            dependencies: ["BatonExpressions", .product(name: "Yams", package: "Yams")],
+            dependencies: ["BatonExpressions", "BatonJSONSchema", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Wire types of the public topics, matching schemas/.
@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonServer", "BatonCore", "BatonExpressions", "BatonMessages", "BatonRuntime", "BatonKafka",
+                "BatonServer", "BatonAPI", "BatonCore", "BatonExpressions", "BatonMessages", "BatonRuntime", "BatonKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

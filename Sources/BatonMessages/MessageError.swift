@@ -18,6 +18,8 @@ public struct MessageError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let noTrigger = Reason(rawValue: "NO_MATCHING_TRIGGER")
         /// A trigger's filter or input mapping failed on this event.
         public static let mappingFailed = Reason(rawValue: "MAPPING_FAILED")
+        /// The trigger's input breaks the definition's `inputSchema`.
+        public static let invalidInput = Reason(rawValue: "INVALID_INPUT")
         /// The same task attempt reported again with a different outcome (the first applied wins).
         public static let conflict = Reason(rawValue: "CONFLICT")
         /// Not a message but a gap: retention deleted these offsets before Baton read them

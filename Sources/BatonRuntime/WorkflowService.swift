@@ -61,6 +61,8 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notFound = Code(rawValue: "not-found")
         public static let invalidDefinition = Code(rawValue: "invalid-definition")
         public static let invalidInput = Code(rawValue: "invalid-input")
+        /// A start's input breaks the definition's `inputSchema`; `violations` says where.
+        public static let inputSchemaViolation = Code(rawValue: "invalid-workflow-input")
         public static let conflict = Code(rawValue: "conflict")
         /// The store or Kafka is unavailable for now; retry later.
         public static let unavailable = Code(rawValue: "unavailable")
@@ -71,14 +73,29 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// Every problem of a rejected definition, each with step, field and column.
     public var issues: [DefinitionIssue]
+    /// Every way a rejected input breaks the definition's `inputSchema`.
+    public var violations: [InputViolation]
 
-    public init(_ code: Code, _ message: String, issues: [DefinitionIssue] = []) {
+    public init(_ code: Code, _ message: String, issues: [DefinitionIssue] = [], violations: [InputViolation] = []) {
         self.code = code
         self.message = message
         self.issues = issues
+        self.violations = violations
     }
 
     public var description: String { "\(code): \(message)" }
+}
+
+/// One way an input breaks a definition's `inputSchema`: where (a JSON Pointer into the input)
+/// and why.
+public struct InputViolation: Sendable, Hashable {
+    public var pointer: String
+    public var message: String
+
+    public init(pointer: String, message: String) {
+        self.pointer = pointer
+        self.message = message
+    }
 }
 
 /// An operator's action on an instance.

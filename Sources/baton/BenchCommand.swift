@@ -161,6 +161,12 @@ struct BenchCommand: AsyncParsableCommand {
             let serial = recorder.percentiles()
             let serialInside = probe.percentiles()
             print(String(format: "          serial step latency: median %.2f ms, p99 %.2f ms (worker round trip median %.2f, p99 %.2f ms)", serialInside.p50, serialInside.p99, serial.p50, serial.p99))
+            // 5. Fan-out: one instance with a foreach over 1,000 and then 10,000 items, 100 at a time.
+            _ = try await app.orchestrator.registerDefinition(text: Self.foreachDefinition)
+            for items in [1_000, 10_000] {
+                let run = try await runForeach(app: app, items: items)
+                print(String(format: "          foreach of %d items, maxConcurrency 100: %.0f items/s (%.2f s); RSS %.0f MB, peak %.0f MB", items, Double(items) / run.seconds, run.seconds, run.rss, run.peak))
+            }
             let counters = app.orchestrator.counters
             let checkpoints = await app.store.checkpointCounts()
             print(String(format: "          WAL checkpoints: %d beside the writer, %d by the writer (%.3f s of its time)", checkpoints.background, checkpoints.byWriter, checkpoints.byWriterSeconds))
@@ -229,6 +235,47 @@ struct BenchCommand: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - start).benchSeconds
         try await waitForSteps(app: app, total: firstApplied + started * steps)
         return (seconds, Double(applied) / seconds)
+    }
+
+    static let foreachDefinition = """
+        id: bench-foreach
+        steps:
+          - id: each
+            type: foreach
+            items: "${ $.input.items }"
+            maxConcurrency: 100
+            steps:
+              - {id: item, type: task, taskType: bench.echo, input: "${ $.item }"}
+        """
+
+    /// Starts one instance whose foreach runs `items` tasks and waits for it to complete.
+    private func runForeach(app: BatonApplication, items: Int) async throws -> (seconds: Double, rss: Double, peak: Double) {
+        let input: JSONValue = ["items": .array((0..<items).map { ["sku": .string("sku-\($0)"), "quantity": .number(Double($0 % 7 + 1))] })]
+        let start = ContinuousClock.now
+        let started = try await app.orchestrator.startInstance(workflowId: "bench-foreach", version: nil, input: input, idempotencyKey: nil)
+        let deadline = start + .seconds(300)
+        while true {
+            let instance = try await app.orchestrator.instance(id: started.instance.id)
+            if instance.status.isTerminal {
+                guard instance.status == .completed else { throw ValidationError("the foreach bench instance ended \(instance.status.rawValue): \(instance.error?.message ?? "")") }
+                break
+            }
+            if ContinuousClock.now > deadline { throw ValidationError("the foreach of \(items) items did not finish in 300 s") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let seconds = (ContinuousClock.now - start).benchSeconds
+        let memory = Self.memory()
+        return (seconds, memory.rss, memory.peak)
+    }
+
+    /// Resident and peak resident memory of this process, in MB (Linux `/proc/self/status`).
+    static func memory() -> (rss: Double, peak: Double) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+            return (Double(line.split(separator: " ").dropFirst().first { !$0.isEmpty }.map(String.init) ?? "") ?? 0) / 1024
+        }
+        return (field("VmRSS"), field("VmHWM"))
     }
 
     private func waitForSteps(app: BatonApplication, total: Int) async throws {

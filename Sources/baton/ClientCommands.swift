@@ -1,4 +1,6 @@
 import ArgumentParser
+import BatonAPI
+import BatonExpressions
 import Foundation
 
 struct ApplyCommand: AsyncParsableCommand {
@@ -46,14 +48,22 @@ struct StartCommand: AsyncParsableCommand {
 }
 
 struct GetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get", abstract: "Show an instance: status, state, current steps.")
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "Show an instance as a tree of its executions (branches, foreach items and their counts); --json for the whole view.")
 
     @OptionGroup var options: APIOptions
     @Argument(help: "Instance id.")
     var instance: String
+    @Flag(help: "Print the instance view as JSON (state, current steps, executions) instead of the tree.")
+    var json = false
 
     func run() async throws {
-        try APIClient.printAndCheck(try await APIClient(base: options.api).send("GET", "/v1/instances/\(instance)"))
+        let response = try await APIClient(base: options.api).send("GET", "/v1/instances/\(instance)")
+        guard !json, (200..<300).contains(response.status), let view = try? JSONValue.parse(Array(response.body)) else {
+            try APIClient.printAndCheck(response)
+            return
+        }
+        print(InstanceTree.render(view))
     }
 }
 

@@ -29,6 +29,10 @@ struct InstanceRoutesTests {
                 "deadline": "2027-01-15T08:00:30.000Z", "lastHeartbeatAt": nil, "progress": nil,
             ],
         ],
+        "executions": [[
+            "id": "root", "parentId": nil, "parentStepId": nil, "status": "RUNNING", "lastStepId": nil,
+            "startedAt": .string(Fixtures.t0), "completedAt": nil, "foreach": [],
+        ]],
         "createdAt": .string(Fixtures.t0),
         "updatedAt": .string(Fixtures.t0),
         "completedAt": nil,
@@ -51,6 +55,27 @@ struct InstanceRoutesTests {
             #expect(response.header("Location") == "/v1/instances/inst-1")
             #expect(try response.json() == Self.startedView)
             #expect(try await client.get("/v1/instances/inst-1").json() == Self.startedView)
+        }
+    }
+
+    @Test func anInputThatBreaksTheInputSchemaAnswers422WithEveryViolation() async throws {
+        try await withAPIServer(Harness().orchestrator) { client in
+            let definition: JSONValue = [
+                "id": "strict", "steps": [["id": "done", "type": "succeed"]],
+                "inputSchema": ["type": "object", "required": ["orderId"], "properties": ["amount": ["type": "number", "minimum": 1]]],
+            ]
+            #expect(try await client.post("/v1/definitions", json: definition).status == 201)
+            let response = try await client.post("/v1/workflows/strict/instances", json: ["amount": 0])
+            try expectProblem(response, problemDocument(
+                "invalid-workflow-input", title: "Input does not match the workflow's input schema", status: 422,
+                detail: try #require(try response.json()["detail"]?.stringValue), instance: "/v1/workflows/strict/instances",
+                errors: [
+                    ["message": "missing required property \"orderId\"", "pointer": ""],
+                    ["message": "expected a value of at least 1, found 0", "pointer": "/amount"],
+                ]
+            ))
+            #expect(try response.json()["detail"]?.stringValue?.hasPrefix("the input does not match the inputSchema of 'strict' v1") == true)
+            #expect(try await client.post("/v1/workflows/strict/instances", json: ["orderId": "o-1", "amount": 2]).status == 201)
         }
     }
 
@@ -289,6 +314,10 @@ struct InstanceRoutesTests {
             ]
             expected["updatedAt"] = "2027-01-15T08:00:02.000Z"
             expected["completedAt"] = "2027-01-15T08:00:02.000Z"
+            expected["executions"] = [[
+                "id": "root", "parentId": nil, "parentStepId": nil, "status": "CANCELLED", "lastStepId": nil,
+                "startedAt": .string(Fixtures.t0), "completedAt": "2027-01-15T08:00:02.000Z", "foreach": [],
+            ]]
             // The same error the workflow.cancelled event carries (it used to be null here).
             expected["error"] = ["code": "CANCELLED", "message": "cancelled through the API", "retryable": false, "time": "2027-01-15T08:00:02.000Z"]
             #expect(try response.json() == .object(expected))

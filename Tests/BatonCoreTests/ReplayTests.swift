@@ -53,7 +53,9 @@ struct ReplayTests {
         if ProcessInfo.processInfo.environment["BATON_RECORD_REPLAYS"] == "1" {
             guard case .object(var document) = fixture else { return }
             document["expected"] = .array(recorded)
-            try Data(JSONValue.object(document).serializedBytes(sortedKeys: true)).write(to: url)
+            // Pretty and sorted, so a re-recording shows as a readable diff.
+            let object = try JSONSerialization.jsonObject(with: Data(JSONValue.object(document).serializedBytes(sortedKeys: true)))
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]).write(to: url)
             return
         }
         let expected = try #require(fixture["expected"]?.arrayValue, "\(name) has no recorded 'expected': record it with BATON_RECORD_REPLAYS=1")

@@ -97,4 +97,27 @@ struct TriggerFailureTests {
         await #expect(throws: ServiceError.self) { _ = try await o.redrive(ids: [letter.id], by: "ops") }
         #expect(o.counters.deadLettered["LOST_TO_RETENTION"] == 1)
     }
+
+    @Test func anInputThatBreaksTheInputSchemaIsDeadLetteredAsInvalidInputForThatDefinitionOnly() async throws {
+        let store = InMemoryStore()
+        let o = orchestrator(store)
+        _ = try await o.registerDefinition(text: """
+            id: strict
+            triggers:
+              - type: order.created
+            inputSchema: {type: object, properties: {total: {type: number}}, required: [total]}
+            steps:
+              - id: done
+                type: succeed
+            """)
+        _ = try await o.registerDefinition(text: Self.healthy)
+        let report = try await o.process([event("e-2")])
+        #expect(report.started == 1)
+        #expect(try await store.instance(id: "inst-1")?.workflowId == "healthy")
+        let letter = try #require(try await store.deadLetters(DeadLetterQuery()).first)
+        #expect(letter.reason == "INVALID_INPUT")
+        #expect(letter.pointer == "/total")
+        #expect(letter.message.contains("the input for 'strict' v1 does not match its inputSchema"))
+        #expect(letter.headers.contains(OutboxHeader(key: Orchestrator.onlyWorkflowHeader, value: Array("strict".utf8))))
+    }
 }

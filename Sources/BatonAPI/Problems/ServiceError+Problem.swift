@@ -17,6 +17,8 @@ extension Problem {
             self.init(.invalidDefinition, error.message, errors: error.issues.map(ProblemItem.init(issue:)))
         case .invalidInput:
             self.init(.invalidInput, error.message)
+        case .inputSchemaViolation:
+            self.init(.invalidWorkflowInput, error.message, errors: error.violations.map { ProblemItem(message: $0.message, pointer: $0.pointer) })
         case .conflict:
             self.init(.conflict, error.message)
         case .unavailable:

@@ -22,6 +22,7 @@ enum InstanceView {
             "error": instance.error?.json ?? .null,
             "state": instance.stateDocument,
             "currentSteps": .array(current.map(currentStep)),
+            "executions": .array(instance.executions.keys.sorted(by: executionOrder).map { execution(instance.executions[$0]!) }),
             "createdAt": .string(instance.createdAt.iso8601),
             "updatedAt": .string(instance.updatedAt.iso8601),
             "completedAt": timestamp(instance.completedAt),
@@ -39,6 +40,33 @@ enum InstanceView {
             "deadline": timestamp(task.deadline),
             "lastHeartbeatAt": timestamp(task.lastHeartbeatAt),
             "progress": task.progress ?? .null,
+        ]
+    }
+
+    /// The root first, then by id, so a parent comes before its children.
+    static func executionOrder(_ a: String, _ b: String) -> Bool {
+        (a == Execution.rootId ? 0 : 1, a) < (b == Execution.rootId ? 0 : 1, b)
+    }
+
+    /// One path of control: where it is and, for its foreach steps, how far their items got.
+    /// Ended foreach items are not executions any more; their counts are in `foreach`.
+    static func execution(_ execution: Execution) -> JSONValue {
+        let foreach: [JSONValue] = execution.foreach.keys.sorted().map { stepId in
+            let state = execution.foreach[stepId]!
+            return [
+                "stepId": .string(stepId), "total": .number(Double(state.total)), "started": .number(Double(state.nextIndex)),
+                "running": .number(Double(state.running)), "completed": .number(Double(state.completed)), "failed": .number(Double(state.failed)),
+            ]
+        }
+        return [
+            "id": .string(execution.id),
+            "parentId": execution.parentId.map(JSONValue.string) ?? .null,
+            "parentStepId": execution.parentStepId.map(JSONValue.string) ?? .null,
+            "status": .string(execution.status.rawValue),
+            "lastStepId": execution.lastStepId.map(JSONValue.string) ?? .null,
+            "startedAt": .string(execution.startedAt.iso8601),
+            "completedAt": timestamp(execution.completedAt),
+            "foreach": .array(foreach),
         ]
     }
 

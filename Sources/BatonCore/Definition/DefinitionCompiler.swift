@@ -54,7 +54,7 @@ struct Context {
             issue("", "a definition must be an object, found \(document.typeName)")
             return nil
         }
-        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout"], at: "")
+        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout", "maxSteps", "inputSchema", "outputSchema"], at: "")
 
         let id = requiredString(root, "id", at: "")
         if let id, !DefinitionCompiler.isValidIdentifier(id) {
@@ -95,6 +95,12 @@ struct Context {
             issue("/onFailure", steps[onFailure] == nil ? "unknown step '\(onFailure)'" : "'\(onFailure)' is inside a branch: onFailure must name a top-level step")
         }
         let timeout = root["timeout"].flatMap { duration($0, at: "/timeout", step: nil) }
+        var maxSteps: Int?
+        switch root["maxSteps"] {
+        case nil, .null?: break
+        case .number(let n)? where n >= 1 && n <= 100_000_000 && n.rounded() == n: maxSteps = Int(n)
+        case let other?: issue("/maxSteps", "'maxSteps' must be a whole number from 1 to 100000000, found \(other.serialized())")
+        }
 
         var startAt = rootOrder.first ?? ""
         if let explicit = optionalString(root, "startAt", at: "") {
@@ -116,15 +122,20 @@ struct Context {
         }
 
         let output = root["output"].flatMap { template($0, at: "/output", step: nil) }
+        let inputSchema = root["inputSchema"].flatMap { valueSchema($0, at: "/inputSchema") }
+        let outputSchema = root["outputSchema"].flatMap { valueSchema($0, at: "/outputSchema") }
 
         guard let id else { return nil }
         var stored = root
         stored["version"] = nil
-        return WorkflowDefinition(
+        var definition = WorkflowDefinition(
             id: id, version: version, name: name, description: description, startAt: startAt, steps: steps,
             stepOrder: order, triggers: triggers, output: output, document: .object(stored),
-            retry: retry, onFailure: onFailure, timeoutMilliseconds: timeout
+            retry: retry, onFailure: onFailure, timeoutMilliseconds: timeout, maxSteps: maxSteps
         )
+        definition.inputSchema = inputSchema
+        definition.outputSchema = outputSchema
+        return definition
     }
 
     // MARK: Steps
@@ -426,6 +437,22 @@ struct Context {
     }
 
     // MARK: Leaves
+
+    /// A JSON Schema 2020-12 document, compiled now so a broken one is refused at registration.
+    mutating func valueSchema(_ value: JSONValue, at pointer: String) -> ValueSchema? {
+        switch value {
+        case .object, .bool:
+            do {
+                return try ValueSchema(value)
+            } catch {
+                issue(pointer + error.pointer, "not a valid JSON Schema: \(error.message)")
+                return nil
+            }
+        default:
+            issue(pointer, "a schema must be a JSON Schema object (or true/false), found \(value.typeName)")
+            return nil
+        }
+    }
 
     mutating func expression(_ source: String, at pointer: String, step: String?) -> Expression? {
         do {

@@ -29,12 +29,21 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var onFailure: String?
     /// Start-to-end limit of an instance: past it the instance becomes TIMED_OUT.
     public var timeoutMilliseconds: Int64?
+    /// Steps an instance may run in its life (loops count every pass); nil: the service default.
+    public var maxSteps: Int?
+    /// What a start's input must be: a start that breaks it is refused (422 over REST, an
+    /// `INVALID_INPUT` dead letter for a trigger).
+    public var inputSchema: ValueSchema?
+    /// What the instance's output must be: an output that breaks it fails the instance with
+    /// `INVALID_OUTPUT`.
+    public var outputSchema: ValueSchema?
 
     public init(
         id: String, version: Int, name: String? = nil, description: String? = nil, startAt: String,
         steps: [String: Step], stepOrder: [String], triggers: [Trigger] = [], output: JSONTemplate? = nil,
-        document: JSONValue, retry: RetryPolicy? = nil, onFailure: String? = nil, timeoutMilliseconds: Int64? = nil
+        document: JSONValue, retry: RetryPolicy? = nil, onFailure: String? = nil, timeoutMilliseconds: Int64? = nil, maxSteps: Int? = nil
     ) {
+        self.maxSteps = maxSteps
         self.retry = retry
         self.onFailure = onFailure
         self.timeoutMilliseconds = timeoutMilliseconds

@@ -11,10 +11,16 @@ public struct Engine: Sendable {
     public var maxSynchronousSteps: Int
     /// The retry policy of task steps whose step and definition set none. Default: no retry.
     public var defaultRetryPolicy: RetryPolicy
+    /// Steps an instance may run in its life when its definition sets no `maxSteps`: a loop that
+    /// never ends fails with `STEP_LIMIT_EXCEEDED` instead of running (and dispatching) for ever.
+    public var defaultMaxSteps: Int
 
-    public init(maxSynchronousSteps: Int = 1000, defaultRetryPolicy: RetryPolicy = .none) {
+    public static let defaultMaxStepsPerInstance = 100_000
+
+    public init(maxSynchronousSteps: Int = 1000, defaultRetryPolicy: RetryPolicy = .none, defaultMaxSteps: Int = Engine.defaultMaxStepsPerInstance) {
         self.maxSynchronousSteps = maxSynchronousSteps
         self.defaultRetryPolicy = defaultRetryPolicy
+        self.defaultMaxSteps = defaultMaxSteps
     }
 
     /// Creates an instance and runs it until it waits for a task or ends.

@@ -65,6 +65,16 @@ extension Run {
         } else {
             output = instance.root.lastStepId.flatMap { instance.root.steps[$0]?.output } ?? .null
         }
+        if let schema = definition.outputSchema {
+            let errors = schema.validate(output)
+            if !errors.isEmpty {
+                failWorkflow(ErrorInfo(
+                    code: BatonErrorCode.invalidOutput, message: "the output does not match the definition's outputSchema: \(ValueSchema.summary(errors))",
+                    details: ["errors": .array(errors.prefix(20).map { ["pointer": .string($0.instancePath), "message": .string($0.message)] })]
+                ))
+                return
+            }
+        }
         instance.status = .completed
         instance.output = output
         instance.completedAt = now

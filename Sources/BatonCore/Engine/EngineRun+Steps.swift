@@ -13,6 +13,12 @@ extension Run {
                 failWorkflow(ErrorInfo(code: BatonErrorCode.stepLimit, message: "more than \(engine.maxSynchronousSteps) steps ran without waiting for a task: is there a loop without a task in it?", stepId: id))
                 return
             }
+            instance.stepsRun += 1
+            let budget = definition.maxSteps ?? engine.defaultMaxSteps
+            if instance.stepsRun > budget {
+                failWorkflow(ErrorInfo(code: BatonErrorCode.stepLimit, message: "the instance ran more than \(budget) steps (\(definition.maxSteps == nil ? "the service's default" : "the definition's maxSteps")): a loop that never ends?", stepId: id))
+                return
+            }
             guard let step = definition.steps[id] else {
                 failExecution(executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "step '\(id)' is not in version \(definition.version) of '\(definition.id)'", stepId: id))
                 return

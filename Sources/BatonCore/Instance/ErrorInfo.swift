@@ -52,6 +52,8 @@ public enum BatonErrorCode {
     public static let condition = "CONDITION_ERROR"
     public static let noMatchingChoice = "NO_MATCHING_CHOICE"
     public static let stepLimit = "STEP_LIMIT_EXCEEDED"
+    /// The output broke the definition's `outputSchema`.
+    public static let invalidOutput = "INVALID_OUTPUT"
     public static let unknownStep = "UNKNOWN_STEP"
     public static let taskFailed = "TASK_FAILED"
     /// A task attempt ran past its `timeout` (retryable, like any failure).

@@ -33,6 +33,8 @@ public struct WorkflowInstance: Sendable, Hashable {
     /// Bumped when `input` is replaced (a rerun with a new input), so a store that keeps a large
     /// input outside the instance document rewrites it only then.
     public var inputRevision: Int = 1
+    /// Steps run so far (loops count each pass), against the definition's `maxSteps`.
+    public var stepsRun: Int = 0
     /// Results and timers that arrived while the instance was PAUSED, in arrival order.
     public var deferred: [DeferredInput] = []
 

@@ -169,6 +169,20 @@ extension Orchestrator {
                 do {
                     if let filter = trigger.filter, try !filter.evaluateCondition(in: document) { continue }
                     let input = try trigger.input?.render(in: document) ?? (event.data ?? .null)
+                    if let schema = definition.inputSchema {
+                        let errors = schema.validate(input)
+                        if !errors.isEmpty {
+                            // Refused for this definition only; its redrive (after a fix) starts only it.
+                            var copy = message
+                            copy.headers = message.headers.filter { $0.key != Self.onlyWorkflowHeader } + [WireHeader(Self.onlyWorkflowHeader, definition.id)]
+                            let failure = MessageError(
+                                .invalidInput, "the input for '\(definition.id)' v\(definition.version) does not match its inputSchema: \(ValueSchema.summary(errors))",
+                                pointer: errors.first?.instancePath
+                            )
+                            deadLetter(copy, failure, into: &work, report: &report, counts: &counts)
+                            break
+                        }
+                    }
                     starts.append((definition, input))
                 } catch {
                     // This definition's trigger is broken for this event; the others still start.

@@ -65,6 +65,15 @@ extension Orchestrator {
         guard let definition = try await mapStore({ try await catalog.resolve(id: workflowId, version: version, store: store) }) else {
             throw ServiceError(.notFound, version.map { "definition '\(workflowId)' has no version \($0)" } ?? "no definition '\(workflowId)'")
         }
+        if let schema = definition.inputSchema {
+            let errors = schema.validate(input)
+            if !errors.isEmpty {
+                throw ServiceError(
+                    .inputSchemaViolation, "the input does not match the inputSchema of '\(workflowId)' v\(definition.version): \(ValueSchema.summary(errors))",
+                    violations: errors.map { InputViolation(pointer: $0.instancePath, message: $0.message) }
+                )
+            }
+        }
         let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api"), definition: definition, now: clock())
         var work = BatchWork()
         record(transition, previous: nil, definition: definition, into: &work)

@@ -65,6 +65,7 @@ public enum StoredInstanceDecoder {
             origin: json["origin"]?.stringValue
         )
         instance.inputRevision = inputRevision
+        instance.stepsRun = json["stepsRun"]?.intValue ?? 0
         for value in json["timers"]?.arrayValue ?? [] {
             let timer = try self.timer(value)
             instance.timers[timer.id] = timer

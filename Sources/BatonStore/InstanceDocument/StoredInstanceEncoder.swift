@@ -43,6 +43,7 @@ public enum StoredInstanceEncoder {
         w.member("updatedAt", string: instance.updatedAt.iso8601)
         w.member("taskSequence", number: instance.taskSequence)
         w.member("historySequence", number: instance.historySequence)
+        if instance.stepsRun != 0 { w.member("stepsRun", number: instance.stepsRun) }
         w.key("activeTasks")
         w.beginArray()
         for taskId in instance.activeTasks.keys.sorted() { encode(instance.activeTasks[taskId]!, into: &w) }
