@@ -73,7 +73,12 @@ struct OutboxRelayTests {
         // Past the start-up scan of the (empty) store.
         try await Task.sleep(for: .milliseconds(100))
         relay.enqueue([OutboxMessage(sequence: 1, topic: "relay.rounds", key: Array(first.utf8), value: Array("first".utf8))])
-        try await Task.sleep(for: .milliseconds(100))
+        // The second row must arrive while the first one's round is in flight: on a loaded machine
+        // a fixed 100 ms was sometimes too short, both rows went out in one round, and the test
+        // measured a gap of 0 (seen twice). Wait for the round to start instead.
+        let started = ContinuousClock.now + .seconds(10)
+        while relay.roundsStarted < 1, ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(50))
         relay.enqueue([OutboxMessage(sequence: 2, topic: "relay.rounds", key: Array(second.utf8), value: Array("second".utf8))])
         let deadline = ContinuousClock.now + .seconds(20)
         while delivered.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {

@@ -125,6 +125,9 @@ public final class OutboxRelay: Service {
         self.onRound = onRound
     }
 
+    /// Rounds started so far (tests wait on it to know a round is in flight).
+    var roundsStarted: UInt64 { rounds.withLock { $0.nextId } }
+
     /// Hands over rows just committed (with their sequences), in commit order.
     public func enqueue(_ rows: [OutboxMessage]) {
         guard !rows.isEmpty else { return }
