@@ -12,6 +12,8 @@ public protocol WorkflowService: Sendable {
     /// Latest version when `version` is nil. Throws `.notFound`.
     func definition(id: String, version: Int?) async throws(ServiceError) -> DefinitionRecord
     func definitionVersions(id: String) async throws(ServiceError) -> [DefinitionRecord]
+    /// Instances per version and status, for the versions listing.
+    func instanceCounts(workflowId: String) async throws(ServiceError) -> [InstanceCount]
 
     /// Starts an instance of the latest (or the given) version. With an idempotency key, a retry of
     /// the same request returns the instance the first call created (`created == false`).

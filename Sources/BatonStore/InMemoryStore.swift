@@ -53,6 +53,17 @@ public actor InMemoryStore: WorkflowStore {
         return state.definitions[id] ?? []
     }
 
+    public func instanceCounts(workflowId: String) throws(StoreError) -> [InstanceCount] {
+        try checkOpen()
+        var counts: [Int: [InstanceStatus: Int]] = [:]
+        for instance in state.instances.values where instance.workflowId == workflowId {
+            counts[instance.workflowVersion, default: [:]][instance.status, default: 0] += 1
+        }
+        return counts.keys.sorted().flatMap { version in
+            counts[version]!.keys.sorted { $0.rawValue < $1.rawValue }.map { InstanceCount(version: version, status: $0, count: counts[version]![$0]!) }
+        }
+    }
+
     public func definitions() throws(StoreError) -> [DefinitionSummary] {
         try checkOpen()
         return state.definitions.keys.sorted(by: utf8Precedes).compactMap { id in

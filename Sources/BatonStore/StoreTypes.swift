@@ -142,6 +142,19 @@ public struct InstancePage: Sendable, Hashable {
 }
 
 /// One attempt of one task step, as the step-executions table keeps it (a projection of history).
+/// Instances of one definition version in one status.
+public struct InstanceCount: Sendable, Hashable {
+    public var version: Int
+    public var status: InstanceStatus
+    public var count: Int
+
+    public init(version: Int, status: InstanceStatus, count: Int) {
+        self.version = version
+        self.status = status
+        self.count = count
+    }
+}
+
 public struct StepExecution: Sendable, Hashable {
     public var instanceId: String
     public var taskId: String

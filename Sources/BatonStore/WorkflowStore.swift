@@ -14,6 +14,9 @@ public protocol WorkflowStore: Sendable {
     /// Every version of one definition, oldest first (empty when unknown).
     func definitionVersions(id: String) async throws(StoreError) -> [DefinitionRecord]
     func definitions() async throws(StoreError) -> [DefinitionSummary]
+    /// How many instances of workflow `workflowId` each version has, by status: what still runs
+    /// on a version before it can be retired.
+    func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount]
 
     func instance(id: String) async throws(StoreError) -> WorkflowInstance?
     func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage

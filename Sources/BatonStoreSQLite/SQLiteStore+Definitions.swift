@@ -76,3 +76,23 @@ extension SQLiteStore {
         return DefinitionRecord(id: id, version: version, document: document, createdAt: Timestamp(milliseconds: statement.int64(3)))
     }
 }
+
+extension SQLiteStore {
+    public func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount] {
+        try await performRead { connection throws(StoreError) in
+            let sql = "SELECT workflow_version, status, COUNT(*) FROM instances WHERE workflow_id = ?1 GROUP BY workflow_version, status ORDER BY workflow_version, status"
+            return try connection.withStatement(sql) { statement throws(StoreError) in
+                try statement.bind(1, workflowId)
+                var counts: [InstanceCount] = []
+                while try statement.step() {
+                    let statusText = statement.string(1)
+                    guard let status = InstanceStatus(rawValue: statusText) else {
+                        throw StoreError(.corrupt, "an instance of '\(workflowId)' has the unknown status '\(statusText)'")
+                    }
+                    counts.append(InstanceCount(version: statement.int(0), status: status, count: statement.int(2)))
+                }
+                return counts
+            }
+        }
+    }
+}

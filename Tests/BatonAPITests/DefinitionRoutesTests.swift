@@ -119,7 +119,14 @@ struct DefinitionRoutesTests {
             #expect(try await client.get("/v1/definitions/order").json() == v2)
             #expect(try await client.get("/v1/definitions/order/versions/1").json() == v1)
             #expect(try await client.get("/v1/definitions/order/versions/2").json() == v2)
-            #expect(try await client.get("/v1/definitions/order/versions").json() == ["items": [v1, v2]])
+            // The listing adds how many instances each version has.
+            _ = try await client.post("/v1/workflows/order/instances?version=1", json: ["amount": 1])
+            func listed(_ version: JSONValue, active: Int, byStatus: JSONValue) -> JSONValue {
+                var members = version.objectValue!
+                members["instances"] = ["active": .number(Double(active)), "total": .number(Double(active)), "byStatus": byStatus]
+                return .object(members)
+            }
+            #expect(try await client.get("/v1/definitions/order/versions").json() == ["items": [listed(v1, active: 1, byStatus: ["RUNNING": 1]), listed(v2, active: 0, byStatus: [:])]])
             #expect(try await client.get("/v1/definitions").json() == [
                 "items": [["id": "order", "latestVersion": 2, "versionCount": 2, "updatedAt": "2027-01-15T08:00:01.000Z"]],
             ])

@@ -65,6 +65,7 @@ final class GatedStore: WorkflowStore {
     }
     func definitionVersions(id: String) async throws(StoreError) -> [DefinitionRecord] { try await inner.definitionVersions(id: id) }
     func definitions() async throws(StoreError) -> [DefinitionSummary] { try await inner.definitions() }
+    func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount] { try await inner.instanceCounts(workflowId: workflowId) }
     func instance(id: String) async throws(StoreError) -> WorkflowInstance? { try await inner.instance(id: id) }
     func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage { try await inner.instances(query) }
     func history(instanceId: String, afterSequence: Int, limit: Int) async throws(StoreError) -> [HistoryEvent] {

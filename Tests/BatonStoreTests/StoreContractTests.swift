@@ -88,6 +88,28 @@ struct StoreContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func instanceCountsAreByVersionAndStatus(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            var instances: [WorkflowInstance] = []
+            for (index, (version, status)) in [(1, InstanceStatus.running), (1, .running), (1, .completed), (2, .failed)].enumerated() {
+                var instance = plainInstance("i-\(index)")
+                instance.workflowVersion = version
+                instance.status = status
+                instances.append(instance)
+            }
+            var other = plainInstance("other")
+            other.workflowId = "elsewhere"
+            try await store.commit(StoreBatch(instances: instances + [other]))
+            let counts = try await store.instanceCounts(workflowId: instances[0].workflowId)
+            #expect(counts == [
+                InstanceCount(version: 1, status: .completed, count: 1), InstanceCount(version: 1, status: .running, count: 2),
+                InstanceCount(version: 2, status: .failed, count: 1),
+            ])
+            #expect(try await store.instanceCounts(workflowId: "nothing").isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func historyOfAnUnknownInstanceIsInvalid(_ backend: Backend) async throws {
         try await withStore(backend) { store throws in
             let batch = StoreBatch(history: [InstanceHistoryEvent(instanceId: "ghost", event: event(1, .workflowStarted))])

@@ -39,8 +39,10 @@ extension APIHandlers {
 
     /// `GET /v1/definitions/{id}/versions`: every version, oldest first.
     @Sendable func definitionVersions(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let records = try await service.definitionVersions(id: try context.pathParameter("id"))
-        return .json(["items": .array(records.map(DefinitionView.record))])
+        let id = try context.pathParameter("id")
+        let records = try await service.definitionVersions(id: id)
+        let counts = try await service.instanceCounts(workflowId: id)
+        return .json(["items": .array(records.map { record in DefinitionView.record(record, instances: counts.filter { $0.version == record.version }) })])
     }
 
     /// `GET /v1/definitions/{id}/versions/{version}`: one version.

@@ -14,6 +14,19 @@ enum DefinitionView {
         ]
     }
 
+    /// A version with how many instances run on it (and ended on it), by status: an operator
+    /// retires a version once nothing runs on it.
+    static func record(_ record: DefinitionRecord, instances: [InstanceCount]) -> JSONValue {
+        guard case .object(var members) = self.record(record) else { return .null }
+        var byStatus: [String: JSONValue] = [:]
+        for count in instances { byStatus[count.status.rawValue] = .number(Double(count.count)) }
+        let active = instances.filter { !$0.status.isTerminal }.reduce(0) { $0 + $1.count }
+        members["instances"] = [
+            "active": .number(Double(active)), "total": .number(Double(instances.reduce(0) { $0 + $1.count })), "byStatus": .object(byStatus),
+        ]
+        return .object(members)
+    }
+
     static func summary(_ summary: DefinitionSummary) -> JSONValue {
         [
             "id": .string(summary.id),

@@ -67,7 +67,7 @@ extension Orchestrator {
             } else if message.topic == topics.taskResults {
                 try await processResult(message, into: &work, report: &report, counts: &counts)
             } else if let decoded = events[index] {
-                processTrigger(message, decoded, seen: seen, into: &work, report: &report, counts: &counts)
+                try await processTrigger(message, decoded, seen: seen, into: &work, report: &report, counts: &counts)
             } else {
                 deadLetter(message, MessageError(.schemaViolation, "Baton does not consume topic '\(message.topic)'"), into: &work, report: &report, counts: &counts)
             }
@@ -138,10 +138,14 @@ extension Orchestrator {
         headers.first { $0.key == onlyWorkflowHeader }.map { String(decoding: $0.value, as: UTF8.self) }
     }
 
+    /// The CloudEvents extension attribute that pins the definition version a trigger starts
+    /// (default: the latest).
+    public static let versionExtension = "batonworkflowversion"
+
     private func processTrigger(
         _ message: InboundMessage, _ decoded: Result<CloudEvent, MessageError>, seen: Set<String>,
         into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters
-    ) {
+    ) async throws(StoreError) {
         let event: CloudEvent
         switch decoded {
         case .success(let e): event = e
@@ -162,10 +166,30 @@ extension Orchestrator {
             deadLetter(message, MessageError(.noTrigger, "\(what) for event type '\(event.type)'", pointer: "/type"), into: &work, report: &report, counts: &counts)
             return
         }
+        var pinned: Int?
+        if let value = event.extensions[Self.versionExtension] {
+            guard let version = value.intValue ?? value.stringValue.flatMap({ Int($0) }), version >= 1 else {
+                deadLetter(message, MessageError(.schemaViolation, "'\(Self.versionExtension)' must be a definition version number (1, 2, …), found \(value.serialized())", pointer: "/\(Self.versionExtension)"), into: &work, report: &report, counts: &counts)
+                return
+            }
+            pinned = version
+        }
         let document = event.json
         var starts: [(WorkflowDefinition, JSONValue)] = []
-        for definition in definitions {
-            for trigger in definition.triggers where trigger.eventType == event.type {
+        for latest in definitions {
+            // The latest version's triggers decide whether the event starts the workflow; a pinned
+            // version is the one that runs.
+            var definition = latest
+            if let pinned, pinned != latest.version {
+                guard let version = try await catalog.resolve(id: latest.id, version: pinned, store: store) else {
+                    var copy = message
+                    copy.headers = message.headers.filter { $0.key != Self.onlyWorkflowHeader } + [WireHeader(Self.onlyWorkflowHeader, latest.id)]
+                    deadLetter(copy, MessageError(.unknownWorkflow, "the event pins version \(pinned) of '\(latest.id)', which has no such version (latest: \(latest.version))", pointer: "/\(Self.versionExtension)"), into: &work, report: &report, counts: &counts)
+                    continue
+                }
+                definition = version
+            }
+            for trigger in latest.triggers where trigger.eventType == event.type {
                 do {
                     if let filter = trigger.filter, try !filter.evaluateCondition(in: document) { continue }
                     let input = try trigger.input?.render(in: document) ?? (event.data ?? .null)

@@ -45,6 +45,10 @@ extension Orchestrator {
         return versions
     }
 
+    public func instanceCounts(workflowId: String) async throws(ServiceError) -> [InstanceCount] {
+        try await mapStore { try await store.instanceCounts(workflowId: workflowId) }
+    }
+
     public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
         if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > 255 {
             throw ServiceError(.invalidInput, "Idempotency-Key must be 1–255 bytes")

@@ -14,6 +14,7 @@ struct FailingService: WorkflowService {
     func definitions() async throws(ServiceError) -> [DefinitionSummary] { throw error }
     func definition(id: String, version: Int?) async throws(ServiceError) -> DefinitionRecord { throw error }
     func definitionVersions(id: String) async throws(ServiceError) -> [DefinitionRecord] { throw error }
+    func instanceCounts(workflowId: String) async throws(ServiceError) -> [InstanceCount] { throw error }
     func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance { throw error }
     func instance(id: String) async throws(ServiceError) -> WorkflowInstance { throw error }
     func instances(_ query: InstanceQuery) async throws(ServiceError) -> InstancePage { throw error }
