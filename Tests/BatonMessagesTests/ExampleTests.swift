@@ -68,7 +68,18 @@ struct ExampleTests {
     // MARK: Example definitions
 
     @Test func definitionExamplesAreTheOnesMakeRunRegisters() {
-        #expect(Contract.exampleDefinitions == ["hello-fanout.yaml", "hello.json", "order-fulfilment.yaml"])
+        #expect(Contract.exampleDefinitions == ["hello-fanout.yaml", "hello-validated.yaml", "hello.json", "order-fulfilment.yaml"])
+    }
+
+    @Test func helloValidatedAcceptsWhatMakeRunStartsItWithAndRefusesAnEmptyName() throws {
+        let definition = try DefinitionCompiler.compile(text: try Contract.text(ofFile: Contract.examplePath("hello-validated.yaml")), version: 1)
+        let schema = try #require(definition.inputSchema)
+        #expect(schema.validate(["name": "Baton"]).isEmpty)
+        #expect(schema.validate(["name": ""]).map(\.instancePath) == ["/name"])
+        let run = EngineRun(definition, input: ["name": "Baton"], worker: exampleWorker)
+        #expect(run.instance.status == .completed)
+        #expect(run.instance.output == ["message": "Hello, Baton!"])
+        #expect(definition.maxSteps == 20)
     }
 
     @Test func helloFanoutRunsItsBranchesAndItemsToOneOutputWithTheExampleWorker() throws {
