@@ -40,28 +40,9 @@ extension EndToEnd {
             """
 
         @Test func killingTheOrchestratorMidFanOutLosesNothingAndRepeatsNothing() async throws {
-            let root = packageRoot()
-            let binary = root.appendingPathComponent(".build/debug/baton").path
-            try #require(FileManager.default.isExecutableFile(atPath: binary), "build the baton executable first (swift build)")
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-crash-flow-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            var keepLogs = true
-            defer { if !keepLogs { try? FileManager.default.removeItem(at: folder) } }
-
-            let bootstrapFile = folder.appendingPathComponent("bootstrap").path
-            let broker = try ChildProcess(binary, ["dev-broker", "--port", "0", "--partitions", "4", "--task-type", "crash.work", "--bootstrap-file", bootstrapFile, "--exit-on-stdin-close"], log: folder.appendingPathComponent("broker.log"))
-            defer { broker.terminate() }
-            let bootstrap = try await waitForFile(bootstrapFile)
-            let port = try freePort()
-            let store = folder.appendingPathComponent("baton.sqlite").path
-            let serveArguments = [
-                "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
-                "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
-                "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
-            ]
-            var serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-1.log"))
-            defer { serve.kill() }
-            try await waitForReady(port: port)
+            let cluster = try await ServeCluster(name: "crash-flow", partitions: 4, taskType: "crash.work")
+            let port = cluster.port
+            let bootstrap = cluster.bootstrap
             for text in [Self.foreach, Self.race] {
                 #expect(try await http("POST", port: port, "/v1/definitions", body: text, contentType: "application/yaml").status == 201)
             }
@@ -97,19 +78,16 @@ extension EndToEnd {
                 }
                 #expect(done < Self.items, "the kill must hit the fan-out in progress")
                 print("crash test (foreach): kill -9 with \(done) of \(Self.items) items completed")
-                serve.kill()
-                serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-\(round).log"))
-                try await waitForReady(port: port)
+                try await cluster.killAndRestart(round: round)
             }
 
             let deadline = ContinuousClock.now + .seconds(150)
             while try await countInstances(port: port, status: "COMPLETED") < 1 + Self.races, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(250))
             }
-            serve.terminate()
-            serve.wait()
+            cluster.stopServe()
 
-            let check = try await SQLiteStore.open(.init(path: store))
+            let check = try await SQLiteStore.open(.init(path: cluster.store))
             let instance = try #require(try await check.instance(id: fanout))
             #expect(instance.status == .completed)
             let output = try #require(instance.root.steps["each"]?.output?.arrayValue)
@@ -152,7 +130,7 @@ extension EndToEnd {
             }
             #expect(raceProblems == 0)
             await check.close()
-            keepLogs = false
+            cluster.passed()
             print("crash test (foreach): \(Self.items) items completed in order, \(startedTwice) started twice, \(appliedTwice) results applied twice; \(races.count) join-any races, \(raceProblems) with a problem")
         }
     }

@@ -24,30 +24,9 @@ extension EndToEnd {
         static let steps = 5
 
         @Test func killingTheOrchestratorTwiceLosesNoWorkflowAndAppliesNoResultTwice() async throws {
-            let root = packageRoot()
-            let binary = root.appendingPathComponent(".build/debug/baton").path
-            try #require(FileManager.default.isExecutableFile(atPath: binary), "build the baton executable first (swift build)")
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-crash-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            var keepLogs = true
-            defer { if !keepLogs { try? FileManager.default.removeItem(at: folder) } }
-
-            let bootstrapFile = folder.appendingPathComponent("bootstrap").path
-            let broker = try ChildProcess(binary, ["dev-broker", "--port", "0", "--partitions", "8", "--task-type", "crash.work", "--bootstrap-file", bootstrapFile, "--exit-on-stdin-close"], log: folder.appendingPathComponent("broker.log"))
-            defer { broker.terminate() }
-            let bootstrap = try await waitForFile(bootstrapFile)
-
-            let port = try freePort()
-            let store = folder.appendingPathComponent("baton.sqlite").path
-            let serveArguments = [
-                "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
-                "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
-                "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
-            ]
-            var serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-1.log"))
-            // Whatever happens, no orchestrator outlives the test (it would spin against a dead broker).
-            defer { serve.kill() }
-            try await waitForReady(port: port)
+            let cluster = try await ServeCluster(name: "crash", partitions: 8, taskType: "crash.work")
+            let port = cluster.port
+            let bootstrap = cluster.bootstrap
 
             var definition = "id: crash\ntriggers:\n  - type: crash.start\nsteps:\n"
             for i in 1...Self.steps {
@@ -89,9 +68,7 @@ extension EndToEnd {
                 let done = try await countInstances(port: port, status: "COMPLETED")
                 #expect(running > 0 && done < Self.workflows, "the kill must hit a run in progress")
                 print("crash test: kill -9 with \(running) workflows running, \(done) completed")
-                serve.kill()
-                serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-\(round).log"))
-                try await waitForReady(port: port)
+                try await cluster.killAndRestart(round: round)
             }
 
             let deadline = ContinuousClock.now + .seconds(150)
@@ -102,11 +79,10 @@ extension EndToEnd {
                 try await Task.sleep(for: .milliseconds(250))
                 completed = try await countInstances(port: port, status: "COMPLETED")
             }
-            serve.terminate()
-            serve.wait()
+            cluster.stopServe()
 
             // Read the store directly: every instance completed, every attempt's result applied once.
-            let check = try await SQLiteStore.open(.init(path: store))
+            let check = try await SQLiteStore.open(.init(path: cluster.store))
             var instances: [WorkflowInstance] = []
             var cursor: String?
             repeat {
@@ -129,7 +105,7 @@ extension EndToEnd {
             let executions = try await check.stepExecutions(instanceId: instances[0].id)
             #expect(executions.count == Self.steps)
             await check.close()
-            keepLogs = false
+            cluster.passed()
             print("crash test: \(instances.count) workflows completed, \(doubleApplied) with a result applied twice, \(ignored) redelivered inputs ignored")
         }
     }
