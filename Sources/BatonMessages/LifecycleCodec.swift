@@ -22,6 +22,8 @@ public enum LifecycleCodec {
         if let output = event.output { data["output"] = output }
         if let error = event.error { data["error"] = error.json }
         if let duration = event.durationMilliseconds { data["durationMs"] = .number(Double(duration)) }
+        if let parent = event.parentInstanceId { data["parentInstanceId"] = .string(parent) }
+        if let child = event.childInstanceId { data["childInstanceId"] = .string(child) }
         return CloudEvent(
             id: event.id, source: source, type: event.type.rawValue, subject: event.instanceId, time: event.time.iso8601,
             datacontenttype: "application/json", dataschema: dataSchema, data: .object(data)
@@ -56,6 +58,8 @@ public enum LifecycleCodec {
         if let output = event.output { w.member("output", value: output) }
         if let error = event.error { w.member("error", value: error.json) }
         if let duration = event.durationMilliseconds { w.member("durationMs", number: Int(duration)) }
+        if let parent = event.parentInstanceId { w.member("parentInstanceId", string: parent) }
+        if let child = event.childInstanceId { w.member("childInstanceId", string: child) }
         w.endObject()
         w.endObject()
         return WireMessage(

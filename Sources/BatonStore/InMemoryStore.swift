@@ -84,6 +84,7 @@ public actor InMemoryStore: WorkflowStore {
             .filter { instance in
                 if let workflowId = query.workflowId, instance.workflowId != workflowId { return false }
                 if let status = query.status, instance.status != status { return false }
+                if let parentId = query.parentId, instance.parent?.instanceId != parentId { return false }
                 if let cursor, !Self.isOrdered(instance, before: cursor) { return false }
                 return true
             }

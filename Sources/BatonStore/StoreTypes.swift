@@ -117,12 +117,15 @@ public struct InstanceHistoryEvent: Sendable, Hashable {
 public struct InstanceQuery: Sendable, Hashable {
     public var workflowId: String?
     public var status: InstanceStatus?
+    /// Only the children (started by `subworkflow` steps) of this instance.
+    public var parentId: String?
     /// Opaque cursor from the previous page's `nextCursor`.
     public var cursor: String?
     /// 1...1000. Default: 50.
     public var limit: Int
 
-    public init(workflowId: String? = nil, status: InstanceStatus? = nil, cursor: String? = nil, limit: Int = 50) {
+    public init(workflowId: String? = nil, status: InstanceStatus? = nil, parentId: String? = nil, cursor: String? = nil, limit: Int = 50) {
+        self.parentId = parentId
         self.workflowId = workflowId
         self.status = status
         self.cursor = cursor

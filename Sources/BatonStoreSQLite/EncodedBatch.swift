@@ -20,6 +20,8 @@ struct EncodedBatch: Sendable {
         var terminal: Bool
         /// Every part with its revision; which to write is decided at commit time.
         var parts: [StoredPart]
+        /// The instance whose `subworkflow` step started this one.
+        var parentId: String?
     }
 
     struct History: Sendable {
@@ -64,7 +66,8 @@ struct EncodedBatch: Sendable {
                 id: instance.id, workflowId: instance.workflowId, workflowVersion: instance.workflowVersion,
                 status: instance.status.rawValue, createdAt: instance.createdAt.milliseconds,
                 updatedAt: instance.updatedAt.milliseconds, state: StoredInstanceEncoder.encode(instance),
-                terminal: instance.status.isTerminal, parts: StoredInstanceEncoder.parts(of: instance)))
+                terminal: instance.status.isTerminal, parts: StoredInstanceEncoder.parts(of: instance),
+                parentId: instance.parent?.instanceId))
         }
         history.reserveCapacity(batch.history.count)
         for item in batch.history {

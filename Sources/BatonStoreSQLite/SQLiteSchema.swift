@@ -137,6 +137,12 @@ enum SQLiteSchema {
             PRIMARY KEY (instance_id, part)
         ) WITHOUT ROWID;
         """,
+        // 7: the parent of an instance a `subworkflow` step started, so a parent's children are
+        // listed through an index (only children have entries).
+        """
+        ALTER TABLE instances ADD COLUMN parent_id TEXT;
+        CREATE INDEX instances_by_parent ON instances (parent_id, created_at, id) WHERE parent_id IS NOT NULL;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -18,11 +18,12 @@ extension SQLiteStore {
     /// - Throws: `.invalid` for a limit outside 1...1000 or a cursor this store did not return.
     public func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage {
         let cursor = try query.validatedCursor()
-        let sql = Self.listingSQL(byWorkflow: query.workflowId != nil, byStatus: query.status != nil, afterCursor: cursor != nil)
+        let sql = Self.listingSQL(byWorkflow: query.workflowId != nil, byStatus: query.status != nil, byParent: query.parentId != nil, afterCursor: cursor != nil)
         return try await performRead { connection throws(StoreError) in
             try connection.withStatement(sql) { statement throws(StoreError) in
                 if let workflowId = query.workflowId { try statement.bind(1, workflowId) }
                 if let status = query.status { try statement.bind(2, status.rawValue) }
+                if let parentId = query.parentId { try statement.bind(6, parentId) }
                 if let cursor {
                     try statement.bind(3, cursor.createdAt)
                     try statement.bind(4, cursor.id)
@@ -46,10 +47,11 @@ extension SQLiteStore {
     }
 
     /// One SQL text per filter combination, so each is prepared once and every one can use its index.
-    private static func listingSQL(byWorkflow: Bool, byStatus: Bool, afterCursor: Bool) -> String {
+    private static func listingSQL(byWorkflow: Bool, byStatus: Bool, byParent: Bool, afterCursor: Bool) -> String {
         var conditions: [String] = []
         if byWorkflow { conditions.append("workflow_id = ?1") }
         if byStatus { conditions.append("status = ?2") }
+        if byParent { conditions.append("parent_id = ?6") }
         if afterCursor { conditions.append("(created_at, id) < (?3, ?4)") }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return "SELECT id, state FROM instances\(filter) ORDER BY created_at DESC, id DESC LIMIT ?5"

@@ -67,6 +67,8 @@ struct DevCommand: AsyncParsableCommand {
             .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json")) && !$0.contains(".example.") && !$0.contains("schema") }
             .sorted()
         var started: [String] = []
+        // Every example is registered before any starts: one may run another as a subworkflow.
+        var toStart: [String] = []
         for file in files {
             let path = folder + "/" + file
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { continue }
@@ -77,10 +79,11 @@ struct DevCommand: AsyncParsableCommand {
                 let record = try await app.orchestrator.registerDefinition(text: text)
                 logger.info("registered example", metadata: ["workflow": "\(record.id)", "version": "\(record.version)"])
             }
-            if compiled.triggers.isEmpty {
-                let instance = try await app.orchestrator.startInstance(workflowId: compiled.id, version: nil, input: ["name": "Baton"], idempotencyKey: nil)
-                started.append("\(compiled.id) → instance \(instance.instance.id)")
-            }
+            if compiled.triggers.isEmpty { toStart.append(compiled.id) }
+        }
+        for id in toStart {
+            let instance = try await app.orchestrator.startInstance(workflowId: id, version: nil, input: ["name": "Baton"], idempotencyKey: nil)
+            started.append("\(id) → instance \(instance.instance.id)")
         }
         // Publish the example trigger event (with a fresh id, so a restart on the same store runs it again).
         let eventPath = folder + "/trigger-event.example.json"

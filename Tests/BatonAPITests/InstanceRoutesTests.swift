@@ -33,6 +33,8 @@ struct InstanceRoutesTests {
             "id": "root", "parentId": nil, "parentStepId": nil, "status": "RUNNING", "lastStepId": nil,
             "startedAt": .string(Fixtures.t0), "completedAt": nil, "foreach": [],
         ]],
+        "parent": nil,
+        "children": [],
         "createdAt": .string(Fixtures.t0),
         "updatedAt": .string(Fixtures.t0),
         "completedAt": nil,

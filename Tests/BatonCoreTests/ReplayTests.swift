@@ -77,6 +77,12 @@ struct ReplayTests {
             case .dispatchTask(let d): wire = TaskRequestCodec.encode(d, topics: topics)
             case .emitLifecycle(let e): wire = LifecycleCodec.encode(e, topics: topics)
             case .cancelTask(let c): wire = TaskCancellationCodec.encode(c, topics: topics)
+            case .startChild(let s):
+                return ["startChild": ["childId": .string(s.childId), "workflowId": .string(s.workflowId), "version": s.version.map { .number(Double($0)) } ?? .null, "input": s.input, "parent": .string(s.parent.instanceId)]]
+            case .cancelChild(let c):
+                return ["cancelChild": ["childId": .string(c.childId), "reason": .string(c.reason)]]
+            case .reportToParent(let o):
+                return ["reportToParent": ["childId": .string(o.childId), "parent": .string(o.parent.instanceId), "status": .string(o.status.rawValue), "output": o.output ?? .null, "error": o.error?.json ?? .null]]
             }
             return ["topic": .string(wire.topic), "value": (try? JSONValue.parse(wire.value)) ?? .null]
         }

@@ -229,6 +229,8 @@ struct EngineRun {
                 lifecycle.append(event)
             case .cancelTask(let cancellation):
                 cancellations.append(cancellation)
+            case .startChild, .cancelChild, .reportToParent:
+                break
             }
         }
         return new

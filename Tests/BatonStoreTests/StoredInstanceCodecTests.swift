@@ -26,6 +26,7 @@ struct StoredInstanceCodecTests {
                 startedAt: t1, completedAt: t2
             ),
             "checks": StepState(status: .scheduled, startedAt: t2),
+            "ship-it": StepState(status: .running, attempt: 2, childId: "i-1.6", startedAt: t1),
         ]
         root.lastStepId = "charge"
         root.handlingFailure = ErrorInfo(code: "HANDLING", message: "in handler")
@@ -48,13 +49,20 @@ struct StoredInstanceCodecTests {
             InstanceTimer.retry(stepId: "charge", attempt: 2, at: t3), .retry(executionId: "checks/stock", stepId: "ship", attempt: 2, at: t3),
             .wait(executionId: "checks/stock", stepId: "cool", execution: 2, at: t2), .taskTimeout(taskId: "i-1.5", at: t3),
             .heartbeatTimeout(taskId: "i-1.5", at: t3), .startTimeout(taskId: "i-1.5", at: t3), .workflowTimeout(at: t3),
+            .subworkflowTimeout(executionId: "checks/stock", stepId: "ship-it", childId: "i-1.6", at: t3),
         ] {
             instance.timers[timer.id] = timer
         }
         instance.deferred = [
             .timer(.retry(executionId: "checks/stock", stepId: "ship", attempt: 1, at: t1)),
             .result(TaskResult(taskId: "i-1.5", instanceId: "i-1", stepId: "ship", executionId: "checks/stock", attempt: 1, status: .failed, error: ErrorInfo(code: "X", message: "y"), workerId: "w")),
+            .child(ChildOutcome(
+                childId: "i-1.6", childWorkflowId: "shipping", parent: ParentLink(instanceId: "i-1", executionId: "root", stepId: "ship-it", depth: 2),
+                status: .failed, error: ErrorInfo(code: "NOPE", message: "n")
+            )),
+            .child(ChildOutcome(childId: "i-1.7", childWorkflowId: "shipping", parent: ParentLink(instanceId: "i-1", executionId: "root", stepId: "ship-it", depth: 2), status: .completed, output: ["t": 1])),
         ]
+        instance.parent = ParentLink(instanceId: "p-9", executionId: "each[3]", stepId: "sub", depth: 1)
         #expect(try roundTrip(instance) == instance)
         #expect(try JSONValue.parse(StoredInstanceEncoder.encode(instance))["formatVersion"] == 2)
     }

@@ -39,7 +39,7 @@ extension APIHandlers {
         .json(InstanceView.render(try await service.instance(id: try context.pathParameter("id"))))
     }
 
-    /// `GET /v1/instances?workflowId=&status=&cursor=&limit=`: newest first, one page.
+    /// `GET /v1/instances?workflowId=&status=&parentId=&cursor=&limit=`: newest first, one page.
     @Sendable func listInstances(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         var status: InstanceStatus?
         if let raw = request.query("status") {
@@ -52,6 +52,7 @@ extension APIHandlers {
         let query = InstanceQuery(
             workflowId: request.query("workflowId").flatMap { $0.isEmpty ? nil : $0 },
             status: status,
+            parentId: request.query("parentId").flatMap { $0.isEmpty ? nil : $0 },
             cursor: request.query("cursor").flatMap { $0.isEmpty ? nil : $0 },
             limit: try IntegerParameter.parse(request.query("limit"), name: "limit", range: 1...Self.maxPageSize, default: Self.defaultInstancePageSize)
         )

@@ -12,7 +12,11 @@ public enum InstanceTree {
         if let error = view["error"], error != .null {
             lines.append("  error: \(error["code"]?.stringValue ?? "?"): \(error["message"]?.stringValue ?? "")")
         }
+        if let parent = view["parent"], parent != .null {
+            lines.append("  parent: \(parent["instanceId"]?.stringValue ?? "?") (step \(parent["stepId"]?.stringValue ?? "?"))")
+        }
         let executions = view["executions"]?.arrayValue ?? []
+        let subworkflows = Dictionary(grouping: (view["children"]?.arrayValue ?? []).filter { $0["stepStatus"]?.stringValue == "RUNNING" }, by: { $0["executionId"]?.stringValue ?? "root" })
         var children: [String: [JSONValue]] = [:]
         for execution in executions {
             if let parent = execution["parentId"]?.stringValue { children[parent, default: []].append(execution) }
@@ -22,6 +26,7 @@ public enum InstanceTree {
             let id = execution["id"]?.stringValue ?? "?"
             var text = "\(id)  \(execution["status"]?.stringValue ?? "?")"
             let running = (tasks[id] ?? []).map { "\($0["stepId"]?.stringValue ?? "?") (task \($0["taskId"]?.stringValue ?? "?"), attempt \($0["attempt"]?.intValue ?? 1))" }
+                + (subworkflows[id] ?? []).map { "\($0["stepId"]?.stringValue ?? "?") (child \($0["instanceId"]?.stringValue ?? "?"), attempt \($0["attempt"]?.intValue ?? 1))" }
             if !running.isEmpty { text += "  at " + running.joined(separator: ", ") }
             return text
         }

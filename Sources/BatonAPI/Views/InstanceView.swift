@@ -23,6 +23,8 @@ enum InstanceView {
             "state": instance.stateDocument,
             "currentSteps": .array(current.map(currentStep)),
             "executions": .array(instance.executions.keys.sorted(by: executionOrder).map { execution(instance.executions[$0]!) }),
+            "parent": instance.parent.map(parent) ?? .null,
+            "children": .array(children(of: instance)),
             "createdAt": .string(instance.createdAt.iso8601),
             "updatedAt": .string(instance.updatedAt.iso8601),
             "completedAt": timestamp(instance.completedAt),
@@ -41,6 +43,29 @@ enum InstanceView {
             "lastHeartbeatAt": timestamp(task.lastHeartbeatAt),
             "progress": task.progress ?? .null,
         ]
+    }
+
+    static func parent(_ link: ParentLink) -> JSONValue {
+        [
+            "instanceId": .string(link.instanceId), "executionId": .string(link.executionId), "stepId": .string(link.stepId),
+            "depth": .number(Double(link.depth)),
+        ]
+    }
+
+    /// The child of each `subworkflow` step the instance's executions hold, by execution and step.
+    static func children(of instance: WorkflowInstance) -> [JSONValue] {
+        var children: [JSONValue] = []
+        for executionId in instance.executions.keys.sorted(by: executionOrder) {
+            let steps = instance.executions[executionId]!.steps
+            for stepId in steps.keys.sorted() {
+                guard let step = steps[stepId], let childId = step.childId else { continue }
+                children.append([
+                    "instanceId": .string(childId), "stepId": .string(stepId), "executionId": .string(executionId),
+                    "attempt": .number(Double(step.attempt)), "stepStatus": .string(step.status.rawValue),
+                ])
+            }
+        }
+        return children
     }
 
     /// The root first, then by id, so a parent comes before its children.

@@ -8,7 +8,7 @@ import BatonExpressions
 public enum DefinitionCompiler {
     /// Every step `type` a definition may use, in the order the docs list them (a test keeps the
     /// README and the definition schema in step with it).
-    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel", "foreach"]
+    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel", "foreach", "subworkflow"]
 
     /// Identifiers of workflows and steps: safe in URLs, topic names and logs.
     static func isValidIdentifier(_ s: String) -> Bool {
@@ -280,6 +280,11 @@ struct Context {
             onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
             next = compileNext(object["next"], at: pointer + "/next", step: stepId)
             if let foreach = compileForeach(object, at: pointer, step: stepId) { kind = .foreach(foreach) }
+        case "subworkflow":
+            checkKeys(object, allowed: common.union(errorFields).union(["workflow", "version", "input", "timeout", "retry"]), at: pointer, step: stepId)
+            onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
+            next = compileNext(object["next"], at: pointer + "/next", step: stepId)
+            if let subworkflow = compileSubworkflow(object, at: pointer, step: stepId) { kind = .subworkflow(subworkflow) }
         case nil:
             break
         case let other?:

@@ -139,6 +139,8 @@ public struct Step: Sendable, Hashable {
         case parallel(ParallelStep)
         /// Run a sequence of steps for every item of an array.
         case foreach(ForeachStep)
+        /// Run another definition as a child instance and wait for its outcome.
+        case subworkflow(SubworkflowStep)
     }
 
     /// `duration: 10m`, or `until: "${ expr }"` rendering an RFC 3339 time or epoch milliseconds.
@@ -158,6 +160,7 @@ public struct Step: Sendable, Hashable {
         case .wait: "wait"
         case .parallel: "parallel"
         case .foreach: "foreach"
+        case .subworkflow: "subworkflow"
         }
     }
 }

@@ -8,6 +8,12 @@ public enum Effect: Sendable, Hashable {
     case emitLifecycle(LifecycleEvent)
     /// Tell executors to stop a task whose result is no longer wanted.
     case cancelTask(TaskCancellation)
+    /// Create a child instance for a `subworkflow` step (in the same transaction).
+    case startChild(ChildStart)
+    /// Cancel a child instance the parent no longer waits for (in the same transaction).
+    case cancelChild(ChildCancellation)
+    /// This instance was started by a `subworkflow` step and has ended: its parent's step goes on.
+    case reportToParent(ChildOutcome)
 }
 
 /// A task Baton no longer waits for (the instance was cancelled, timed out, failed elsewhere, or
@@ -107,6 +113,10 @@ public struct LifecycleEvent: Sendable, Hashable {
     /// For completions and failures: time since the workflow or step started.
     public var durationMilliseconds: Int64?
     public var time: Timestamp
+    /// For workflow.* events of an instance a `subworkflow` step started: its parent.
+    public var parentInstanceId: String?
+    /// For step.* events of a `subworkflow` step: the child instance it started.
+    public var childInstanceId: String?
 
     public init(id: String, type: LifecycleEventType, instanceId: String, workflowId: String, workflowVersion: Int, stepId: String? = nil, executionId: String? = nil, taskId: String? = nil, attempt: Int? = nil, status: String, output: JSONValue? = nil, error: ErrorInfo? = nil, durationMilliseconds: Int64? = nil, time: Timestamp) {
         self.id = id

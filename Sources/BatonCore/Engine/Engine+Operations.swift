@@ -77,7 +77,7 @@ extension Run {
     /// Back to RUNNING with no error, no pending timers or deferred inputs; the workflow timeout,
     /// if any, counts again from now.
     mutating func reopen() {
-        abandonOpenSteps()
+        abandonOpenSteps(reason: "the parent instance was retried or rerun")
         instance.status = .running
         instance.error = nil
         instance.output = nil

@@ -14,10 +14,14 @@ public struct Engine: Sendable {
     /// Steps an instance may run in its life when its definition sets no `maxSteps`: a loop that
     /// never ends fails with `STEP_LIMIT_EXCEEDED` instead of running (and dispatching) for ever.
     public var defaultMaxSteps: Int
+    /// How deep `subworkflow` steps may nest children (a child is depth 1): a definition that
+    /// starts itself fails its step with `SUBWORKFLOW_DEPTH_EXCEEDED` instead of recursing for ever.
+    public var maxSubworkflowDepth: Int
 
     public static let defaultMaxStepsPerInstance = 100_000
 
-    public init(maxSynchronousSteps: Int = 1000, defaultRetryPolicy: RetryPolicy = .none, defaultMaxSteps: Int = Engine.defaultMaxStepsPerInstance) {
+    public init(maxSynchronousSteps: Int = 1000, defaultRetryPolicy: RetryPolicy = .none, defaultMaxSteps: Int = Engine.defaultMaxStepsPerInstance, maxSubworkflowDepth: Int = 16) {
+        self.maxSubworkflowDepth = maxSubworkflowDepth
         self.maxSynchronousSteps = maxSynchronousSteps
         self.defaultRetryPolicy = defaultRetryPolicy
         self.defaultMaxSteps = defaultMaxSteps
@@ -29,8 +33,14 @@ public struct Engine: Sendable {
             id: request.instanceId, workflowId: definition.id, workflowVersion: definition.version, input: request.input,
             createdAt: now, updatedAt: now, origin: request.origin
         )
-        var run = Run(engine: self, definition: definition, instance: instance, now: now)
-        run.record(.workflowStarted, data: ["input": request.input, "origin": .string(request.origin)])
+        var started = instance
+        started.parent = request.parent
+        var run = Run(engine: self, definition: definition, instance: started, now: now)
+        var data: [String: JSONValue] = ["input": request.input, "origin": .string(request.origin)]
+        if let parent = request.parent {
+            data["parent"] = ["instanceId": .string(parent.instanceId), "executionId": .string(parent.executionId), "stepId": .string(parent.stepId)]
+        }
+        run.record(.workflowStarted, data: .object(data))
         run.lifecycle(.workflowStarted, status: InstanceStatus.running.rawValue)
         if let timeout = definition.timeoutMilliseconds {
             run.setTimer(.workflowTimeout(at: now.adding(milliseconds: timeout)))
@@ -45,6 +55,7 @@ public struct Engine: Sendable {
         case .taskResult(let result): taskResultReceived(result, instance: instance, definition: definition, at: now)
         case .cancel(let reason, let by): cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
         case .timerFired(let timerId): timerFired(timerId, instance: instance, definition: definition, at: now)
+        case .childEnded(let outcome): childEnded(outcome, instance: instance, definition: definition, at: now)
         }
     }
 
@@ -76,7 +87,7 @@ public struct Engine: Sendable {
             run.rejection = .instanceFinished
             return run.finish()
         }
-        run.abandonOpenSteps()
+        run.abandonOpenSteps(reason: "the parent instance's definition is unavailable")
         run.failWorkflow(ErrorInfo(code: BatonErrorCode.definitionUnavailable, message: message))
         return run.finish()
     }
@@ -86,6 +97,24 @@ public struct Engine: Sendable {
         if let rejection = run.check(result) { return run.reject(rejection, result: result) }
         run.apply(result)
         return run.finish()
+    }
+
+    /// A child instance of one of the instance's `subworkflow` steps ended: the step completes
+    /// with the child's output, or fails with its error. A report the step no longer waits for
+    /// (abandoned, timed out, retried, or a repeat) is recorded and ignored (`STALE_CHILD`).
+    public func childEnded(_ outcome: ChildOutcome, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {
+        var run = Run(engine: self, definition: definition, instance: instance, now: now)
+        if let rejection = run.check(outcome) { return run.reject(rejection, outcome: outcome) }
+        run.apply(outcome)
+        return run.finish()
+    }
+
+    /// The parent of this child instance no longer waits for it: it is cancelled like an
+    /// operator's cancel, except that it does not report back.
+    public func parentCancelled(_ cancellation: ChildCancellation, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {
+        var transition = cancelRequested(reason: cancellation.reason, by: "parent \(cancellation.parentId)", instance: instance, definition: definition, at: now)
+        transition.effects.removeAll { if case .reportToParent = $0 { true } else { false } }
+        return transition
     }
 
     public func cancelRequested(reason: String, by: String, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {

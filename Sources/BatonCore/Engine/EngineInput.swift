@@ -7,11 +7,14 @@ public struct StartWorkflow: Sendable, Hashable {
     public var input: JSONValue
     /// What started it (`api`, `trigger:<source>/<id>`), shown in the instance view and history.
     public var origin: String
+    /// Set when a `subworkflow` step starts the instance.
+    public var parent: ParentLink?
 
-    public init(instanceId: String, input: JSONValue, origin: String) {
+    public init(instanceId: String, input: JSONValue, origin: String, parent: ParentLink? = nil) {
         self.instanceId = instanceId
         self.input = input
         self.origin = origin
+        self.parent = parent
     }
 }
 
@@ -53,4 +56,6 @@ public enum EngineInput: Sendable, Hashable {
     case cancel(reason: String, by: String)
     /// A pending timer of the instance is due.
     case timerFired(timerId: String)
+    /// A child instance started by one of the instance's `subworkflow` steps ended.
+    case childEnded(ChildOutcome)
 }

@@ -38,7 +38,7 @@ extension Run {
         switch step.kind {
         case .parallel(let parallel): branchEnded(execution, of: step, parallel, in: parentId)
         case .foreach(let foreach): itemEnded(execution, of: step, foreach, in: parentId)
-        default: break
+        case .task, .choice, .set, .succeed, .fail, .wait, .subworkflow: break
         }
     }
 
@@ -54,7 +54,7 @@ extension Run {
             if let owner = timer.executionId, inside(owner) { instance.timers[id] = nil }
         }
         for id in instance.executions.keys.sorted() where inside(id) && instance.executions[id]!.status == .running {
-            abandonOpenSteps(in: id)
+            abandonOpenSteps(in: id, reason: reason)
             instance.executions[id]!.status = .cancelled
             instance.executions[id]!.completedAt = now
         }

@@ -66,8 +66,10 @@ extension Run {
                 startBranches(of: step, parallel, in: executionId, attempt: attempt, executions: executions)
             case (let step, .foreach(let foreach))?:
                 startForeach(step, foreach, in: executionId, attempt: attempt, executions: executions)
+            case (let step, .subworkflow(let subworkflow))?:
+                startSubworkflow(step, subworkflow, in: executionId, attempt: attempt, executions: executions)
             default:
-                failExecution(executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a task or parallel step of version \(definition.version) of '\(definition.id)'", stepId: stepId))
+                failExecution(executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "retry of step '\(stepId)', which is not a step that retries in version \(definition.version) of '\(definition.id)'", stepId: stepId))
             }
         case .taskTimeout(let taskId), .heartbeatTimeout(let taskId), .startTimeout(let taskId):
             guard let active = instance.activeTasks[taskId] else { return .staleTimer }
@@ -77,6 +79,8 @@ extension Run {
             finishWait(step, in: executionId)
         case .workflowTimeout:
             timeOutWorkflow()
+        case .subworkflowTimeout(let executionId, let stepId, let childId):
+            return timeOutSubworkflow(stepId: stepId, childId: childId, in: executionId)
         }
         return nil
     }
@@ -96,6 +100,8 @@ extension Run {
                 if check(result) == nil { apply(result) }
             case .timer(let timer):
                 _ = fire(timer)
+            case .child(let outcome):
+                if check(outcome) == nil { apply(outcome) }
             }
         }
     }

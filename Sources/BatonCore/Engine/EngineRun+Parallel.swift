@@ -61,8 +61,8 @@ extension Run {
         follow(step, in: executionId)
     }
 
-    /// A step made of executions (parallel) failed: its retry policy, then its handlers.
-    mutating func failComposite(_ step: Step, in executionId: String, _ error: ErrorInfo) {
+    /// A step that waits for executions or a child (parallel, foreach, subworkflow) failed: its retry policy, then its handlers.
+    mutating func failComposite(_ step: Step, in executionId: String, _ error: ErrorInfo, childInstanceId: String? = nil) {
         guard var state = self[step: step.id, in: executionId] else { return }
         var recorded = error
         recorded.stepId = step.id
@@ -89,7 +89,7 @@ extension Run {
             }
         }
         record(.stepFailed, stepId: step.id, in: executionId, attempt: recorded.attempt, data: ["error": recorded.json])
-        lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: step.id, in: executionId, attempt: recorded.attempt, error: recorded, duration: max(0, now.milliseconds(since: state.startedAt)))
+        lifecycle(.stepFailed, status: StepStatus.failed.rawValue, stepId: step.id, in: executionId, attempt: recorded.attempt, error: recorded, duration: max(0, now.milliseconds(since: state.startedAt)), childInstanceId: childInstanceId)
         handleFailure(of: step, in: executionId, recorded)
     }
 }

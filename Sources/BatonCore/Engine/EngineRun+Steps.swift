@@ -127,6 +127,10 @@ extension Run {
             startForeach(step, foreach, in: executionId, attempt: 1, executions: executions)
             return nil
 
+        case .subworkflow(let subworkflow):
+            startSubworkflow(step, subworkflow, in: executionId, attempt: 1, executions: executions)
+            return nil
+
         case .fail(let code, let messageTemplate):
             var message = "workflow failed at step '\(step.id)'"
             if let messageTemplate {

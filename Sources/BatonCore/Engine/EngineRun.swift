@@ -13,16 +13,25 @@ struct Run {
     /// Foreach steps whose item loop is on the stack (`Execution.scopedStep` keys), so an item
     /// that ends at once does not start the next one recursively.
     var advancing: Set<String> = []
+    /// Whether the instance had ended before this transition (a child reports its end once).
+    let wasTerminal: Bool
 
     init(engine: Engine, definition: WorkflowDefinition, instance: WorkflowInstance, now: Timestamp) {
         self.engine = engine
         self.definition = definition
         self.instance = instance
         self.now = now
+        self.wasTerminal = instance.status.isTerminal
     }
 
     mutating func finish() -> Transition {
         if rejection == nil { instance.updatedAt = now }
+        if !wasTerminal, instance.status.isTerminal, let parent = instance.parent {
+            effects.append(.reportToParent(ChildOutcome(
+                childId: instance.id, childWorkflowId: instance.workflowId, parent: parent, status: instance.status,
+                output: instance.status == .completed ? .some(instance.output ?? .null) : .none, error: instance.error
+            )))
+        }
         return Transition(instance: instance, history: history, effects: effects, rejection: rejection)
     }
 
@@ -36,12 +45,14 @@ struct Run {
     }
 
     /// Lifecycle events take the id of the history event just recorded, so each id is fixed and unique.
-    mutating func lifecycle(_ type: LifecycleEventType, status: String, stepId: String? = nil, in execution: String? = nil, taskId: String? = nil, attempt: Int? = nil, output: JSONValue? = nil, error: ErrorInfo? = nil, duration: Int64? = nil) {
-        let event = LifecycleEvent(
+    mutating func lifecycle(_ type: LifecycleEventType, status: String, stepId: String? = nil, in execution: String? = nil, taskId: String? = nil, attempt: Int? = nil, output: JSONValue? = nil, error: ErrorInfo? = nil, duration: Int64? = nil, childInstanceId: String? = nil) {
+        var event = LifecycleEvent(
             id: "\(instance.id).\(instance.historySequence)", type: type, instanceId: instance.id, workflowId: instance.workflowId,
             workflowVersion: instance.workflowVersion, stepId: stepId, executionId: execution, taskId: taskId, attempt: attempt, status: status,
             output: output, error: error, durationMilliseconds: duration, time: now
         )
+        if type.rawValue.hasPrefix("workflow.") { event.parentInstanceId = instance.parent?.instanceId }
+        event.childInstanceId = childInstanceId
         effects.append(.emitLifecycle(event))
     }
 
@@ -66,13 +77,19 @@ struct Run {
 
     /// Marks steps that were still scheduled, retrying or waiting as CANCELLED, in every
     /// execution: the instance no longer waits for them.
-    mutating func abandonOpenSteps() {
-        for executionId in instance.executions.keys.sorted() { abandonOpenSteps(in: executionId) }
+    /// A running `subworkflow` step's child is cancelled with them.
+    mutating func abandonOpenSteps(reason: String = "the parent instance ended") {
+        for executionId in instance.executions.keys.sorted() { abandonOpenSteps(in: executionId, reason: reason) }
     }
 
-    mutating func abandonOpenSteps(in executionId: String) {
+    mutating func abandonOpenSteps(in executionId: String, reason: String) {
         guard let execution = instance.executions[executionId] else { return }
-        for (id, step) in execution.steps where [.scheduled, .retrying, .waiting, .running].contains(step.status) {
+        for id in execution.steps.keys.sorted() {
+            let step = execution.steps[id]!
+            guard [.scheduled, .retrying, .waiting, .running].contains(step.status) else { continue }
+            if step.status == .running, let childId = step.childId {
+                effects.append(.cancelChild(ChildCancellation(childId: childId, parentId: instance.id, reason: reason)))
+            }
             instance.executions[executionId]!.steps[id]!.status = .cancelled
             instance.executions[executionId]!.steps[id]!.completedAt = now
         }
@@ -87,7 +104,7 @@ struct Run {
     /// Drops every running task and tells its executor to stop.
     mutating func cancelRunningTasks(reason: String) {
         for taskId in instance.activeTasks.keys.sorted() { cancelTask(instance.activeTasks[taskId]!, reason: reason) }
-        abandonOpenSteps()
+        abandonOpenSteps(reason: reason)
     }
 
     /// Drops one running task and tells its executor to stop.

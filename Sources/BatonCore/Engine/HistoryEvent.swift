@@ -75,6 +75,10 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case branchEnded = "BranchEnded"
     /// A parallel step's join was met (data: output, completed, cancelled).
     case branchesJoined = "BranchesJoined"
+    /// A subworkflow step created its child instance (data: childInstanceId, workflowId, version).
+    case subworkflowStarted = "SubworkflowStarted"
+    /// A subworkflow step's child instance ended (data: childInstanceId, status, output or error).
+    case subworkflowEnded = "SubworkflowEnded"
     /// A result or command that changed nothing (duplicate, stale attempt, finished instance).
     case inputIgnored = "InputIgnored"
 }

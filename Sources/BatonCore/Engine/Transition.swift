@@ -33,4 +33,7 @@ public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
     case staleTimer = "STALE_TIMER"
     /// The timer is pending but its time has not come (it was moved later since it was read as due).
     case timerNotDue = "TIMER_NOT_DUE"
+    /// A child instance reported an outcome its parent no longer waits for (the step was
+    /// abandoned, timed out or retried since, or the report is a repeat).
+    case staleChild = "STALE_CHILD"
 }

@@ -5,11 +5,13 @@ import BatonExpressions
 public enum DeferredInput: Sendable, Hashable {
     case result(TaskResult)
     case timer(InstanceTimer)
+    case child(ChildOutcome)
 
     /// The task it concerns, if any (a second result for it is a duplicate).
     public var taskId: String? {
         switch self {
         case .result(let result): result.taskId
+        case .child: nil
         case .timer(let timer):
             switch timer.kind {
             case .taskTimeout(let id), .heartbeatTimeout(let id), .startTimeout(let id): id

@@ -65,4 +65,10 @@ public enum BatonErrorCode {
     public static let definitionUnavailable = "DEFINITION_UNAVAILABLE"
     /// A task request would be larger than a Kafka record may be; it was not sent.
     public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    /// A `subworkflow` step names a definition (or version) the store does not have.
+    public static let subworkflowUnavailable = "SUBWORKFLOW_UNAVAILABLE"
+    /// A `subworkflow` step would nest children deeper than the engine's `maxSubworkflowDepth`.
+    public static let subworkflowDepth = "SUBWORKFLOW_DEPTH_EXCEEDED"
+    /// A `subworkflow` step's input breaks the child definition's `inputSchema`.
+    public static let invalidInput = "INVALID_INPUT"
 }

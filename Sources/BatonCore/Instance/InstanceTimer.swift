@@ -25,6 +25,8 @@ public struct InstanceTimer: Sendable, Hashable {
         case wait(executionId: String, stepId: String, execution: Int)
         /// The instance has run out of time.
         case workflowTimeout
+        /// Child instance `childId` of `subworkflow` step `stepId` ran past the step's `timeout`.
+        case subworkflowTimeout(executionId: String, stepId: String, childId: String)
     }
 
     public init(id: String, fireAt: Timestamp, kind: Kind) {
@@ -70,9 +72,13 @@ public struct InstanceTimer: Sendable, Hashable {
     /// for the workflow timeout).
     public var executionId: String? {
         switch kind {
-        case .retry(let executionId, _, _), .wait(let executionId, _, _): executionId
+        case .retry(let executionId, _, _), .wait(let executionId, _, _), .subworkflowTimeout(let executionId, _, _): executionId
         default: nil
         }
+    }
+
+    public static func subworkflowTimeout(executionId: String, stepId: String, childId: String, at: Timestamp) -> InstanceTimer {
+        InstanceTimer(id: "subworkflow-timeout:\(childId)", fireAt: at, kind: .subworkflowTimeout(executionId: executionId, stepId: stepId, childId: childId))
     }
 
     public static func workflowTimeout(at: Timestamp) -> InstanceTimer {

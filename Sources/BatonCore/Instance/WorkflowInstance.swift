@@ -37,6 +37,8 @@ public struct WorkflowInstance: Sendable, Hashable {
     public var stepsRun: Int = 0
     /// Results and timers that arrived while the instance was PAUSED, in arrival order.
     public var deferred: [DeferredInput] = []
+    /// Set on an instance a `subworkflow` step started: where it reports its outcome.
+    public var parent: ParentLink?
 
     public init(
         id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,
@@ -87,10 +89,13 @@ public struct StepState: Sendable, Hashable {
     public var executions: Int
     /// The task id of the current attempt, for task steps.
     public var taskId: String?
+    /// The child instance of the current attempt, for `subworkflow` steps.
+    public var childId: String?
     public var startedAt: Timestamp
     public var completedAt: Timestamp?
 
-    public init(status: StepStatus, output: JSONValue? = nil, error: ErrorInfo? = nil, attempt: Int = 1, executions: Int = 1, taskId: String? = nil, startedAt: Timestamp, completedAt: Timestamp? = nil) {
+    public init(status: StepStatus, output: JSONValue? = nil, error: ErrorInfo? = nil, attempt: Int = 1, executions: Int = 1, taskId: String? = nil, childId: String? = nil, startedAt: Timestamp, completedAt: Timestamp? = nil) {
+        self.childId = childId
         self.status = status
         self.output = output
         self.error = error

@@ -73,6 +73,7 @@ extension Orchestrator {
             }
         }
         counts.messagesProcessed = messages.count
+        try await settleCascade(&work)
         let task = enqueueCommit(work, decidedIn: generation, counts: counts, requires: requires, afterCommit: afterCommit)
         let decided = ContinuousClock.now - start
         counterBox.update { $0.decideSeconds += decided.seconds }

@@ -82,9 +82,10 @@ extension Orchestrator {
         var work = BatchWork()
         record(transition, previous: nil, definition: definition, into: &work)
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
+        try await mapStore { try await settleCascade(&work) }
         try await mapStore { try await commitNow(work, decidedIn: generation) }
         counterBox.update { $0.instancesStarted += 1 }
-        return StartedInstance(instance: transition.instance, created: true)
+        return StartedInstance(instance: work.instances[transition.instance.id] ?? transition.instance, created: true)
     }
 
     public func instance(id: String) async throws(ServiceError) -> WorkflowInstance {
@@ -160,7 +161,9 @@ extension Orchestrator {
         let transition = try decide(instance, definition, clock())
         var work = BatchWork()
         record(transition, previous: instance, definition: definition, into: &work)
+        try await mapStore { try await settleCascade(&work) }
         try await mapStore { try await commitNow(work, decidedIn: generation) }
+        if let settled = work.instances[instance.id] { return settled }
         return transition.instance
     }
 

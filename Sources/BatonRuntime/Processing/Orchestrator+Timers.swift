@@ -52,6 +52,7 @@ extension Orchestrator {
             var counts = RuntimeCounters()
             counts.timersFired = fired
             counts.definitionsUnavailable = unavailable
+            try await settleCascade(&work)
             ticket = enqueueCommit(work, decidedIn: generation, counts: counts)
         }
         try await ticket.value.get()

@@ -127,7 +127,9 @@ public final class Orchestrator: WorkflowService {
             counterBox.update { $0.add(counts) }
             return Task { .success(()) }
         }
+        assert(work.cascade.isEmpty, "settleCascade must run before a batch is committed")
         let changed = work.changedInstances
+        let childrenStarted = work.childrenStarted
         let enqueuedAt = ContinuousClock.now
         return pipeline.enqueue(
             work, decidedIn: generation, requires: requires?.task,
@@ -152,6 +154,7 @@ public final class Orchestrator: WorkflowService {
                 }
                 counterBox.update { c in
                     c.add(counts)
+                    c.instancesStarted += childrenStarted
                     c.batchesCommitted += 1
                     c.commitSeconds += (ContinuousClock.now - start).seconds
                 }
@@ -209,6 +212,15 @@ public final class Orchestrator: WorkflowService {
                 }
             case .emitLifecycle(let event): message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
             case .cancelTask(let cancellation): message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
+            case .startChild(let start):
+                work.cascade.append(.start(start))
+                continue
+            case .cancelChild(let cancellation):
+                work.cascade.append(.cancel(cancellation))
+                continue
+            case .reportToParent(let outcome):
+                work.cascade.append(.report(outcome))
+                continue
             }
             work.outbox.append(OutboxMessage(message))
         }
@@ -246,6 +258,10 @@ struct BatchWork {
     var deadLetters: [DeadLetterRecord] = []
     var redriven: [Int64] = []
     var redrivenAt: Timestamp?
+    /// What transitions asked of other instances (start a child, cancel one, report to a
+    /// parent), applied by `settleCascade` before the batch commits, in the same transaction.
+    var cascade: [CascadeInput] = []
+    var childrenStarted = 0
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty

@@ -66,6 +66,7 @@ public enum StoredInstanceDecoder {
         )
         instance.inputRevision = inputRevision
         instance.stepsRun = json["stepsRun"]?.intValue ?? 0
+        if let parent = json["parent"] { instance.parent = try self.parent(parent) }
         for value in json["timers"]?.arrayValue ?? [] {
             let timer = try self.timer(value)
             instance.timers[timer.id] = timer
@@ -116,7 +117,7 @@ public enum StoredInstanceDecoder {
             steps[stepId] = StepState(
                 status: status, output: (output?.isNull ?? true) ? nil : output, error: value["error"].flatMap(ErrorInfo.init(json:)),
                 attempt: value["attempt"]?.intValue ?? 1, executions: value["executions"]?.intValue ?? 1,
-                taskId: value["taskId"]?.stringValue, startedAt: try timestamp(value, "startedAt", of: "step '\(stepId)'"),
+                taskId: value["taskId"]?.stringValue, childId: value["childId"]?.stringValue, startedAt: try timestamp(value, "startedAt", of: "step '\(stepId)'"),
                 completedAt: value["completedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:))
             )
         }
@@ -158,6 +159,9 @@ public enum StoredInstanceDecoder {
             kind = .wait(executionId: executionId, stepId: stepId, execution: execution)
         case "workflowTimeout":
             kind = .workflowTimeout
+        case "subworkflowTimeout":
+            guard let stepId = json["stepId"]?.stringValue, let childId = json["childId"]?.stringValue else { throw Failure(message: "timer '\(id)' is incomplete") }
+            kind = .subworkflowTimeout(executionId: executionId, stepId: stepId, childId: childId)
         case let other:
             throw Failure(message: "timer '\(id)' has an unknown kind \(other.map { "'\($0)'" } ?? "(none)")")
         }
@@ -178,9 +182,24 @@ public enum StoredInstanceDecoder {
         case "timer":
             guard let timer = json["timer"] else { throw Failure(message: "a deferred timer has no 'timer'") }
             return .timer(try self.timer(timer))
+        case "child":
+            guard let childId = json["childId"]?.stringValue, let workflowId = json["childWorkflowId"]?.stringValue, let parent = json["parent"],
+                let status = json["status"]?.stringValue.flatMap(InstanceStatus.init(rawValue:))
+            else { throw Failure(message: "a deferred child outcome is incomplete") }
+            return .child(ChildOutcome(
+                childId: childId, childWorkflowId: workflowId, parent: try self.parent(parent), status: status,
+                output: json["output"], error: json["error"].flatMap(ErrorInfo.init(json:))
+            ))
         default:
             throw Failure(message: "a deferred input has an unknown kind")
         }
+    }
+
+    static func parent(_ json: JSONValue) throws(Failure) -> ParentLink {
+        guard let instanceId = json["instanceId"]?.stringValue, let executionId = json["executionId"]?.stringValue,
+            let stepId = json["stepId"]?.stringValue, let depth = json["depth"]?.intValue
+        else { throw Failure(message: "its parent link is incomplete") }
+        return ParentLink(instanceId: instanceId, executionId: executionId, stepId: stepId, depth: depth)
     }
 
     static func timestamp(_ json: JSONValue, _ key: String, of what: String = "the instance") throws(Failure) -> Timestamp {

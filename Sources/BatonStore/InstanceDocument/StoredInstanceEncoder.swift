@@ -52,6 +52,7 @@ public enum StoredInstanceEncoder {
         if let error = instance.error { w.member("error", value: error.json) }
         if let completedAt = instance.completedAt { w.member("completedAt", string: completedAt.iso8601) }
         if let origin = instance.origin { w.member("origin", string: origin) }
+        if let parent = instance.parent { w.member("parent", value: json(parent)) }
         if !instance.timers.isEmpty {
             w.key("timers")
             w.beginArray()
@@ -96,6 +97,7 @@ public enum StoredInstanceEncoder {
         if let completedAt = step.completedAt { w.member("completedAt", string: completedAt.iso8601) }
         if step.executions != 1 { w.member("executions", number: step.executions) }
         if let taskId = step.taskId { w.member("taskId", string: taskId) }
+        if let childId = step.childId { w.member("childId", string: childId) }
         w.endObject()
     }
 
@@ -136,6 +138,11 @@ public enum StoredInstanceEncoder {
             if executionId != Execution.rootId { o["executionId"] = .string(executionId) }
         case .workflowTimeout:
             o["kind"] = "workflowTimeout"
+        case .subworkflowTimeout(let executionId, let stepId, let childId):
+            o["kind"] = "subworkflowTimeout"
+            o["stepId"] = .string(stepId)
+            o["childId"] = .string(childId)
+            if executionId != Execution.rootId { o["executionId"] = .string(executionId) }
         }
         return .object(o)
     }
@@ -154,6 +161,21 @@ public enum StoredInstanceEncoder {
             return .object(o)
         case .timer(let timer):
             return ["input": "timer", "timer": json(timer)]
+        case .child(let outcome):
+            var o: [String: JSONValue] = [
+                "input": "child", "childId": .string(outcome.childId), "childWorkflowId": .string(outcome.childWorkflowId),
+                "parent": json(outcome.parent), "status": .string(outcome.status.rawValue),
+            ]
+            if let output = outcome.output { o["output"] = output }
+            if let error = outcome.error { o["error"] = error.json }
+            return .object(o)
         }
+    }
+
+    static func json(_ parent: ParentLink) -> JSONValue {
+        [
+            "instanceId": .string(parent.instanceId), "executionId": .string(parent.executionId), "stepId": .string(parent.stepId),
+            "depth": .number(Double(parent.depth)),
+        ]
     }
 }
