@@ -53,6 +53,11 @@ public actor InMemoryStore: WorkflowStore {
         return state.definitions[id] ?? []
     }
 
+    public func runningInstanceIds(workflowId: String, businessKey key: String) throws(StoreError) -> [String] {
+        try checkOpen()
+        return state.instances.values.filter { $0.workflowId == workflowId && $0.businessKey == key && !$0.status.isTerminal }.map(\.id).sorted()
+    }
+
     public func instanceCounts(workflowId: String) throws(StoreError) -> [InstanceCount] {
         try checkOpen()
         var counts: [Int: [InstanceStatus: Int]] = [:]

@@ -19,6 +19,9 @@ public protocol WorkflowStore: Sendable {
     func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount]
 
     func instance(id: String) async throws(StoreError) -> WorkflowInstance?
+    /// Ids of the RUNNING or PAUSED instances of `workflowId` whose business key is `key`, as
+    /// committed (an index lookup). One at most, unless a bug let a twin start.
+    func runningInstanceIds(workflowId: String, businessKey key: String) async throws(StoreError) -> [String]
     func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage
     /// History events with `sequence > afterSequence`, ascending, at most `limit`.
     func history(instanceId: String, afterSequence: Int, limit: Int) async throws(StoreError) -> [HistoryEvent]

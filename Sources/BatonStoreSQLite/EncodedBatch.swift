@@ -22,6 +22,7 @@ struct EncodedBatch: Sendable {
         var parts: [StoredPart]
         /// The instance whose `subworkflow` step started this one.
         var parentId: String?
+        var businessKey: String?
     }
 
     struct History: Sendable {
@@ -67,7 +68,7 @@ struct EncodedBatch: Sendable {
                 status: instance.status.rawValue, createdAt: instance.createdAt.milliseconds,
                 updatedAt: instance.updatedAt.milliseconds, state: StoredInstanceEncoder.encode(instance),
                 terminal: instance.status.isTerminal, parts: StoredInstanceEncoder.parts(of: instance),
-                parentId: instance.parent?.instanceId))
+                parentId: instance.parent?.instanceId, businessKey: instance.businessKey))
         }
         history.reserveCapacity(batch.history.count)
         for item in batch.history {

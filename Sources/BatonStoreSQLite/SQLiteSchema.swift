@@ -138,10 +138,14 @@ enum SQLiteSchema {
         ) WITHOUT ROWID;
         """,
         // 7: the parent of an instance a `subworkflow` step started, so a parent's children are
-        // listed through an index (only children have entries).
+        // listed through an index (only children have entries); the business key of an instance
+        // whose definition has a `key`, so a start finds the running instance with its key
+        // through an index.
         """
         ALTER TABLE instances ADD COLUMN parent_id TEXT;
         CREATE INDEX instances_by_parent ON instances (parent_id, created_at, id) WHERE parent_id IS NOT NULL;
+        ALTER TABLE instances ADD COLUMN business_key TEXT;
+        CREATE INDEX instances_by_business_key ON instances (workflow_id, business_key) WHERE business_key IS NOT NULL;
         """,
     ]
 

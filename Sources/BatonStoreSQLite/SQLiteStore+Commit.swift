@@ -95,6 +95,7 @@ extension SQLiteStore {
                 try upsert.bind(6, instance.updatedAt)
                 try upsert.bind(7, text: instance.state)
                 try upsert.bind(8, instance.parentId)
+                try upsert.bind(9, instance.businessKey)
                 try upsert.run()
             }
         }
@@ -243,8 +244,8 @@ enum CommitSQL {
     /// An instance's id, workflow and creation time never change, so an update leaves those
     /// columns (and the listing indexes built on them) alone.
     static let upsertInstance = """
-        INSERT INTO instances (id, workflow_id, workflow_version, status, created_at, updated_at, state, parent_id)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        INSERT INTO instances (id, workflow_id, workflow_version, status, created_at, updated_at, state, parent_id, business_key)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
         ON CONFLICT (id) DO UPDATE SET
             workflow_version = excluded.workflow_version, status = excluded.status, updated_at = excluded.updated_at,
             state = excluded.state

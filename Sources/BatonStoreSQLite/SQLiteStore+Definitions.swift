@@ -78,6 +78,19 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
+    public func runningInstanceIds(workflowId: String, businessKey key: String) async throws(StoreError) -> [String] {
+        try await performRead { connection throws(StoreError) in
+            let sql = "SELECT id FROM instances WHERE workflow_id = ?1 AND business_key = ?2 AND status IN ('RUNNING', 'PAUSED') ORDER BY id"
+            return try connection.withStatement(sql) { statement throws(StoreError) in
+                try statement.bind(1, workflowId)
+                try statement.bind(2, key)
+                var ids: [String] = []
+                while try statement.step() { ids.append(statement.string(0)) }
+                return ids
+            }
+        }
+    }
+
     public func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount] {
         try await performRead { connection throws(StoreError) in
             let sql = "SELECT workflow_version, status, COUNT(*) FROM instances WHERE workflow_id = ?1 GROUP BY workflow_version, status ORDER BY workflow_version, status"

@@ -33,6 +33,7 @@ struct InstanceRoutesTests {
             "id": "root", "parentId": nil, "parentStepId": nil, "status": "RUNNING", "lastStepId": nil,
             "startedAt": .string(Fixtures.t0), "completedAt": nil, "foreach": [],
         ]],
+        "businessKey": nil,
         "parent": nil,
         "children": [],
         "createdAt": .string(Fixtures.t0),
@@ -57,6 +58,24 @@ struct InstanceRoutesTests {
             #expect(response.header("Location") == "/v1/instances/inst-1")
             #expect(try response.json() == Self.startedView)
             #expect(try await client.get("/v1/instances/inst-1").json() == Self.startedView)
+        }
+    }
+
+    @Test func aStartWithTheBusinessKeyOfARunningInstanceAnswers200WithIt() async throws {
+        try await withAPIServer(Harness().orchestrator) { client in
+            let definition: JSONValue = [
+                "id": "keyed", "key": "${ $.input.orderId }", "steps": [["id": "pick", "type": "task", "taskType": "pick"]],
+            ]
+            #expect(try await client.post("/v1/definitions", json: definition).status == 201)
+            let first = try await client.post("/v1/workflows/keyed/instances", json: ["orderId": "o-1"])
+            #expect(first.status == 201)
+            #expect(try first.json()["businessKey"] == "o-1")
+            let again = try await client.post("/v1/workflows/keyed/instances", json: ["orderId": "o-1"])
+            #expect(again.status == 200)
+            #expect(try again.json()["id"] == (try first.json()["id"]))
+            let unkeyable = try await client.post("/v1/workflows/keyed/instances", json: ["orderId": ["not": "a key"]])
+            #expect(unkeyable.status == 422)
+            #expect(try unkeyable.json()["type"] == "https://baton.dev/problems/invalid-workflow-input")
         }
     }
 

@@ -67,6 +67,7 @@ final class GatedStore: WorkflowStore {
     func definitions() async throws(StoreError) -> [DefinitionSummary] { try await inner.definitions() }
     func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount] { try await inner.instanceCounts(workflowId: workflowId) }
     func instance(id: String) async throws(StoreError) -> WorkflowInstance? { try await inner.instance(id: id) }
+    func runningInstanceIds(workflowId: String, businessKey key: String) async throws(StoreError) -> [String] { try await inner.runningInstanceIds(workflowId: workflowId, businessKey: key) }
     func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage { try await inner.instances(query) }
     func history(instanceId: String, afterSequence: Int, limit: Int) async throws(StoreError) -> [HistoryEvent] {
         try await inner.history(instanceId: instanceId, afterSequence: afterSequence, limit: limit)

@@ -23,6 +23,7 @@ enum InstanceView {
             "state": instance.stateDocument,
             "currentSteps": .array(current.map(currentStep)),
             "executions": .array(instance.executions.keys.sorted(by: executionOrder).map { execution(instance.executions[$0]!) }),
+            "businessKey": instance.businessKey.map(JSONValue.string) ?? .null,
             "parent": instance.parent.map(parent) ?? .null,
             "children": .array(children(of: instance)),
             "createdAt": .string(instance.createdAt.iso8601),

@@ -54,7 +54,7 @@ struct Context {
             issue("", "a definition must be an object, found \(document.typeName)")
             return nil
         }
-        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout", "maxSteps", "inputSchema", "outputSchema"], at: "")
+        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout", "maxSteps", "inputSchema", "outputSchema", "key"], at: "")
 
         let id = requiredString(root, "id", at: "")
         if let id, !DefinitionCompiler.isValidIdentifier(id) {
@@ -124,6 +124,7 @@ struct Context {
         let output = root["output"].flatMap { template($0, at: "/output", step: nil) }
         let inputSchema = root["inputSchema"].flatMap { valueSchema($0, at: "/inputSchema") }
         let outputSchema = root["outputSchema"].flatMap { valueSchema($0, at: "/outputSchema") }
+        let key = root["key"].flatMap { template($0, at: "/key", step: nil) }.map(BusinessKey.init(template:))
 
         guard let id else { return nil }
         var stored = root
@@ -135,6 +136,7 @@ struct Context {
         )
         definition.inputSchema = inputSchema
         definition.outputSchema = outputSchema
+        definition.key = key
         return definition
     }
 

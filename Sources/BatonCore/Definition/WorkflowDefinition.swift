@@ -37,6 +37,9 @@ public struct WorkflowDefinition: Sendable, Hashable {
     /// What the instance's output must be: an output that breaks it fails the instance with
     /// `INVALID_OUTPUT`.
     public var outputSchema: ValueSchema?
+    /// The instance's business key, computed from the start's input: a start whose key a running
+    /// instance of this definition (any version) already has returns that instance instead.
+    public var key: BusinessKey?
 
     public init(
         id: String, version: Int, name: String? = nil, description: String? = nil, startAt: String,

@@ -35,11 +35,13 @@ public struct Engine: Sendable {
         )
         var started = instance
         started.parent = request.parent
+        started.businessKey = request.businessKey
         var run = Run(engine: self, definition: definition, instance: started, now: now)
         var data: [String: JSONValue] = ["input": request.input, "origin": .string(request.origin)]
         if let parent = request.parent {
             data["parent"] = ["instanceId": .string(parent.instanceId), "executionId": .string(parent.executionId), "stepId": .string(parent.stepId)]
         }
+        if let key = request.businessKey { data["businessKey"] = .string(key) }
         run.record(.workflowStarted, data: .object(data))
         run.lifecycle(.workflowStarted, status: InstanceStatus.running.rawValue)
         if let timeout = definition.timeoutMilliseconds {
@@ -96,6 +98,19 @@ public struct Engine: Sendable {
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
         if let rejection = run.check(result) { return run.reject(rejection, result: result) }
         run.apply(result)
+        return run.finish()
+    }
+
+    /// A start whose business key this running instance has: recorded in its history (who tried,
+    /// from where), changing nothing else.
+    public func duplicateStart(origin: String, instance: WorkflowInstance, at now: Timestamp) -> Transition {
+        let unknown = WorkflowDefinition(id: instance.workflowId, version: instance.workflowVersion, startAt: "", steps: [:], stepOrder: [], document: .null)
+        var run = Run(engine: self, definition: unknown, instance: instance, now: now)
+        run.record(.inputIgnored, data: [
+            "reason": .string(Rejection.duplicateBusinessKey.rawValue), "input": "start", "origin": .string(origin),
+            "businessKey": instance.businessKey.map(JSONValue.string) ?? .null,
+        ])
+        run.rejection = .duplicateBusinessKey
         return run.finish()
     }
 

@@ -9,8 +9,11 @@ public struct StartWorkflow: Sendable, Hashable {
     public var origin: String
     /// Set when a `subworkflow` step starts the instance.
     public var parent: ParentLink?
+    /// The definition's `key` computed from `input` (the runtime checks it is free).
+    public var businessKey: String?
 
-    public init(instanceId: String, input: JSONValue, origin: String, parent: ParentLink? = nil) {
+    public init(instanceId: String, input: JSONValue, origin: String, parent: ParentLink? = nil, businessKey: String? = nil) {
+        self.businessKey = businessKey
         self.instanceId = instanceId
         self.input = input
         self.origin = origin

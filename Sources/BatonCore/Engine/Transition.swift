@@ -36,4 +36,6 @@ public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
     /// A child instance reported an outcome its parent no longer waits for (the step was
     /// abandoned, timed out or retried since, or the report is a repeat).
     case staleChild = "STALE_CHILD"
+    /// A start (trigger event) whose business key this running instance already has.
+    case duplicateBusinessKey = "DUPLICATE_BUSINESS_KEY"
 }

@@ -71,4 +71,6 @@ public enum BatonErrorCode {
     public static let subworkflowDepth = "SUBWORKFLOW_DEPTH_EXCEEDED"
     /// A `subworkflow` step's input breaks the child definition's `inputSchema`.
     public static let invalidInput = "INVALID_INPUT"
+    /// A `subworkflow` step's child would share its business key with a running instance.
+    public static let duplicateBusinessKey = "DUPLICATE_BUSINESS_KEY"
 }

@@ -39,6 +39,8 @@ public struct WorkflowInstance: Sendable, Hashable {
     public var deferred: [DeferredInput] = []
     /// Set on an instance a `subworkflow` step started: where it reports its outcome.
     public var parent: ParentLink?
+    /// The definition's `key` for this instance's input; one running instance per key and workflow.
+    public var businessKey: String?
 
     public init(
         id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,

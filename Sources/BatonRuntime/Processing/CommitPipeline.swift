@@ -24,6 +24,8 @@ final class CommitPipeline: Sendable {
         var nextTicket: UInt64 = 0
         var instances: [String: (ticket: UInt64, instance: WorkflowInstance)] = [:]
         var dedupe: [String: (ticket: UInt64, value: String)] = [:]
+        /// Business keys (`workflowId` U+001F `key`) of instances started by uncommitted decisions.
+        var businessKeys: [String: (ticket: UInt64, instanceId: String)] = [:]
         var tail: Task<Result<Void, StoreError>, Never>?
     }
 
@@ -40,6 +42,11 @@ final class CommitPipeline: Sendable {
     /// A dedupe mark written by an uncommitted decision.
     func dedupeValue(_ key: String) -> String? {
         state.withLock { $0.dedupe[key]?.value }
+    }
+
+    /// The instance an uncommitted decision started with this business key, if any.
+    func businessKeyOwner(_ compositeKey: String) -> String? {
+        state.withLock { $0.businessKeys[compositeKey]?.instanceId }
     }
 
     /// Queues `work` behind every earlier decision. `write` runs only if no commit failed since
@@ -60,6 +67,7 @@ final class CommitPipeline: Sendable {
             let ticket = s.nextTicket
             for instance in batch.instances { s.instances[instance.id] = (ticket, instance) }
             for (key, value) in batch.dedupe { s.dedupe[key] = (ticket, value) }
+            for (key, id) in work.businessKeys { s.businessKeys[key] = (ticket, id) }
             let previous = s.tail
             let task = Task { [self] () -> Result<Void, StoreError> in
                 // Encoding overlaps the previous batch's transaction.
@@ -115,6 +123,11 @@ final class CommitPipeline: Sendable {
             for key in batch.dedupe.keys where s.dedupe[key]?.ticket == ticket {
                 s.dedupe[key] = nil
             }
+            for instance in batch.instances {
+                guard let key = instance.businessKey else { continue }
+                let composite = BatchWork.businessKey(instance.workflowId, key)
+                if s.businessKeys[composite]?.ticket == ticket { s.businessKeys[composite] = nil }
+            }
         }
     }
 
@@ -123,6 +136,7 @@ final class CommitPipeline: Sendable {
             s.generation += 1
             s.instances.removeAll()
             s.dedupe.removeAll()
+            s.businessKeys.removeAll()
         }
     }
 

@@ -51,6 +51,25 @@ extension Orchestrator {
                 return
             }
         }
+        var businessKey: String?
+        if let key = definition.key {
+            var failure: ErrorInfo?
+            do throws(BusinessKey.Failure) {
+                businessKey = try key.value(for: start.input)
+            } catch {
+                failure = ErrorInfo(code: BatonErrorCode.invalidInput, message: "no business key for '\(definition.id)' v\(definition.version): \(error.message)", time: now)
+            }
+            if let businessKey, let running = try await runningInstance(workflowId: definition.id, businessKey: businessKey, work: work) {
+                failure = ErrorInfo(
+                    code: BatonErrorCode.duplicateBusinessKey, message: "instance \(running.id) of '\(definition.id)' runs with business key '\(businessKey)' already",
+                    details: ["runningInstanceId": .string(running.id)], time: now
+                )
+            }
+            if let failure {
+                try await reportToParent(ChildOutcome(childId: start.childId, childWorkflowId: start.workflowId, parent: start.parent, status: .failed, error: failure), into: &work)
+                return
+            }
+        }
         if let existing = try await loadInstance(start.childId, work: work) {
             // Child ids are derived from the parent's id and sequence, so this is an instance some
             // other way of starting created with the same id: the step cannot use it.
@@ -62,7 +81,8 @@ extension Orchestrator {
             return
         }
         let request = StartWorkflow(
-            instanceId: start.childId, input: start.input, origin: "subworkflow:\(start.parent.instanceId)/\(start.parent.stepId)", parent: start.parent
+            instanceId: start.childId, input: start.input, origin: "subworkflow:\(start.parent.instanceId)/\(start.parent.stepId)", parent: start.parent,
+            businessKey: businessKey
         )
         let transition = engine.start(request, definition: definition, now: now)
         record(transition, previous: nil, definition: definition, into: &work)

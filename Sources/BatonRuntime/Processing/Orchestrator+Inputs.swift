@@ -222,9 +222,29 @@ extension Orchestrator {
         }
         var ids: [String] = []
         let now = clock()
+        let origin = "trigger:\(event.source)/\(event.id)"
         for (definition, input) in starts {
+            var businessKey: String?
+            if let key = definition.key {
+                do {
+                    businessKey = try key.value(for: input)
+                } catch {
+                    var copy = message
+                    copy.headers = message.headers.filter { $0.key != Self.onlyWorkflowHeader } + [WireHeader(Self.onlyWorkflowHeader, definition.id)]
+                    deadLetter(copy, MessageError(.invalidInput, "no business key for '\(definition.id)' v\(definition.version): \(error.message)"), into: &work, report: &report, counts: &counts)
+                    continue
+                }
+            }
+            if let businessKey, let running = try await runningInstance(workflowId: definition.id, businessKey: businessKey, work: work) {
+                // Recorded on the instance that holds the key, and not started again.
+                record(engine.duplicateStart(origin: origin, instance: running, at: now), previous: running, definition: nil, into: &work)
+                ids.append(running.id)
+                report.ignored += 1
+                counts.startsIgnoredByBusinessKey += 1
+                continue
+            }
             let id = makeId()
-            let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: "trigger:\(event.source)/\(event.id)"), definition: definition, now: now)
+            let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: origin, businessKey: businessKey), definition: definition, now: now)
             record(transition, previous: nil, definition: definition, into: &work)
             ids.append(id)
             report.started += 1

@@ -78,8 +78,24 @@ extension Orchestrator {
                 )
             }
         }
-        let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api"), definition: definition, now: clock())
+        var businessKey: String?
+        if let key = definition.key {
+            do {
+                businessKey = try key.value(for: input)
+            } catch {
+                throw ServiceError(.inputSchemaViolation, error.message, violations: [InputViolation(pointer: "", message: error.message)])
+            }
+        }
         var work = BatchWork()
+        if let businessKey, let running = try await mapStore({ try await runningInstance(workflowId: workflowId, businessKey: businessKey, work: work) }) {
+            // The same business key while one runs: that one is the answer (200, not a twin).
+            if let dedupeKey {
+                work.dedupe[dedupeKey] = running.id
+                try await mapStore { try await commitNow(work, decidedIn: generation) }
+            }
+            return StartedInstance(instance: running, created: false)
+        }
+        let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api", businessKey: businessKey), definition: definition, now: clock())
         record(transition, previous: nil, definition: definition, into: &work)
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
         try await mapStore { try await settleCascade(&work) }

@@ -262,14 +262,21 @@ struct BatchWork {
     /// parent), applied by `settleCascade` before the batch commits, in the same transaction.
     var cascade: [CascadeInput] = []
     var childrenStarted = 0
+    /// Business keys of the instances this batch started (`businessKey(_:_:)` → instance id).
+    var businessKeys: [String: String] = [:]
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
     }
 
     mutating func put(_ instance: WorkflowInstance) {
-        if instances.updateValue(instance, forKey: instance.id) == nil { order.append(instance.id) }
+        if instances.updateValue(instance, forKey: instance.id) == nil {
+            order.append(instance.id)
+            if let key = instance.businessKey { businessKeys[Self.businessKey(instance.workflowId, key)] = instance.id }
+        }
     }
+
+    static func businessKey(_ workflowId: String, _ key: String) -> String { workflowId + "\u{1F}" + key }
 
     var changedInstances: [WorkflowInstance] { order.map { instances[$0]! } }
 

@@ -11,6 +11,8 @@ public struct RuntimeCounters: Sendable, Hashable {
     /// Inputs copied to the dead-letter topic, by reason.
     public var deadLettered: [String: Int] = [:]
     public var triggersDeduplicated = 0
+    /// Trigger starts not made because a running instance of the workflow has their business key.
+    public var startsIgnoredByBusinessKey = 0
     /// Timers that changed an instance (retries started, tasks and workflows timed out).
     public var timersFired = 0
     /// Instances failed with `DEFINITION_UNAVAILABLE` because their definition version could not be loaded.
@@ -42,6 +44,7 @@ public struct RuntimeCounters: Sendable, Hashable {
         instancesStarted += batch.instancesStarted
         resultsApplied += batch.resultsApplied
         triggersDeduplicated += batch.triggersDeduplicated
+        startsIgnoredByBusinessKey += batch.startsIgnoredByBusinessKey
         timersFired += batch.timersFired
         definitionsUnavailable += batch.definitionsUnavailable
         for (k, v) in batch.inputsIgnored { inputsIgnored[k, default: 0] += v }

@@ -67,6 +67,7 @@ public enum StoredInstanceDecoder {
         instance.inputRevision = inputRevision
         instance.stepsRun = json["stepsRun"]?.intValue ?? 0
         if let parent = json["parent"] { instance.parent = try self.parent(parent) }
+        instance.businessKey = json["businessKey"]?.stringValue
         for value in json["timers"]?.arrayValue ?? [] {
             let timer = try self.timer(value)
             instance.timers[timer.id] = timer

@@ -53,6 +53,7 @@ public enum StoredInstanceEncoder {
         if let completedAt = instance.completedAt { w.member("completedAt", string: completedAt.iso8601) }
         if let origin = instance.origin { w.member("origin", string: origin) }
         if let parent = instance.parent { w.member("parent", value: json(parent)) }
+        if let key = instance.businessKey { w.member("businessKey", string: key) }
         if !instance.timers.isEmpty {
             w.key("timers")
             w.beginArray()
