@@ -27,6 +27,9 @@ public protocol WorkflowService: Sendable {
     /// What operators do to an instance (each recorded in its history with `by` and `reason`); an
     /// operation that does not apply to the instance's status is `.conflict`.
     func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance
+    /// Sends signal `name` with `data` to the instance: the first step waiting for it completes,
+    /// or, when none waits yet, the instance keeps it for the event window.
+    func signal(instanceId: String, name: String, data: JSONValue, by: String) async throws(ServiceError) -> SignalOutcome
 
     /// Inputs Baton could not process, oldest first.
     func deadLetters(_ query: DeadLetterQuery) async throws(ServiceError) -> [DeadLetterRecord]
@@ -40,6 +43,20 @@ public protocol WorkflowService: Sendable {
 
     /// For `/readyz`: nil when ready, otherwise why not.
     func notReadyReason() async -> String?
+}
+
+/// What a signal did.
+public struct SignalOutcome: Sendable, Hashable {
+    public var instance: WorkflowInstance
+    /// The waiting step it completed; nil when it was kept for a step to come.
+    public var stepId: String?
+    public var executionId: String?
+
+    public init(instance: WorkflowInstance, stepId: String?, executionId: String?) {
+        self.instance = instance
+        self.stepId = stepId
+        self.executionId = executionId
+    }
 }
 
 public struct StartedInstance: Sendable, Hashable {

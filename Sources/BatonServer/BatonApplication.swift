@@ -90,7 +90,7 @@ public func buildApplication(
         let orchestrator = Orchestrator(
             store: store,
             configuration: OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget),
-            engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy),
+            engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy, eventWindowMilliseconds: configuration.eventWindowMilliseconds),
             clock: { Timestamp.wallClock },
             makeId: { ids.next() },
             provisionTopics: { try await provisioner.ensure($0) },

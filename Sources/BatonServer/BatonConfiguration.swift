@@ -87,6 +87,9 @@ public struct BatonConfiguration: Sendable {
     /// The retry policy of task steps whose step and definition set none. Default: no retry, so
     /// nothing is repeated that a definition's author did not ask to repeat.
     public var defaultRetryPolicy: RetryPolicy
+    /// How long a trigger-topic event or a signal that no `waitForEvent` step waits for yet is
+    /// kept to be matched when one does. Default 10 minutes.
+    public var eventWindowMilliseconds: Int64 = 600_000
 
     public init(kafka: Kafka = Kafka(), store: Store = Store(), api: API = API(), defaultRetryPolicy: RetryPolicy = .none) {
         self.kafka = kafka

@@ -22,6 +22,9 @@ public actor InMemoryStore: WorkflowStore {
         var dedupe: [String: String] = [:]
         /// Ascending by sequence.
         var parked: [ParkedOutboxMessage] = []
+        /// Event waits by instance and wait id.
+        var waits: [String: [String: EventWait]] = [:]
+        var buffered: [BufferedEvent] = []
     }
 
     private struct ScheduledStep {
@@ -51,6 +54,25 @@ public actor InMemoryStore: WorkflowStore {
     public func definitionVersions(id: String) throws(StoreError) -> [DefinitionRecord] {
         try checkOpen()
         return state.definitions[id] ?? []
+    }
+
+    public func eventWaits(event: String, eventKeySource source: String, correlationKey key: String) throws(StoreError) -> [WaitingInstance] {
+        try checkOpen()
+        return state.waits.keys.sorted().flatMap { instanceId in
+            state.waits[instanceId]!.values.filter { $0.event == event && $0.eventKeySource == source && $0.correlationKey == key }
+                .map { WaitingInstance(instanceId: instanceId, waitId: $0.id) }.sorted { $0.waitId < $1.waitId }
+        }
+    }
+
+    public func eventKeySources(event: String) throws(StoreError) -> [String] {
+        try checkOpen()
+        return Set(state.waits.values.flatMap { $0.values.filter { $0.event == event }.compactMap(\.eventKeySource) }).sorted()
+    }
+
+    public func bufferedEvents(event: String, eventKeySource source: String, correlationKey key: String, at now: Timestamp) throws(StoreError) -> [BufferedEvent] {
+        try checkOpen()
+        return state.buffered.filter { $0.event == event && $0.eventKeySource == source && $0.correlationKey == key && $0.expiresAt > now }
+            .sorted { ($0.arrivedAt, $0.ref) < ($1.arrivedAt, $1.ref) }
     }
 
     public func runningInstanceIds(workflowId: String, businessKey key: String) throws(StoreError) -> [String] {
@@ -250,6 +272,20 @@ public actor InMemoryStore: WorkflowStore {
                 if state.timers[key] == fireAt { state.timers[key] = nil }
             }
         }
+        for change in batch.waits {
+            switch change {
+            case .set(let instanceId, let wait): state.waits[instanceId, default: [:]][wait.id] = wait
+            case .delete(let instanceId, let waitId): state.waits[instanceId]?[waitId] = nil
+            }
+        }
+        for event in batch.bufferedEvents where !state.buffered.contains(where: { $0.ref == event.ref && $0.eventKeySource == event.eventKeySource }) {
+            state.buffered.append(event)
+        }
+        if !batch.consumedEvents.isEmpty {
+            let consumed = Set(batch.consumedEvents)
+            state.buffered.removeAll { consumed.contains($0.ref) }
+        }
+        if let before = batch.eventsExpiredBefore { state.buffered.removeAll { $0.expiresAt <= before } }
         for (key, value) in batch.dedupe {
             guard state.dedupe[key] == nil else {
                 throw StoreError(.conflict, "dedupe key '\(key)' exists already; check dedupeValues(for:) before committing")

@@ -83,6 +83,13 @@ public struct StoreBatch: Sendable, Hashable {
     public var redriven: [Int64]
     /// The time recorded with `redriven`.
     public var redrivenAt: Timestamp?
+    /// Changes to the event-wait index, in order.
+    public var waits: [WaitChange] = []
+    /// Events kept for waits that do not exist yet, and refs of kept events a wait consumed.
+    public var bufferedEvents: [BufferedEvent] = []
+    public var consumedEvents: [String] = []
+    /// Kept events that expired before this time are deleted.
+    public var eventsExpiredBefore: Timestamp?
 
     public init(
         instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:],
@@ -100,6 +107,7 @@ public struct StoreBatch: Sendable, Hashable {
 
     public var isEmpty: Bool {
         instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
+            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty
     }
 }
 

@@ -19,6 +19,13 @@ public protocol WorkflowStore: Sendable {
     func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount]
 
     func instance(id: String) async throws(StoreError) -> WorkflowInstance?
+    /// Waits for `event` whose correlation key is `key` under the `eventKey` expression `source`
+    /// (an index lookup).
+    func eventWaits(event: String, eventKeySource source: String, correlationKey key: String) async throws(StoreError) -> [WaitingInstance]
+    /// The distinct `eventKey` expressions of the waits for `event`.
+    func eventKeySources(event: String) async throws(StoreError) -> [String]
+    /// Kept events for `event` with key `key` under `source` that have not expired at `now`, oldest first.
+    func bufferedEvents(event: String, eventKeySource source: String, correlationKey key: String, at now: Timestamp) async throws(StoreError) -> [BufferedEvent]
     /// Ids of the RUNNING or PAUSED instances of `workflowId` whose business key is `key`, as
     /// committed (an index lookup). One at most, unless a bug let a twin start.
     func runningInstanceIds(workflowId: String, businessKey key: String) async throws(StoreError) -> [String]

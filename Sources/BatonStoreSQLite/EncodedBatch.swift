@@ -56,6 +56,10 @@ struct EncodedBatch: Sendable {
     var outbox: [Outbox] = []
     var dedupe: [(key: String, value: String)] = []
     var timers: [TimerChange] = []
+    var waits: [WaitChange] = []
+    var bufferedEvents: [(event: BufferedEvent, data: [UInt8])] = []
+    var consumedEvents: [String] = []
+    var eventsExpiredBefore: Int64?
     var deadLetters: [(record: DeadLetterRecord, headers: [UInt8]?)] = []
     var redriven: [Int64] = []
     var redrivenAt: Int64?
@@ -93,6 +97,10 @@ struct EncodedBatch: Sendable {
         outbox = batch.outbox.map { Outbox(topic: $0.topic, key: $0.key, value: $0.value, headers: OutboxHeaderCoding.encode($0.headers)) }
         dedupe = batch.dedupe.map { (key: $0.key, value: $0.value) }
         timers = batch.timers
+        waits = batch.waits
+        bufferedEvents = batch.bufferedEvents.map { ($0, $0.data.serializedBytes(sortedKeys: false)) }
+        consumedEvents = batch.consumedEvents
+        eventsExpiredBefore = batch.eventsExpiredBefore?.milliseconds
         deadLetters = batch.deadLetters.map { (record: $0, headers: OutboxHeaderCoding.encode($0.headers)) }
         redriven = batch.redriven
         redrivenAt = batch.redrivenAt?.milliseconds

@@ -147,6 +147,33 @@ enum SQLiteSchema {
         ALTER TABLE instances ADD COLUMN business_key TEXT;
         CREATE INDEX instances_by_business_key ON instances (workflow_id, business_key) WHERE business_key IS NOT NULL;
         """,
+        // 8: `waitForEvent` steps waiting (mirrored from the instances, like timers), found by
+        // event, eventKey expression and correlation key; and events kept for waits that did not
+        // exist yet when they arrived, until they expire or a wait consumes them.
+        """
+        CREATE TABLE event_waits (
+            instance_id TEXT NOT NULL,
+            wait_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            event_key TEXT,
+            correlation_key TEXT,
+            PRIMARY KEY (instance_id, wait_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX event_waits_by_key ON event_waits (event, event_key, correlation_key) WHERE event_key IS NOT NULL;
+        CREATE TABLE buffered_events (
+            ref TEXT NOT NULL,
+            event_key TEXT NOT NULL,
+            event TEXT NOT NULL,
+            correlation_key TEXT NOT NULL,
+            data BLOB NOT NULL,
+            origin TEXT NOT NULL,
+            arrived_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (ref, event_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX buffered_events_by_key ON buffered_events (event, event_key, correlation_key, arrived_at);
+        CREATE INDEX buffered_events_by_expiry ON buffered_events (expires_at);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -175,6 +175,7 @@ extension SQLiteStore {
                 guard connection.changes == 1 else { throw StoreError(.invalid, "no dead letter \(id) to mark redriven") }
             }
         }
+        try writeEventIndex(batch, connection)
         if !batch.timers.isEmpty {
             let set = try connection.statement(CommitSQL.setTimer)
             let delete = try connection.statement(CommitSQL.deleteTimer)

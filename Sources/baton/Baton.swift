@@ -12,7 +12,7 @@ struct Baton: AsyncParsableCommand {
         subcommands: [
             DevCommand.self, ServeCommand.self, DevBrokerCommand.self, ValidateCommand.self,
             ApplyCommand.self, StartCommand.self, GetCommand.self, HistoryCommand.self,
-            CancelCommand.self, PauseCommand.self, ResumeCommand.self, RetryCommand.self, RerunCommand.self, DeadLetterCommand.self,
+            CancelCommand.self, PauseCommand.self, ResumeCommand.self, RetryCommand.self, RerunCommand.self, SignalCommand.self, DeadLetterCommand.self,
             WorkerCommand.self, BenchCommand.self,
         ]
     )

@@ -87,3 +87,35 @@ struct RerunCommand: AsyncParsableCommand {
         try APIClient.printAndCheck(response)
     }
 }
+
+struct SignalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signal", abstract: "Send a signal to an instance: its step waiting for NAME takes it, or the instance keeps it for one to come.")
+    @OptionGroup var options: APIOptions
+    @OptionGroup var who: OperatorOptions
+    @Argument(help: "Instance id.") var instance: String
+    @Argument(help: "Signal name (a waitForEvent step's `event`).") var name: String
+    @Option(help: "The signal's data, as JSON text (default: null).") var data: String?
+
+    func run() async throws {
+        var body: Data?
+        if let data {
+            guard let bytes = data.data(using: .utf8), (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])) != nil else {
+                throw ValidationError("--data is not valid JSON")
+            }
+            body = bytes
+        }
+        let path = "/v1/instances/\(PathSegment.encode(instance))/signals/\(PathSegment.encode(name))"
+        let response = try await APIClient(base: options.api).send("POST", path, body: body, headers: who.headers)
+        try APIClient.printAndCheck(response)
+    }
+}
+
+/// Percent-encodes one path segment (ids and names may hold `/`, `?`, `#`, spaces).
+enum PathSegment {
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}

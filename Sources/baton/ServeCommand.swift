@@ -73,12 +73,20 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Retry policy of task steps whose step and definition set none, as JSON, e.g. '{\"maxAttempts\":3,\"initialInterval\":\"1s\"}' (env BATON_DEFAULT_RETRY). Default: no retry.")
     var defaultRetry: String = ProcessInfo.processInfo.environment["BATON_DEFAULT_RETRY"] ?? ""
 
+    @Option(
+        name: .customLong("event-window"),
+        help: "How long an event or signal no waitForEvent step waits for yet is kept, e.g. 10m (env BATON_EVENT_WINDOW). Default 10m.")
+    var eventWindow: String = ProcessInfo.processInfo.environment["BATON_EVENT_WINDOW"] ?? "10m"
+
     @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
     var exitOnStdinClose = false
 
     func validate() throws {
         guard (32 * 1024...100 * 1024 * 1024).contains(maxMessageBytes) else {
             throw ValidationError("--max-message-bytes must be between 32768 and 104857600, got \(maxMessageBytes)")
+        }
+        guard parseDuration(.string(eventWindow)) != nil else {
+            throw ValidationError("--event-window must be a duration such as 30s, 10m or 1h, got '\(eventWindow)'")
         }
     }
 
@@ -90,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--kafka-property takes key=value, got '\(pair)'") }
             properties[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
-        let configuration = BatonConfiguration(
+        var configuration = BatonConfiguration(
             kafka: .init(
                 bootstrapServers: cluster.bootstrapServers, topicPrefix: cluster.topicPrefix, groupId: groupId, properties: properties,
                 createTopics: createTopics, partitions: partitions, replicationFactor: replicationFactor,
@@ -100,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
             api: .init(host: apiHost, port: apiPort),
             defaultRetryPolicy: try Self.retryPolicy(defaultRetry)
         )
+        configuration.eventWindowMilliseconds = parseDuration(.string(eventWindow)) ?? 600_000
         let provisioner = ClusterTopicProvisioner(
             kafka: configuration.kafka.client, create: createTopics, partitions: partitions, replicationFactor: replicationFactor, logger: logger
         )

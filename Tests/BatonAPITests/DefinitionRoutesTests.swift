@@ -55,7 +55,7 @@ struct DefinitionRoutesTests {
                     ],
                     [
                         "stepId": "notify", "field": "/steps/1/type", "pointer": "/steps/1/type", "column": nil,
-                        "message": "unknown step type 'teleport': expected one of task, choice, set, wait, succeed, fail, parallel, foreach, subworkflow",
+                        "message": "unknown step type 'teleport': expected one of task, choice, set, wait, succeed, fail, parallel, foreach, subworkflow, waitForEvent",
                     ],
                     ["stepId": "ship", "field": "/steps/2/taskType", "pointer": "/steps/2/taskType", "column": nil, "message": "'taskType' is required"],
                     [

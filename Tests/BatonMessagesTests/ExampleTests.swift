@@ -68,7 +68,7 @@ struct ExampleTests {
     // MARK: Example definitions
 
     @Test func definitionExamplesAreTheOnesMakeRunRegisters() {
-        #expect(Contract.exampleDefinitions == ["hello-fanout.yaml", "hello-subworkflow.yaml", "hello-validated.yaml", "hello.json", "order-fulfilment.yaml"])
+        #expect(Contract.exampleDefinitions == ["hello-approval.yaml", "hello-fanout.yaml", "hello-subworkflow.yaml", "hello-validated.yaml", "hello.json", "order-fulfilment.yaml"])
     }
 
     @Test func helloValidatedAcceptsWhatMakeRunStartsItWithAndRefusesAnEmptyName() throws {

@@ -67,6 +67,13 @@ final class GatedStore: WorkflowStore {
     func definitions() async throws(StoreError) -> [DefinitionSummary] { try await inner.definitions() }
     func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount] { try await inner.instanceCounts(workflowId: workflowId) }
     func instance(id: String) async throws(StoreError) -> WorkflowInstance? { try await inner.instance(id: id) }
+    func eventWaits(event: String, eventKeySource source: String, correlationKey key: String) async throws(StoreError) -> [WaitingInstance] {
+        try await inner.eventWaits(event: event, eventKeySource: source, correlationKey: key)
+    }
+    func eventKeySources(event: String) async throws(StoreError) -> [String] { try await inner.eventKeySources(event: event) }
+    func bufferedEvents(event: String, eventKeySource source: String, correlationKey key: String, at now: Timestamp) async throws(StoreError) -> [BufferedEvent] {
+        try await inner.bufferedEvents(event: event, eventKeySource: source, correlationKey: key, at: now)
+    }
     func runningInstanceIds(workflowId: String, businessKey key: String) async throws(StoreError) -> [String] { try await inner.runningInstanceIds(workflowId: workflowId, businessKey: key) }
     func instances(_ query: InstanceQuery) async throws(StoreError) -> InstancePage { try await inner.instances(query) }
     func history(instanceId: String, afterSequence: Int, limit: Int) async throws(StoreError) -> [HistoryEvent] {

@@ -48,4 +48,43 @@ struct StoreLinkContractTests {
             #expect(try await store.instance(id: "c")?.businessKey == "o-2")
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func eventWaitsAreFoundByEventKeyAndCorrelationAndKeptEventsExpireOrAreConsumedOnce(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let byData = "${ $.data.orderId }"
+            func wait(_ id: String, key: String?, source: String? = byData) -> EventWait {
+                EventWait(id: id, event: "paid", eventKeySource: key == nil ? nil : source, correlationKey: key, executionId: "root", stepId: "w", execution: 1)
+            }
+            var batch = StoreBatch(instances: [plainInstance("a"), plainInstance("b")])
+            batch.waits = [
+                .set(instanceId: "a", wait: wait("event:w:1", key: "o-1")), .set(instanceId: "b", wait: wait("event:w:1", key: "o-1")),
+                .set(instanceId: "b", wait: wait("event:v:1", key: nil)), .set(instanceId: "a", wait: wait("event:x:1", key: "o-2", source: "${ $.subject }")),
+            ]
+            func kept(_ ref: String, _ key: String, arrived: Int64, expires: Int64) -> BufferedEvent {
+                BufferedEvent(ref: ref, event: "paid", eventKeySource: byData, correlationKey: key, data: ["n": .string(ref)], origin: "event:s/\(ref)", arrivedAt: at(arrived), expiresAt: at(expires))
+            }
+            batch.bufferedEvents = [kept("e2", "o-5", arrived: 2, expires: 100), kept("e1", "o-5", arrived: 1, expires: 100), kept("e3", "o-5", arrived: 3, expires: 10)]
+            try await store.commit(batch)
+            #expect(try await store.eventWaits(event: "paid", eventKeySource: byData, correlationKey: "o-1") == [
+                WaitingInstance(instanceId: "a", waitId: "event:w:1"), WaitingInstance(instanceId: "b", waitId: "event:w:1"),
+            ])
+            #expect(try await store.eventKeySources(event: "paid") == ["${ $.data.orderId }", "${ $.subject }"])
+            #expect(try await store.eventKeySources(event: "other") == [])
+            #expect(try await store.bufferedEvents(event: "paid", eventKeySource: byData, correlationKey: "o-5", at: at(5)).map(\.ref) == ["e1", "e2", "e3"])
+            #expect(try await store.bufferedEvents(event: "paid", eventKeySource: byData, correlationKey: "o-5", at: at(10)).map(\.ref) == ["e1", "e2"])
+
+            var next = StoreBatch()
+            next.waits = [.delete(instanceId: "a", waitId: "event:w:1")]
+            next.consumedEvents = ["e1"]
+            next.eventsExpiredBefore = at(50)
+            try await store.commit(next)
+            #expect(try await store.eventWaits(event: "paid", eventKeySource: byData, correlationKey: "o-1") == [WaitingInstance(instanceId: "b", waitId: "event:w:1")])
+            let left = try await store.bufferedEvents(event: "paid", eventKeySource: byData, correlationKey: "o-5", at: at(0))
+            #expect(left.map(\.ref) == ["e2"])
+            #expect(left.first?.data == ["n": "e2"])
+            #expect(left.first?.origin == "event:s/e2")
+        }
+    }
 }
+

@@ -28,6 +28,7 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.post, "/v1/instances/{id}/resume", operation { _ in .resume }),
             APIRoute(.post, "/v1/instances/{id}/retry", operation { _ in .retry }),
             APIRoute(.post, "/v1/instances/{id}/rerun", operation(Self.rerunOperation)),
+            APIRoute(.post, "/v1/instances/{id}/signals/{name}", signal),
             APIRoute(.get, "/v1/dead-letters", listDeadLetters),
             APIRoute(.get, "/v1/dead-letters/{id}", deadLetter),
             APIRoute(.post, "/v1/dead-letters/{id}/redrive", redriveDeadLetter),

@@ -8,7 +8,7 @@ import BatonExpressions
 public enum DefinitionCompiler {
     /// Every step `type` a definition may use, in the order the docs list them (a test keeps the
     /// README and the definition schema in step with it).
-    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel", "foreach", "subworkflow"]
+    public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel", "foreach", "subworkflow", "waitForEvent"]
 
     /// Identifiers of workflows and steps: safe in URLs, topic names and logs.
     static func isValidIdentifier(_ s: String) -> Bool {
@@ -87,6 +87,9 @@ struct Context {
             }
             if let fallback = step.onError.fallback {
                 checkTarget(fallback, from: step, at: pointer + "/fallback")
+            }
+            if case .waitForEvent(let wait) = step.kind, let onTimeout = wait.onTimeout {
+                checkTarget(onTimeout, from: step, at: pointer + "/onTimeout")
             }
         }
         let retry = root["retry"].flatMap { compileRetry($0, at: "/retry", step: nil) }
@@ -287,6 +290,10 @@ struct Context {
             onError.retry = object["retry"].flatMap { compileRetry($0, at: pointer + "/retry", step: stepId) }
             next = compileNext(object["next"], at: pointer + "/next", step: stepId)
             if let subworkflow = compileSubworkflow(object, at: pointer, step: stepId) { kind = .subworkflow(subworkflow) }
+        case "waitForEvent":
+            checkKeys(object, allowed: common.union(errorFields).union(["event", "correlation", "eventKey", "into", "timeout", "onTimeout"]), at: pointer, step: stepId)
+            next = compileNext(object["next"], at: pointer + "/next", step: stepId)
+            if let wait = compileWaitForEvent(object, at: pointer, step: stepId) { kind = .waitForEvent(wait) }
         case nil:
             break
         case let other?:

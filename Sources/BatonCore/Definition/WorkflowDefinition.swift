@@ -144,6 +144,8 @@ public struct Step: Sendable, Hashable {
         case foreach(ForeachStep)
         /// Run another definition as a child instance and wait for its outcome.
         case subworkflow(SubworkflowStep)
+        /// Wait for a CloudEvent (matched by correlation key) or a signal.
+        case waitForEvent(WaitForEventStep)
     }
 
     /// `duration: 10m`, or `until: "${ expr }"` rendering an RFC 3339 time or epoch milliseconds.
@@ -164,6 +166,7 @@ public struct Step: Sendable, Hashable {
         case .parallel: "parallel"
         case .foreach: "foreach"
         case .subworkflow: "subworkflow"
+        case .waitForEvent: "waitForEvent"
         }
     }
 }

@@ -17,10 +17,16 @@ public struct Engine: Sendable {
     /// How deep `subworkflow` steps may nest children (a child is depth 1): a definition that
     /// starts itself fails its step with `SUBWORKFLOW_DEPTH_EXCEEDED` instead of recursing for ever.
     public var maxSubworkflowDepth: Int
+    /// How long an event or signal that arrived before any step waited for it is kept to be
+    /// matched when one does.
+    public var eventWindowMilliseconds: Int64
+    /// Signals an instance keeps while no step waits for them; more are refused.
+    public static let maxBufferedSignals = 100
 
     public static let defaultMaxStepsPerInstance = 100_000
 
-    public init(maxSynchronousSteps: Int = 1000, defaultRetryPolicy: RetryPolicy = .none, defaultMaxSteps: Int = Engine.defaultMaxStepsPerInstance, maxSubworkflowDepth: Int = 16) {
+    public init(maxSynchronousSteps: Int = 1000, defaultRetryPolicy: RetryPolicy = .none, defaultMaxSteps: Int = Engine.defaultMaxStepsPerInstance, maxSubworkflowDepth: Int = 16, eventWindowMilliseconds: Int64 = 600_000) {
+        self.eventWindowMilliseconds = eventWindowMilliseconds
         self.maxSubworkflowDepth = maxSubworkflowDepth
         self.maxSynchronousSteps = maxSynchronousSteps
         self.defaultRetryPolicy = defaultRetryPolicy
@@ -58,6 +64,7 @@ public struct Engine: Sendable {
         case .cancel(let reason, let by): cancelRequested(reason: reason, by: by, instance: instance, definition: definition, at: now)
         case .timerFired(let timerId): timerFired(timerId, instance: instance, definition: definition, at: now)
         case .childEnded(let outcome): childEnded(outcome, instance: instance, definition: definition, at: now)
+        case .event(let delivery): eventReceived(delivery, instance: instance, definition: definition, at: now)
         }
     }
 
@@ -98,6 +105,16 @@ public struct Engine: Sendable {
         var run = Run(engine: self, definition: definition, instance: instance, now: now)
         if let rejection = run.check(result) { return run.reject(rejection, result: result) }
         run.apply(result)
+        return run.finish()
+    }
+
+    /// A CloudEvent matched one of the instance's waits (`delivery.waitId`), or a signal was sent
+    /// to it: the waiting step completes with the event's data and the instance moves on. A
+    /// signal no step waits for is kept for the event window; an event for a wait that is gone is
+    /// recorded and ignored (`STALE_WAIT`).
+    public func eventReceived(_ delivery: EventDelivery, instance: WorkflowInstance, definition: WorkflowDefinition, at now: Timestamp) -> Transition {
+        var run = Run(engine: self, definition: definition, instance: instance, now: now)
+        if let rejection = run.deliver(delivery) { return run.reject(rejection, delivery: delivery) }
         return run.finish()
     }
 

@@ -61,4 +61,6 @@ public enum EngineInput: Sendable, Hashable {
     case timerFired(timerId: String)
     /// A child instance started by one of the instance's `subworkflow` steps ended.
     case childEnded(ChildOutcome)
+    /// A CloudEvent matched one of the instance's waits, or a signal was sent to it.
+    case event(EventDelivery)
 }

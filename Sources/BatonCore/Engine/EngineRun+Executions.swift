@@ -38,7 +38,7 @@ extension Run {
         switch step.kind {
         case .parallel(let parallel): branchEnded(execution, of: step, parallel, in: parentId)
         case .foreach(let foreach): itemEnded(execution, of: step, foreach, in: parentId)
-        case .task, .choice, .set, .succeed, .fail, .wait, .subworkflow: break
+        case .task, .choice, .set, .succeed, .fail, .wait, .subworkflow, .waitForEvent: break
         }
     }
 

@@ -81,6 +81,8 @@ extension Run {
             timeOutWorkflow()
         case .subworkflowTimeout(let executionId, let stepId, let childId):
             return timeOutSubworkflow(stepId: stepId, childId: childId, in: executionId)
+        case .eventTimeout(let executionId, let stepId, let waitId):
+            return timeOutEventWait(stepId: stepId, waitId: waitId, in: executionId)
         }
         return nil
     }
@@ -102,6 +104,8 @@ extension Run {
                 _ = fire(timer)
             case .child(let outcome):
                 if check(outcome) == nil { apply(outcome) }
+            case .event(let delivery):
+                _ = deliver(delivery)
             }
         }
     }

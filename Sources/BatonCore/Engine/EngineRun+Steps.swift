@@ -131,6 +131,9 @@ extension Run {
             startSubworkflow(step, subworkflow, in: executionId, attempt: 1, executions: executions)
             return nil
 
+        case .waitForEvent(let wait):
+            return startEventWait(step, wait, in: executionId, executions: executions)
+
         case .fail(let code, let messageTemplate):
             var message = "workflow failed at step '\(step.id)'"
             if let messageTemplate {

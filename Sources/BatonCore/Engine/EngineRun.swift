@@ -26,6 +26,7 @@ struct Run {
 
     mutating func finish() -> Transition {
         if rejection == nil { instance.updatedAt = now }
+        dropStaleWaits()
         if !wasTerminal, instance.status.isTerminal, let parent = instance.parent {
             effects.append(.reportToParent(ChildOutcome(
                 childId: instance.id, childWorkflowId: instance.workflowId, parent: parent, status: instance.status,

@@ -79,6 +79,14 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case subworkflowStarted = "SubworkflowStarted"
     /// A subworkflow step's child instance ended (data: childInstanceId, status, output or error).
     case subworkflowEnded = "SubworkflowEnded"
+    /// A `waitForEvent` step started waiting (data: event, correlationKey, waitId).
+    case eventWaitStarted = "EventWaitStarted"
+    /// A waiting step received its event or signal (data: event, origin, data).
+    case eventReceived = "EventReceived"
+    /// A signal arrived that no step waited for: kept for the event window (data: signal, by).
+    case signalBuffered = "SignalBuffered"
+    /// A `waitForEvent` step waited past its timeout (data: waitId, next).
+    case eventWaitTimedOut = "EventWaitTimedOut"
     /// A result or command that changed nothing (duplicate, stale attempt, finished instance).
     case inputIgnored = "InputIgnored"
 }

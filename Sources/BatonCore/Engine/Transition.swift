@@ -38,4 +38,9 @@ public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
     case staleChild = "STALE_CHILD"
     /// A start (trigger event) whose business key this running instance already has.
     case duplicateBusinessKey = "DUPLICATE_BUSINESS_KEY"
+    /// An event for a wait that no longer waits (it received one already, timed out, or its
+    /// instance moved on).
+    case staleWait = "STALE_WAIT"
+    /// A signal nobody waits for, with the instance's signal buffer full.
+    case signalBufferFull = "SIGNAL_BUFFER_FULL"
 }

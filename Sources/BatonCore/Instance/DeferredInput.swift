@@ -6,12 +6,13 @@ public enum DeferredInput: Sendable, Hashable {
     case result(TaskResult)
     case timer(InstanceTimer)
     case child(ChildOutcome)
+    case event(EventDelivery)
 
     /// The task it concerns, if any (a second result for it is a duplicate).
     public var taskId: String? {
         switch self {
         case .result(let result): result.taskId
-        case .child: nil
+        case .child, .event: nil
         case .timer(let timer):
             switch timer.kind {
             case .taskTimeout(let id), .heartbeatTimeout(let id), .startTimeout(let id): id

@@ -27,6 +27,8 @@ public struct InstanceTimer: Sendable, Hashable {
         case workflowTimeout
         /// Child instance `childId` of `subworkflow` step `stepId` ran past the step's `timeout`.
         case subworkflowTimeout(executionId: String, stepId: String, childId: String)
+        /// `waitForEvent` step `stepId` waited past its `timeout` (wait `waitId`).
+        case eventTimeout(executionId: String, stepId: String, waitId: String)
     }
 
     public init(id: String, fireAt: Timestamp, kind: Kind) {
@@ -72,13 +74,17 @@ public struct InstanceTimer: Sendable, Hashable {
     /// for the workflow timeout).
     public var executionId: String? {
         switch kind {
-        case .retry(let executionId, _, _), .wait(let executionId, _, _), .subworkflowTimeout(let executionId, _, _): executionId
+        case .retry(let executionId, _, _), .wait(let executionId, _, _), .subworkflowTimeout(let executionId, _, _), .eventTimeout(let executionId, _, _): executionId
         default: nil
         }
     }
 
     public static func subworkflowTimeout(executionId: String, stepId: String, childId: String, at: Timestamp) -> InstanceTimer {
         InstanceTimer(id: "subworkflow-timeout:\(childId)", fireAt: at, kind: .subworkflowTimeout(executionId: executionId, stepId: stepId, childId: childId))
+    }
+
+    public static func eventTimeout(executionId: String, stepId: String, waitId: String, at: Timestamp) -> InstanceTimer {
+        InstanceTimer(id: "timeout:\(waitId)", fireAt: at, kind: .eventTimeout(executionId: executionId, stepId: stepId, waitId: waitId))
     }
 
     public static func workflowTimeout(at: Timestamp) -> InstanceTimer {

@@ -41,6 +41,10 @@ public struct WorkflowInstance: Sendable, Hashable {
     public var parent: ParentLink?
     /// The definition's `key` for this instance's input; one running instance per key and workflow.
     public var businessKey: String?
+    /// `waitForEvent` steps waiting, by wait id.
+    public var eventWaits: [String: EventWait] = [:]
+    /// Signals no step waited for yet, oldest first (kept for the engine's event window).
+    public var signals: [BufferedSignal] = []
 
     public init(
         id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,

@@ -26,6 +26,10 @@ final class CommitPipeline: Sendable {
         var dedupe: [String: (ticket: UInt64, value: String)] = [:]
         /// Business keys (`workflowId` U+001F `key`) of instances started by uncommitted decisions.
         var businessKeys: [String: (ticket: UInt64, instanceId: String)] = [:]
+        /// Event waits set, events kept and kept events consumed by uncommitted decisions.
+        var waits: [String: [(ticket: UInt64, wait: WaitingInstance)]] = [:]
+        var kept: [(ticket: UInt64, event: BufferedEvent)] = []
+        var consumed: [String: UInt64] = [:]
         var tail: Task<Result<Void, StoreError>, Never>?
     }
 
@@ -49,6 +53,21 @@ final class CommitPipeline: Sendable {
         state.withLock { $0.businessKeys[compositeKey]?.instanceId }
     }
 
+    /// Waits set by uncommitted decisions under `waitKey` (they may have been dropped since:
+    /// callers check the instance).
+    func waits(_ waitKey: String) -> [WaitingInstance] {
+        state.withLock { $0.waits[waitKey]?.map(\.wait) ?? [] }
+    }
+
+    /// Events kept by uncommitted decisions, and whether an uncommitted decision consumed `ref`.
+    func keptEvents(where matches: (BufferedEvent) -> Bool) -> [BufferedEvent] {
+        state.withLock { $0.kept.map(\.event).filter(matches) }
+    }
+
+    func isConsumed(_ ref: String) -> Bool {
+        state.withLock { $0.consumed[ref] != nil }
+    }
+
     /// Queues `work` behind every earlier decision. `write` runs only if no commit failed since
     /// `generation` and `requires` (an earlier commit from the same source) succeeded; `completed`
     /// runs after a successful `write`, before the next commit starts.
@@ -68,6 +87,9 @@ final class CommitPipeline: Sendable {
             for instance in batch.instances { s.instances[instance.id] = (ticket, instance) }
             for (key, value) in batch.dedupe { s.dedupe[key] = (ticket, value) }
             for (key, id) in work.businessKeys { s.businessKeys[key] = (ticket, id) }
+            for (key, waits) in work.waitIndex { s.waits[key, default: []] += waits.map { (ticket, $0) } }
+            s.kept += work.bufferedEvents.map { (ticket, $0) }
+            for ref in work.consumedEvents { s.consumed[ref] = ticket }
             let previous = s.tail
             let task = Task { [self] () -> Result<Void, StoreError> in
                 // Encoding overlaps the previous batch's transaction.
@@ -123,6 +145,12 @@ final class CommitPipeline: Sendable {
             for key in batch.dedupe.keys where s.dedupe[key]?.ticket == ticket {
                 s.dedupe[key] = nil
             }
+            for key in s.waits.keys {
+                s.waits[key]!.removeAll { $0.ticket == ticket }
+                if s.waits[key]!.isEmpty { s.waits[key] = nil }
+            }
+            s.kept.removeAll { $0.ticket == ticket }
+            for ref in batch.consumedEvents where s.consumed[ref] == ticket { s.consumed[ref] = nil }
             for instance in batch.instances {
                 guard let key = instance.businessKey else { continue }
                 let composite = BatchWork.businessKey(instance.workflowId, key)
@@ -137,6 +165,9 @@ final class CommitPipeline: Sendable {
             s.instances.removeAll()
             s.dedupe.removeAll()
             s.businessKeys.removeAll()
+            s.waits.removeAll()
+            s.kept.removeAll()
+            s.consumed.removeAll()
         }
     }
 

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonExpressions
 import BatonStore
 import Synchronization
 
@@ -11,6 +12,8 @@ final class DefinitionCatalog: Sendable {
     private struct State {
         var versions: [String: [Int: WorkflowDefinition]] = [:]
         var latest: [String: Int] = [:]
+        /// `eventKeys(for:)` by event, until the next insert.
+        var eventKeys: [String: [String: JSONTemplate]] = [:]
     }
 
     private let state = Mutex(State())
@@ -18,6 +21,7 @@ final class DefinitionCatalog: Sendable {
     func insert(_ definition: WorkflowDefinition, isLatest: Bool) {
         state.withLock { s in
             s.versions[definition.id, default: [:]][definition.version] = definition
+            s.eventKeys = [:]
             if isLatest || (s.latest[definition.id] ?? 0) < definition.version { s.latest[definition.id] = definition.version }
         }
     }
@@ -36,6 +40,24 @@ final class DefinitionCatalog: Sendable {
                 guard let d = s.versions[id]?[s.latest[id]!], d.triggers.contains(where: { $0.eventType == eventType }) else { return nil }
                 return d
             }
+        }
+    }
+
+    /// The `eventKey` templates (by source text) of every cached definition version's
+    /// `waitForEvent` steps for `event`.
+    func eventKeys(for event: String) -> [String: JSONTemplate] {
+        state.withLock { s in
+            if let known = s.eventKeys[event] { return known }
+            var keys: [String: JSONTemplate] = [:]
+            for versions in s.versions.values {
+                for definition in versions.values {
+                    for step in definition.steps.values {
+                        if case .waitForEvent(let wait) = step.kind, wait.event == event, wait.correlation != nil { keys[wait.eventKeySource] = wait.eventKey }
+                    }
+                }
+            }
+            s.eventKeys[event] = keys
+            return keys
         }
     }
 

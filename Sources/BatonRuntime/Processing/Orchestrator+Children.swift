@@ -7,11 +7,13 @@ enum CascadeInput {
     case start(ChildStart)
     case cancel(ChildCancellation)
     case report(ChildOutcome)
+    /// A wait was set: an event kept for it may complete it at once.
+    case matchKept(instanceId: String, wait: EventWait)
 }
 
 extension Orchestrator {
     /// Applies what the batch's transitions asked of other instances — children to create or
-    /// cancel, parents to tell — and what those in turn ask, until nothing is left. All of it
+    /// cancel, parents to tell, kept events to hand to new waits — and what those in turn ask, until nothing is left. All of it
     /// commits with the batch, so a parent never waits for a child that was not created, and a
     /// child never ends without its parent hearing of it.
     ///
@@ -26,6 +28,7 @@ extension Orchestrator {
             case .start(let start): try await startChild(start, into: &work)
             case .cancel(let cancellation): try await cancelChild(cancellation, into: &work)
             case .report(let outcome): try await reportToParent(outcome, into: &work)
+            case .matchKept(let instanceId, let wait): try await deliverKeptEvent(to: instanceId, wait, into: &work)
             }
         }
         work.cascade = []

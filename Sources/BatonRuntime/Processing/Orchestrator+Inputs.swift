@@ -161,7 +161,20 @@ extension Orchestrator {
             return
         }
         let only = Self.onlyWorkflow(message.headers)
+        // Waiting steps first (a redrive for one definition's trigger is not an event for them).
+        var awaited = false
+        if only == nil {
+            let outcome = try await deliverEvent(event, into: &work)
+            awaited = outcome.awaited
+            counts.eventsDelivered += outcome.delivered
+            if outcome.awaited, outcome.delivered == 0 { counts.eventsKept += 1 }
+        }
         let definitions = catalog.triggered(by: event.type).filter { only == nil || $0.id == only }
+        if definitions.isEmpty, awaited {
+            work.dedupe[dedupeKey] = ""
+            report.applied += 1
+            return
+        }
         guard !definitions.isEmpty else {
             let what = only.map { "workflow '\($0)' has no trigger" } ?? "no workflow definition has a trigger"
             deadLetter(message, MessageError(.noTrigger, "\(what) for event type '\(event.type)'", pointer: "/type"), into: &work, report: &report, counts: &counts)

@@ -136,6 +136,23 @@ extension Orchestrator {
         }
     }
 
+    public func signal(instanceId id: String, name: String, data: JSONValue, by: String) async throws(ServiceError) -> SignalOutcome {
+        guard !name.isEmpty, name.utf8.count <= 255 else { throw ServiceError(.invalidInput, "a signal name must be 1–255 bytes") }
+        var received: HistoryEvent?
+        let instance = try await operateOnInstance(id) { instance, definition, now throws(ServiceError) in
+            let transition = engine.eventReceived(EventDelivery(waitId: nil, name: name, data: data, origin: "signal:\(by)"), instance: instance, definition: definition, at: now)
+            switch transition.rejection {
+            case nil: break
+            case .instanceFinished?: throw ServiceError(.conflict, "instance '\(id)' is \(instance.status.rawValue): it takes no more signals")
+            case .signalBufferFull?: throw ServiceError(.conflict, "instance '\(id)' already keeps \(Engine.maxBufferedSignals) signals no step waits for; it takes no more until a step takes some or they expire")
+            case let other?: throw ServiceError(.conflict, "signal '\(name)' was not applied: \(other.rawValue)")
+            }
+            received = transition.history.first { $0.type == .eventReceived }
+            return transition
+        }
+        return SignalOutcome(instance: instance, stepId: received?.stepId, executionId: received.map { $0.executionId ?? Execution.rootId })
+    }
+
     public func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {
         try await operateOnInstance(id) { instance, definition, now throws(ServiceError) in
             let outcome: Result<Transition, Engine.OperationRefusal>

@@ -196,6 +196,23 @@ public final class Orchestrator: WorkflowService {
                 work.timers.append(.set(instanceId: id, timerId: timerId, fireAt: after[timerId]!.fireAt))
             }
         }
+        let waitsBefore = previous?.eventWaits ?? [:]
+        let waitsAfter = transition.instance.eventWaits
+        if !(waitsBefore.isEmpty && waitsAfter.isEmpty) {
+            let id = transition.instance.id
+            for waitId in waitsBefore.keys.sorted() where waitsAfter[waitId] == nil {
+                work.waits.append(.delete(instanceId: id, waitId: waitId))
+            }
+            for waitId in waitsAfter.keys.sorted() where waitsBefore[waitId] != waitsAfter[waitId] {
+                let wait = waitsAfter[waitId]!
+                work.waits.append(.set(instanceId: id, wait: wait))
+                if let source = wait.eventKeySource, let key = wait.correlationKey {
+                    work.waitIndex[BatchWork.waitKey(wait.event, source, key), default: []].append(WaitingInstance(instanceId: id, waitId: waitId))
+                    // An event may have arrived before the wait: it is looked for before the batch commits.
+                    work.cascade.append(.matchKept(instanceId: id, wait: wait))
+                }
+            }
+        }
         for event in transition.history {
             work.history.append(InstanceHistoryEvent(instanceId: transition.instance.id, event: event))
         }
@@ -264,10 +281,20 @@ struct BatchWork {
     var childrenStarted = 0
     /// Business keys of the instances this batch started (`businessKey(_:_:)` → instance id).
     var businessKeys: [String: String] = [:]
+    /// Changes to the event-wait index, and the waits this batch set (`waitKey(_:_:_:)` → waits).
+    var waits: [WaitChange] = []
+    var waitIndex: [String: [WaitingInstance]] = [:]
+    /// Events kept for waits to come, and refs of kept events a wait consumed, in this batch.
+    var bufferedEvents: [BufferedEvent] = []
+    var consumedEvents: [String] = []
+    var eventsExpiredBefore: Timestamp?
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
+            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty
     }
+
+    static func waitKey(_ event: String, _ source: String, _ key: String) -> String { event + "\u{1F}" + source + "\u{1F}" + key }
 
     mutating func put(_ instance: WorkflowInstance) {
         if instances.updateValue(instance, forKey: instance.id) == nil {
@@ -281,10 +308,15 @@ struct BatchWork {
     var changedInstances: [WorkflowInstance] { order.map { instances[$0]! } }
 
     func storeBatch() -> StoreBatch {
-        StoreBatch(
+        var batch = StoreBatch(
             instances: changedInstances, history: history, outbox: outbox, dedupe: dedupe, timers: timers,
             deadLetters: deadLetters, redriven: redriven, redrivenAt: redrivenAt
         )
+        batch.waits = waits
+        batch.bufferedEvents = bufferedEvents
+        batch.consumedEvents = consumedEvents
+        batch.eventsExpiredBefore = eventsExpiredBefore
+        return batch
     }
 }
 

@@ -13,6 +13,9 @@ public struct RuntimeCounters: Sendable, Hashable {
     public var triggersDeduplicated = 0
     /// Trigger starts not made because a running instance of the workflow has their business key.
     public var startsIgnoredByBusinessKey = 0
+    /// Waiting steps completed by trigger-topic events, and events kept because none waited yet.
+    public var eventsDelivered = 0
+    public var eventsKept = 0
     /// Timers that changed an instance (retries started, tasks and workflows timed out).
     public var timersFired = 0
     /// Instances failed with `DEFINITION_UNAVAILABLE` because their definition version could not be loaded.
@@ -45,6 +48,8 @@ public struct RuntimeCounters: Sendable, Hashable {
         resultsApplied += batch.resultsApplied
         triggersDeduplicated += batch.triggersDeduplicated
         startsIgnoredByBusinessKey += batch.startsIgnoredByBusinessKey
+        eventsDelivered += batch.eventsDelivered
+        eventsKept += batch.eventsKept
         timersFired += batch.timersFired
         definitionsUnavailable += batch.definitionsUnavailable
         for (k, v) in batch.inputsIgnored { inputsIgnored[k, default: 0] += v }

@@ -68,6 +68,19 @@ public enum StoredInstanceDecoder {
         instance.stepsRun = json["stepsRun"]?.intValue ?? 0
         if let parent = json["parent"] { instance.parent = try self.parent(parent) }
         instance.businessKey = json["businessKey"]?.stringValue
+        for value in json["eventWaits"]?.arrayValue ?? [] {
+            guard let id = value["id"]?.stringValue, let event = value["event"]?.stringValue, let executionId = value["executionId"]?.stringValue,
+                let stepId = value["stepId"]?.stringValue, let execution = value["execution"]?.intValue
+            else { throw Failure(message: "an event wait is incomplete") }
+            instance.eventWaits[id] = EventWait(
+                id: id, event: event, eventKeySource: value["eventKey"]?.stringValue, correlationKey: value["correlationKey"]?.stringValue,
+                executionId: executionId, stepId: stepId, execution: execution
+            )
+        }
+        for value in json["signals"]?.arrayValue ?? [] {
+            guard let name = value["name"]?.stringValue, let by = value["by"]?.stringValue else { throw Failure(message: "a kept signal is incomplete") }
+            instance.signals.append(BufferedSignal(name: name, data: value["data"] ?? .null, receivedAt: try timestamp(value, "receivedAt", of: "signal '\(name)'"), by: by))
+        }
         for value in json["timers"]?.arrayValue ?? [] {
             let timer = try self.timer(value)
             instance.timers[timer.id] = timer
@@ -160,6 +173,9 @@ public enum StoredInstanceDecoder {
             kind = .wait(executionId: executionId, stepId: stepId, execution: execution)
         case "workflowTimeout":
             kind = .workflowTimeout
+        case "eventTimeout":
+            guard let stepId = json["stepId"]?.stringValue, let waitId = json["waitId"]?.stringValue else { throw Failure(message: "timer '\(id)' is incomplete") }
+            kind = .eventTimeout(executionId: executionId, stepId: stepId, waitId: waitId)
         case "subworkflowTimeout":
             guard let stepId = json["stepId"]?.stringValue, let childId = json["childId"]?.stringValue else { throw Failure(message: "timer '\(id)' is incomplete") }
             kind = .subworkflowTimeout(executionId: executionId, stepId: stepId, childId: childId)
@@ -183,6 +199,9 @@ public enum StoredInstanceDecoder {
         case "timer":
             guard let timer = json["timer"] else { throw Failure(message: "a deferred timer has no 'timer'") }
             return .timer(try self.timer(timer))
+        case "event":
+            guard let name = json["name"]?.stringValue, let origin = json["origin"]?.stringValue else { throw Failure(message: "a deferred event is incomplete") }
+            return .event(EventDelivery(waitId: json["waitId"]?.stringValue, name: name, data: json["data"] ?? .null, origin: origin))
         case "child":
             guard let childId = json["childId"]?.stringValue, let workflowId = json["childWorkflowId"]?.stringValue, let parent = json["parent"],
                 let status = json["status"]?.stringValue.flatMap(InstanceStatus.init(rawValue:))

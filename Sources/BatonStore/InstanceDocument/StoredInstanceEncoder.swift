@@ -54,6 +54,14 @@ public enum StoredInstanceEncoder {
         if let origin = instance.origin { w.member("origin", string: origin) }
         if let parent = instance.parent { w.member("parent", value: json(parent)) }
         if let key = instance.businessKey { w.member("businessKey", string: key) }
+        if !instance.eventWaits.isEmpty {
+            w.member("eventWaits", value: .array(instance.eventWaits.keys.sorted().map { json(instance.eventWaits[$0]!) }))
+        }
+        if !instance.signals.isEmpty {
+            w.member("signals", value: .array(instance.signals.map {
+                ["name": .string($0.name), "data": $0.data, "receivedAt": .string($0.receivedAt.iso8601), "by": .string($0.by)]
+            }))
+        }
         if !instance.timers.isEmpty {
             w.key("timers")
             w.beginArray()
@@ -139,6 +147,11 @@ public enum StoredInstanceEncoder {
             if executionId != Execution.rootId { o["executionId"] = .string(executionId) }
         case .workflowTimeout:
             o["kind"] = "workflowTimeout"
+        case .eventTimeout(let executionId, let stepId, let waitId):
+            o["kind"] = "eventTimeout"
+            o["stepId"] = .string(stepId)
+            o["waitId"] = .string(waitId)
+            if executionId != Execution.rootId { o["executionId"] = .string(executionId) }
         case .subworkflowTimeout(let executionId, let stepId, let childId):
             o["kind"] = "subworkflowTimeout"
             o["stepId"] = .string(stepId)
@@ -170,7 +183,21 @@ public enum StoredInstanceEncoder {
             if let output = outcome.output { o["output"] = output }
             if let error = outcome.error { o["error"] = error.json }
             return .object(o)
+        case .event(let delivery):
+            var o: [String: JSONValue] = ["input": "event", "name": .string(delivery.name), "data": delivery.data, "origin": .string(delivery.origin)]
+            if let waitId = delivery.waitId { o["waitId"] = .string(waitId) }
+            return .object(o)
         }
+    }
+
+    static func json(_ wait: EventWait) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(wait.id), "event": .string(wait.event), "executionId": .string(wait.executionId), "stepId": .string(wait.stepId),
+            "execution": .number(Double(wait.execution)),
+        ]
+        if let source = wait.eventKeySource { o["eventKey"] = .string(source) }
+        if let key = wait.correlationKey { o["correlationKey"] = .string(key) }
+        return .object(o)
     }
 
     static func json(_ parent: ParentLink) -> JSONValue {

@@ -22,6 +22,7 @@ struct FailingService: WorkflowService {
     func stepExecutions(instanceId: String) async throws(ServiceError) -> [StepExecution] { throw error }
     func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance { throw error }
     func operate(_ operation: InstanceOperation, id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance { throw error }
+    func signal(instanceId: String, name: String, data: JSONValue, by: String) async throws(ServiceError) -> SignalOutcome { throw error }
     func deadLetters(_ query: DeadLetterQuery) async throws(ServiceError) -> [DeadLetterRecord] { throw error }
     func deadLetter(id: Int64) async throws(ServiceError) -> DeadLetterRecord { throw error }
     func redrive(ids: [Int64], by: String) async throws(ServiceError) -> [DeadLetterRecord] { throw error }
