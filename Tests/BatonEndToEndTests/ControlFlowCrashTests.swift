@@ -10,9 +10,11 @@ import Logging
 import Testing
 
 extension EndToEnd {
-    /// kill -9 of `baton serve` twice while a 1,000-item foreach and twenty `join: any` parallel
-    /// steps run: afterwards every item completed once, in order, no item was started twice, no
-    /// result was applied twice, and every join took exactly one winner.
+    /// kill -9 of `baton serve` twice, then one death at each failpoint (inside the batch
+    /// transaction, after the store commit, after the outbox commit, after publishing), while a
+    /// 1,000-item foreach and twenty `join: any` parallel steps run: afterwards every item
+    /// completed once, in order, no item was started twice, no result was applied twice, and
+    /// every join took exactly one winner.
     @Suite("Crash recovery: foreach and parallel", .serialized, .timeLimit(.minutes(5)))
     struct ControlFlowCrashTests {
         static let items = 1000
@@ -38,12 +40,19 @@ extension EndToEnd {
                   - {name: left, steps: [{id: l, type: task, taskType: crash.work, input: {side: left}}]}
                   - {name: right, steps: [{id: r, type: task, taskType: crash.work, input: {side: right}}]}
             """
+        /// A parent whose child is a race: the child's end must reach the parent across crashes.
+        static let parent = """
+            id: crash-parent
+            steps:
+              - {id: child, type: subworkflow, workflow: crash-race, next: after}
+              - {id: after, type: task, taskType: crash.work, input: {child: "${ $.steps.child.output }"}}
+            """
 
         @Test func killingTheOrchestratorMidFanOutLosesNothingAndRepeatsNothing() async throws {
             let cluster = try await ServeCluster(name: "crash-flow", partitions: 4, taskType: "crash.work")
             let port = cluster.port
             let bootstrap = cluster.bootstrap
-            for text in [Self.foreach, Self.race] {
+            for text in [Self.foreach, Self.race, Self.parent] {
                 #expect(try await http("POST", port: port, "/v1/definitions", body: text, contentType: "application/yaml").status == 201)
             }
 
@@ -60,6 +69,7 @@ extension EndToEnd {
             let fanout = try #require(started.json["id"]?.stringValue)
             for _ in 0..<Self.races {
                 #expect(try await http("POST", port: port, "/v1/workflows/crash-race/instances", body: "{}").status == 201)
+                #expect(try await http("POST", port: port, "/v1/workflows/crash-parent/instances", body: "{}").status == 201)
             }
 
             func progress() async throws -> Int {
@@ -69,7 +79,7 @@ extension EndToEnd {
             }
             for round in 2...3 {
                 // Kill while the fan-out is part way: past the last kill's mark, short of the end.
-                let target = round == 2 ? 150 : 500
+                let target = round == 2 ? 100 : 250
                 let deadline = ContinuousClock.now + .seconds(60)
                 var done = try await progress()
                 while done < target, ContinuousClock.now < deadline {
@@ -80,9 +90,21 @@ extension EndToEnd {
                 print("crash test (foreach): kill -9 with \(done) of \(Self.items) items completed")
                 try await cluster.killAndRestart(round: round)
             }
+            // One life per failpoint, each dying a few passes in, with the fan-out still running.
+            var deaths: [String] = []
+            var round = 4
+            for point in Failpoint.allCases {
+                let before = try await progress()
+                deaths.append(try await cluster.dieAt(point.rawValue, hits: Int.random(in: 1...2), round: round))
+                try await cluster.killAndRestart(round: round + 1)
+                round += 2
+                print("crash test (foreach): \(deaths.last!) with \(before) of \(Self.items) items completed")
+            }
+            #expect(deaths.filter { $0.hasSuffix("(exit 86)") }.count == Failpoint.allCases.count, "every failpoint must be reached: \(deaths)")
+            #expect(try await progress() < Self.items, "the failpoints must hit the fan-out in progress")
 
             let deadline = ContinuousClock.now + .seconds(150)
-            while try await countInstances(port: port, status: "COMPLETED") < 1 + Self.races, ContinuousClock.now < deadline {
+            while try await countInstances(port: port, status: "COMPLETED") < 1 + Self.races * 3, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(250))
             }
             cluster.stopServe()
@@ -120,7 +142,7 @@ extension EndToEnd {
                 races += page.instances
                 cursor = page.nextCursor
             } while cursor != nil
-            #expect(races.count == Self.races)
+            #expect(races.count == Self.races * 2)  // twenty started directly, twenty as children
             var raceProblems = 0
             for race in races {
                 let events = try await check.history(instanceId: race.id, afterSequence: 0, limit: 1000)
@@ -129,9 +151,20 @@ extension EndToEnd {
                 if race.status != .completed || joins != 1 || Set(completions.compactMap(\.taskId)).count != completions.count { raceProblems += 1 }
             }
             #expect(raceProblems == 0)
+            let parents = try await check.instances(InstanceQuery(workflowId: "crash-parent", limit: 1000)).instances
+            var parentProblems = 0
+            for parent in parents {
+                let children = try await check.instances(InstanceQuery(parentId: parent.id, limit: 10)).instances
+                let events = try await check.history(instanceId: parent.id, afterSequence: 0, limit: 1000)
+                let ended = events.filter { $0.type == .subworkflowEnded }.count
+                if parent.status != .completed || children.count != 1 || children.first?.status != .completed || ended != 1 { parentProblems += 1 }
+            }
+            #expect(parents.count == Self.races)
+            #expect(parentProblems == 0)
             await check.close()
             cluster.passed()
-            print("crash test (foreach): \(Self.items) items completed in order, \(startedTwice) started twice, \(appliedTwice) results applied twice; \(races.count) join-any races, \(raceProblems) with a problem")
+            print("crash test (foreach): deaths \(deaths)")
+            print("crash test (foreach): \(Self.items) items completed in order, \(startedTwice) started twice, \(appliedTwice) results applied twice; \(races.count) join-any races, \(raceProblems) with a problem; \(parents.count) parents of a child race, \(parentProblems) with a problem")
         }
     }
 }

@@ -45,6 +45,21 @@ final class ServeCluster: @unchecked Sendable {
         try await waitForReady(port: port)
     }
 
+    /// SIGKILL, then a `serve` armed to die at failpoint `point` on its `hits`-th pass; returns
+    /// once that life ended (what killed it, for the report). Start the next life with
+    /// `killAndRestart`.
+    func dieAt(_ point: String, hits: Int, round: Int) async throws -> String {
+        serve.kill()
+        serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-\(round).log"), environment: ["BATON_FAILPOINTS": "\(point)@\(hits)"])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while serve.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        guard let status = serve.exitStatus else {
+            serve.kill()
+            return "\(point) not reached in 30 s; kill -9"
+        }
+        return "\(point) (exit \(status))"
+    }
+
     /// Stops `serve` gracefully and waits for it, so its store can be opened.
     func stopServe() {
         serve.terminate()
