@@ -12,7 +12,14 @@ extension Orchestrator {
     ///   dead letter even when no definition is triggered by it), and how many waits it completed.
     func deliverEvent(_ event: CloudEvent, into work: inout BatchWork) async throws(StoreError) -> (awaited: Bool, delivered: Int) {
         var templates = catalog.eventKeys(for: event.type)
-        for source in try await store.eventKeySources(event: event.type) where templates[source] == nil {
+        let stored: Set<String>
+        if let known = storedEventKeys.withLock({ $0[event.type] }) {
+            stored = known
+        } else {
+            stored = Set(try await store.eventKeySources(event: event.type))
+            storedEventKeys.withLock { $0[event.type] = $0[event.type, default: []].union(stored) }
+        }
+        for source in stored.sorted() where templates[source] == nil {
             if let template = try? JSONTemplate(parsing: .string(source)) { templates[source] = template }
         }
         guard !templates.isEmpty else { return (false, 0) }

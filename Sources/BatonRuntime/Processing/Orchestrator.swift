@@ -24,6 +24,10 @@ public final class Orchestrator: WorkflowService {
     let instances: InstanceCache
     let counterBox = CounterBox()
     let pipeline = CommitPipeline()
+    /// The `eventKey` expressions of the stored waits, by event type: read from the store once
+    /// per type, then kept current by `record` (this process writes every wait), so a trigger
+    /// event costs no query to learn whether some step waits for its type.
+    let storedEventKeys = Mutex<[String: Set<String>]>([:])
     private let observers = Mutex<[@Sendable ([OutboxMessage]) -> Void]>([])
     private let timerObservers = Mutex<[@Sendable (Timestamp) -> Void]>([])
     private let notReady = Mutex<[String: String]>([:])
@@ -207,6 +211,9 @@ public final class Orchestrator: WorkflowService {
                 let wait = waitsAfter[waitId]!
                 work.waits.append(.set(instanceId: id, wait: wait))
                 if let source = wait.eventKeySource, let key = wait.correlationKey {
+                    storedEventKeys.withLock { known in
+                        if known[wait.event] != nil { known[wait.event]!.insert(source) }
+                    }
                     work.waitIndex[BatchWork.waitKey(wait.event, source, key), default: []].append(WaitingInstance(instanceId: id, waitId: waitId))
                     // An event may have arrived before the wait: it is looked for before the batch commits.
                     work.cascade.append(.matchKept(instanceId: id, wait: wait))
