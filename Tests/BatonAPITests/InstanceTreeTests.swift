@@ -32,4 +32,30 @@ struct InstanceTreeTests {
                   └─ each[7]  RUNNING  at settle (task i1.9, attempt 2)
             """)
     }
+
+    @Test func aChildShowsItsParentAndAParentTheChildItWaitsOn() {
+        let parent: JSONValue = [
+            "id": "p1", "workflowId": "order", "workflowVersion": 1, "status": "RUNNING", "error": nil, "currentSteps": [], "parent": nil,
+            "children": [
+                ["instanceId": "p1.1", "stepId": "ship", "executionId": "root", "attempt": 2, "stepStatus": "RUNNING"],
+                ["instanceId": "p1.0", "stepId": "old", "executionId": "root", "attempt": 1, "stepStatus": "COMPLETED"],
+            ],
+            "executions": [["id": "root", "parentId": nil, "parentStepId": nil, "status": "RUNNING", "foreach": []]],
+        ]
+        #expect(InstanceTree.render(parent) == """
+            p1  order v1  RUNNING
+            └─ root  RUNNING  at ship (child p1.1, attempt 2)
+            """)
+        let child: JSONValue = [
+            "id": "p1.1", "workflowId": "shipping", "workflowVersion": 3, "status": "RUNNING", "error": nil, "currentSteps": [], "children": [],
+            "parent": ["instanceId": "p1", "executionId": "root", "stepId": "ship", "depth": 1],
+            "executions": [["id": "root", "parentId": nil, "parentStepId": nil, "status": "RUNNING", "foreach": []]],
+        ]
+        #expect(InstanceTree.render(child) == """
+            p1.1  shipping v3  RUNNING
+              parent: p1 (step ship)
+            └─ root  RUNNING
+            """)
+    }
 }
+

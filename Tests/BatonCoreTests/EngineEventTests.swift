@@ -38,6 +38,9 @@ struct EngineEventTests {
         )])
         #expect(s.instance.timers["timeout:\(waitId)"]?.fireAt == t0.adding(milliseconds: 3_600_000))
         #expect(s.historyTypes == [.workflowStarted, .eventWaitStarted])
+        #expect(s.effects == [.emitLifecycle(LifecycleEvent(
+            id: "i1.1", type: .workflowStarted, instanceId: "i1", workflowId: "pay", workflowVersion: 1, status: "RUNNING", time: t0
+        ))])
         #expect(s.history[1].data == ["event": "payment.settled", "correlationKey": "o-1", "waitId": .string(waitId)])
     }
 
@@ -70,6 +73,7 @@ struct EngineEventTests {
         #expect(kept.rejection == nil)
         #expect(kept.instance.signals == [BufferedSignal(name: "approved", data: ["by": "ann"], receivedAt: t1, by: "signal:ann")])
         #expect(kept.historyTypes == [.signalBuffered])
+        #expect(kept.effects.isEmpty)
         let task = try #require(s.dispatches.first)
         let done = engine.taskResultReceived(completed(task), instance: kept.instance, definition: d, at: t2)
         #expect(done.instance.status == .completed)

@@ -162,6 +162,15 @@ struct EngineSubworkflowTests {
         #expect(stopped.effects.contains { if case .cancelTask = $0 { true } else { false } })
     }
 
+    @Test func theParentsWorkflowTimeoutCancelsItsChild() throws {
+        let (d, s) = try startParent("timeout: 1h\n" + Self.order)
+        let at = t0.adding(milliseconds: 3_600_000)
+        let timedOut = engine.timerFired("workflow-timeout", instance: s.instance, definition: d, at: at)
+        #expect(timedOut.instance.status == .timedOut)
+        #expect(timedOut.effects.first == .cancelChild(ChildCancellation(childId: "i1.1", parentId: "i1", reason: "the workflow timed out")))
+        #expect(timedOut.instance.timers.isEmpty)
+    }
+
     @Test func aBranchThatLosesAJoinAnyCancelsItsChild() throws {
         let yaml = """
             id: order

@@ -43,6 +43,33 @@ struct ReplayTests {
                 transition = engine.timerFired(try #require(input["timerId"]?.stringValue), instance: try #require(instance), definition: definition, at: at)
             case "cancel":
                 transition = engine.cancelRequested(reason: "replay", by: "test", instance: try #require(instance), definition: definition, at: at)
+            case "child":
+                let parent = ParentLink(instanceId: "i1", executionId: input["executionId"]?.stringValue ?? Execution.rootId, stepId: try #require(input["stepId"]?.stringValue), depth: 1)
+                let outcome = ChildOutcome(
+                    childId: try #require(input["childId"]?.stringValue), childWorkflowId: try #require(input["workflowId"]?.stringValue), parent: parent,
+                    status: try #require(input["status"]?.stringValue.flatMap(InstanceStatus.init(rawValue:))), output: input["output"],
+                    error: input["error"].flatMap(ErrorInfo.init(json:))
+                )
+                transition = engine.childEnded(outcome, instance: try #require(instance), definition: definition, at: at)
+            case "event", "signal":
+                let delivery = EventDelivery(
+                    waitId: input["waitId"]?.stringValue, name: try #require(input["name"]?.stringValue), data: input["data"] ?? .null,
+                    origin: input["origin"]?.stringValue ?? "replay"
+                )
+                transition = engine.eventReceived(delivery, instance: try #require(instance), definition: definition, at: at)
+            case "pause", "resume", "retry":
+                let current = try #require(instance)
+                let outcome = switch input["kind"]?.stringValue {
+                case "pause": engine.pauseRequested(reason: "replay", by: "test", instance: current, definition: definition, at: at)
+                case "resume": engine.resumeRequested(reason: "replay", by: "test", instance: current, definition: definition, at: at)
+                default: engine.retryRequested(reason: "replay", by: "test", instance: current, definition: definition, at: at)
+                }
+                transition = try outcome.get()
+            case "rerun":
+                transition = try engine.rerunRequested(
+                    from: try #require(input["fromStep"]?.stringValue), input: input["input"], reason: "replay", by: "test",
+                    instance: try #require(instance), definition: definition, at: at
+                ).get()
             case let other:
                 Issue.record("input \(index) has an unknown kind \(other ?? "nil")")
                 return
