@@ -10,6 +10,7 @@ public actor InMemoryStore: WorkflowStore {
     private struct State {
         var definitions: [String: [DefinitionRecord]] = [:]
         var instances: [String: WorkflowInstance] = [:]
+        var revisions: [String: Int64] = [:]
         /// Per instance, by sequence.
         var history: [String: [Int: HistoryEvent]] = [:]
         /// Per instance, in scheduling order.
@@ -99,9 +100,9 @@ public actor InMemoryStore: WorkflowStore {
         }
     }
 
-    public func instance(id: String) throws(StoreError) -> WorkflowInstance? {
+    public func versionedInstance(id: String) throws(StoreError) -> VersionedInstance? {
         try checkOpen()
-        return state.instances[id]
+        return state.instances[id].map { VersionedInstance(instance: $0, revision: state.revisions[$0.id] ?? 1) }
     }
 
     public func instances(_ query: InstanceQuery) throws(StoreError) -> InstancePage {
@@ -227,7 +228,13 @@ public actor InMemoryStore: WorkflowStore {
     /// Applies the batch in the SQLite store's order: instances, history, step executions, outbox,
     /// dedupe marks. Throws the same codes for the same problems.
     private static func apply(_ batch: StoreBatch, to state: inout State) throws(StoreError) {
-        for instance in batch.instances { state.instances[instance.id] = instance }
+        for instance in batch.instances {
+            let expected = batch.decidedFrom[instance.id]
+            let found = state.revisions[instance.id]
+            guard expected == found else { throw StoreError.staleInstance(instance.id, expected: expected, found: found) }
+            state.instances[instance.id] = instance
+            state.revisions[instance.id] = (found ?? 0) + 1
+        }
         for item in batch.history {
             let (instanceId, event) = (item.instanceId, item.event)
             guard state.instances[instanceId] != nil else {

@@ -14,6 +14,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unavailable = Code(rawValue: "unavailable")
         /// A unique key exists already (dedupe mark, definition version).
         public static let conflict = Code(rawValue: "conflict")
+        /// A batch was decided on an instance revision that is no longer the stored one (another
+        /// writer committed it since), or it creates an instance that exists: decide it again.
+        public static let stale = Code(rawValue: "stale")
         /// Stored data could not be decoded, or the schema is newer than this build.
         public static let corrupt = Code(rawValue: "corrupt")
         /// Bad arguments from the caller.
@@ -41,5 +44,22 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "store error (\(code)\(underlyingCode.map { ", code \($0)" } ?? "")): \(message)"
+    }
+}
+
+extension StoreError {
+    /// The `.stale` refusal of a compare-and-set instance write, worded the same by every backend.
+    ///
+    /// - Parameters:
+    ///   - expected: the revision the batch was decided from; nil for a new instance.
+    ///   - found: the stored revision; nil when the instance is not stored.
+    public static func staleInstance(_ id: String, expected: Int64?, found: Int64?, file: String = #fileID, line: Int = #line) -> StoreError {
+        let message = switch (expected, found) {
+        case (nil, let found?): "instance '\(id)' exists already (revision \(found)): another writer created it"
+        case (let expected?, nil): "instance '\(id)' was decided from revision \(expected) but is not stored"
+        case (let expected?, let found?): "instance '\(id)' was decided from revision \(expected) but another writer has committed revision \(found)"
+        case (nil, nil): "instance '\(id)' could not be written"
+        }
+        return StoreError(.stale, message + "; nothing of the batch was written", file: file, line: line)
     }
 }

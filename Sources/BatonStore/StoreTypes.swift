@@ -90,6 +90,12 @@ public struct StoreBatch: Sendable, Hashable {
     public var consumedEvents: [String] = []
     /// Kept events that expired before this time are deleted.
     public var eventsExpiredBefore: Timestamp?
+    /// The revision each stored instance of `instances` was decided from (read with
+    /// `WorkflowStore.versionedInstance(id:)`). The store writes such an instance only while its
+    /// revision is still that one, and moves it on by one; an instance missing here is new and
+    /// must not exist. Either check failing throws `.stale` and writes nothing of the batch: the
+    /// decision was made on a state another writer has since changed, so it must be made again.
+    public var decidedFrom: [String: Int64] = [:]
 
     public init(
         instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:],
@@ -108,6 +114,18 @@ public struct StoreBatch: Sendable, Hashable {
     public var isEmpty: Bool {
         instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
             && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty
+    }
+}
+
+/// An instance as committed, with the revision a later commit of it must name (see
+/// `StoreBatch.decidedFrom`). The first commit of an instance gives it revision 1.
+public struct VersionedInstance: Sendable, Hashable {
+    public var instance: WorkflowInstance
+    public var revision: Int64
+
+    public init(instance: WorkflowInstance, revision: Int64) {
+        self.instance = instance
+        self.revision = revision
     }
 }
 

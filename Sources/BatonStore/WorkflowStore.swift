@@ -18,7 +18,9 @@ public protocol WorkflowStore: Sendable {
     /// on a version before it can be retired.
     func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount]
 
-    func instance(id: String) async throws(StoreError) -> WorkflowInstance?
+    /// The committed instance and its revision, which a batch changing it names in
+    /// `StoreBatch.decidedFrom`.
+    func versionedInstance(id: String) async throws(StoreError) -> VersionedInstance?
     /// Waits for `event` whose correlation key is `key` under the `eventKey` expression `source`
     /// (an index lookup).
     func eventWaits(event: String, eventKeySource source: String, correlationKey key: String) async throws(StoreError) -> [WaitingInstance]
@@ -38,7 +40,8 @@ public protocol WorkflowStore: Sendable {
     /// The values of those dedupe keys that exist.
     func dedupeValues(for keys: [String]) async throws(StoreError) -> [String: String]
 
-    /// Applies the batch in one transaction. Also maintains the step-executions projection from the
+    /// Applies the batch in one transaction, or throws `.stale` (see `StoreBatch.decidedFrom`)
+    /// and applies nothing when an instance changed since it was read. Also maintains the step-executions projection from the
     /// batch's `TaskScheduled`, `TaskCompleted` and `TaskFailed` history events.
     ///
     /// - Returns: the sequences given to the batch's outbox messages, in their order, so the
@@ -92,6 +95,10 @@ public struct PreparedBatch: Sendable {
 }
 
 extension WorkflowStore {
+    public func instance(id: String) async throws(StoreError) -> WorkflowInstance? {
+        try await versionedInstance(id: id)?.instance
+    }
+
     public func prepare(_ batch: StoreBatch) -> PreparedBatch { PreparedBatch(batch: batch) }
 
     @discardableResult

@@ -23,6 +23,8 @@ struct EncodedBatch: Sendable {
         /// The instance whose `subworkflow` step started this one.
         var parentId: String?
         var businessKey: String?
+        /// The revision the batch was decided from; nil for a new instance.
+        var decidedFrom: Int64?
     }
 
     struct History: Sendable {
@@ -72,7 +74,7 @@ struct EncodedBatch: Sendable {
                 status: instance.status.rawValue, createdAt: instance.createdAt.milliseconds,
                 updatedAt: instance.updatedAt.milliseconds, state: StoredInstanceEncoder.encode(instance),
                 terminal: instance.status.isTerminal, parts: StoredInstanceEncoder.parts(of: instance),
-                parentId: instance.parent?.instanceId, businessKey: instance.businessKey))
+                parentId: instance.parent?.instanceId, businessKey: instance.businessKey, decidedFrom: batch.decidedFrom[instance.id]))
         }
         history.reserveCapacity(batch.history.count)
         for item in batch.history {

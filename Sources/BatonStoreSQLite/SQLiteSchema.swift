@@ -174,6 +174,12 @@ enum SQLiteSchema {
         CREATE INDEX buffered_events_by_key ON buffered_events (event, event_key, correlation_key, arrived_at);
         CREATE INDEX buffered_events_by_expiry ON buffered_events (expires_at);
         """,
+        // 9: the revision of each instance, which a commit compares and sets, so a batch decided
+        // on a state another writer has changed since is refused. A stored row has been written
+        // at least once: it starts at 1.
+        """
+        ALTER TABLE instances ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -68,6 +68,48 @@ extension SQLiteStore {
         }
     }
 
+    /// Inserts new instances and compare-and-sets stored ones (see `StoreBatch.decidedFrom`).
+    static func write(instances: [EncodedBatch.Instance], to connection: SQLiteConnection) throws(StoreError) {
+        for instance in instances {
+            if let expected = instance.decidedFrom {
+                let update = try connection.statement(CommitSQL.updateInstance)
+                try update.bind(1, instance.id)
+                try update.bind(2, instance.workflowVersion)
+                try update.bind(3, instance.status)
+                try update.bind(4, instance.updatedAt)
+                try update.bind(5, text: instance.state)
+                try update.bind(6, expected)
+                try update.run()
+                if connection.changes != 1 {
+                    throw StoreError.staleInstance(instance.id, expected: expected, found: try storedRevision(of: instance.id, connection))
+                }
+            } else {
+                let insert = try connection.statement(CommitSQL.insertInstance)
+                try insert.bind(1, instance.id)
+                try insert.bind(2, instance.workflowId)
+                try insert.bind(3, instance.workflowVersion)
+                try insert.bind(4, instance.status)
+                try insert.bind(5, instance.createdAt)
+                try insert.bind(6, instance.updatedAt)
+                try insert.bind(7, text: instance.state)
+                try insert.bind(8, instance.parentId)
+                try insert.bind(9, instance.businessKey)
+                do {
+                    try insert.run()
+                } catch where error.code == .conflict {
+                    throw StoreError.staleInstance(instance.id, expected: nil, found: try storedRevision(of: instance.id, connection))
+                }
+            }
+        }
+    }
+
+    private static func storedRevision(of id: String, _ connection: SQLiteConnection) throws(StoreError) -> Int64? {
+        try connection.withStatement("SELECT revision FROM instances WHERE id = ?1") { statement throws(StoreError) in
+            try statement.bind(1, id)
+            return try statement.step() ? statement.int64(0) : nil
+        }
+    }
+
     static func write(parts: [(instanceId: String, part: StoredPart)], to connection: SQLiteConnection) throws(StoreError) {
         guard !parts.isEmpty else { return }
         let upsert = try connection.statement(CommitSQL.upsertPart)
@@ -85,19 +127,7 @@ extension SQLiteStore {
     /// Returns the outbox sequences, in the batch's order.
     static func write(_ batch: EncodedBatch, to connection: SQLiteConnection) throws(StoreError) -> [Int64] {
         if !batch.instances.isEmpty {
-            let upsert = try connection.statement(CommitSQL.upsertInstance)
-            for instance in batch.instances {
-                try upsert.bind(1, instance.id)
-                try upsert.bind(2, instance.workflowId)
-                try upsert.bind(3, instance.workflowVersion)
-                try upsert.bind(4, instance.status)
-                try upsert.bind(5, instance.createdAt)
-                try upsert.bind(6, instance.updatedAt)
-                try upsert.bind(7, text: instance.state)
-                try upsert.bind(8, instance.parentId)
-                try upsert.bind(9, instance.businessKey)
-                try upsert.run()
-            }
+            try write(instances: batch.instances, to: connection)
         }
         if !batch.history.isEmpty {
             let insert = try connection.statement(CommitSQL.insertHistory)
@@ -244,12 +274,14 @@ extension SQLiteStore {
 enum CommitSQL {
     /// An instance's id, workflow and creation time never change, so an update leaves those
     /// columns (and the listing indexes built on them) alone.
-    static let upsertInstance = """
-        INSERT INTO instances (id, workflow_id, workflow_version, status, created_at, updated_at, state, parent_id, business_key)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-        ON CONFLICT (id) DO UPDATE SET
-            workflow_version = excluded.workflow_version, status = excluded.status, updated_at = excluded.updated_at,
-            state = excluded.state
+    static let insertInstance = """
+        INSERT INTO instances (id, workflow_id, workflow_version, status, created_at, updated_at, state, parent_id, business_key, revision)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)
+        """
+    /// Compare-and-set: changes no row when another writer moved the revision on.
+    static let updateInstance = """
+        UPDATE instances SET workflow_version = ?2, status = ?3, updated_at = ?4, state = ?5, revision = ?6 + 1
+        WHERE id = ?1 AND revision = ?6
         """
     static let upsertPart = """
         INSERT INTO instance_parts (instance_id, part, revision, data) VALUES (?1, ?2, ?3, ?4)

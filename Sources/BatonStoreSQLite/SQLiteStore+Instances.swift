@@ -3,11 +3,12 @@ import BatonExpressions
 import BatonStore
 
 extension SQLiteStore {
-    public func instance(id: String) async throws(StoreError) -> WorkflowInstance? {
+    public func versionedInstance(id: String) async throws(StoreError) -> VersionedInstance? {
         try await performRead { connection throws(StoreError) in
-            try connection.withStatement("SELECT id, state FROM instances WHERE id = ?1") { statement throws(StoreError) in
+            try connection.withStatement("SELECT id, state, revision FROM instances WHERE id = ?1") { statement throws(StoreError) in
                 try statement.bind(1, id)
-                return try statement.step() ? try self.decodeInstance(statement, connection) : nil
+                guard try statement.step() else { return nil }
+                return VersionedInstance(instance: try self.decodeInstance(statement, connection), revision: statement.int64(2))
             }
         }
     }

@@ -66,7 +66,7 @@ final class GatedStore: WorkflowStore {
     func definitionVersions(id: String) async throws(StoreError) -> [DefinitionRecord] { try await inner.definitionVersions(id: id) }
     func definitions() async throws(StoreError) -> [DefinitionSummary] { try await inner.definitions() }
     func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount] { try await inner.instanceCounts(workflowId: workflowId) }
-    func instance(id: String) async throws(StoreError) -> WorkflowInstance? { try await inner.instance(id: id) }
+    func versionedInstance(id: String) async throws(StoreError) -> VersionedInstance? { try await inner.versionedInstance(id: id) }
     func eventWaits(event: String, eventKeySource source: String, correlationKey key: String) async throws(StoreError) -> [WaitingInstance] {
         try await inner.eventWaits(event: event, eventKeySource: source, correlationKey: key)
     }

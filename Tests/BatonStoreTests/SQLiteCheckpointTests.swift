@@ -30,7 +30,7 @@ struct SQLiteCheckpointTests {
                 instances[index].vars["round"] = .number(Double(round))
                 instances[index].updatedAt = at(Int64(round))
             }
-            try await store.commit(StoreBatch(instances: instances))
+            try await store.commitAsSoleWriter(StoreBatch(instances: instances))
             largestLog = max(largestLog, fileSize(path + "-wal"))
         }
         let databaseWhileOpen = fileSize(path)

@@ -43,7 +43,9 @@ struct SQLiteInstancePartsTests {
             try await store.commit(prepared: first)
 
             let next = Engine().taskResultReceived(result(s.dispatches[0]), instance: s.instance, definition: d, at: at(1_000))
-            let second = store.prepare(StoreBatch(instances: [next.instance]))
+            var secondBatch = StoreBatch(instances: [next.instance])
+            secondBatch.decidedFrom = ["i1": 1]
+            let second = store.prepare(secondBatch)
             let encoded = second.encoded as! EncodedBatch
             #expect(store.partsToWrite(encoded).map(\.part.key) == ["root|each|outputs|0"])
             documentBytes[items] = encoded.instances[0].state.count

@@ -18,6 +18,7 @@ struct SQLiteThroughputTests {
         let store = try await SQLiteStore.open(.init(path: directory + "/baton.db", synchronous: synchronous))
         var instances = (0..<100).map { n in plainInstance("bench-\(n)") }
         try await store.commit(StoreBatch(instances: instances))
+        var revisions = Dictionary(uniqueKeysWithValues: instances.map { ($0.id, Int64(1)) })
         var transition = 0
 
         for (batchSize, batchCount) in [(1, 3000), (100, 60)] {
@@ -37,7 +38,12 @@ struct SQLiteThroughputTests {
             let start = clock.now
             var commits = 0
             // Bounded in time too, for slow disks.
-            for batch in batches where clock.now - start < .milliseconds(1200) {
+            for var batch in batches where clock.now - start < .milliseconds(1200) {
+                // The revision each instance was decided from, as a single writer knows it.
+                for instance in batch.instances {
+                    batch.decidedFrom[instance.id] = revisions[instance.id]
+                    revisions[instance.id, default: 0] += 1
+                }
                 try await store.commit(batch)
                 commits += 1
             }

@@ -36,7 +36,7 @@ struct StoreContractTests {
             var first = StoreBatch.history(original, [event(1, .workflowStarted)])
             first.outbox = [OutboxMessage(topic: "lifecycle", key: [1], value: [2])]
             first.dedupe = ["trigger:kafka/1": "i-1"]
-            try await store.commit(first)
+            try await store.commitAsSoleWriter(first)
 
             var changed = original
             changed.status = .completed
@@ -45,7 +45,7 @@ struct StoreContractTests {
             conflicting.instances.append(plainInstance("i-2"))
             conflicting.outbox = [OutboxMessage(topic: "lifecycle", key: nil, value: [3])]
             conflicting.dedupe = ["fresh-key": "x", "trigger:kafka/1": "i-2"]
-            let error = await storeError { () throws(StoreError) in try await store.commit(conflicting) }
+            let error = await storeError { () throws(StoreError) in try await store.commitAsSoleWriter(conflicting) }
             #expect(error?.code == .conflict)
             #expect(error?.isRetryable == false)
             #expect(error?.message.contains("trigger:kafka/1") == true)
@@ -64,10 +64,10 @@ struct StoreContractTests {
     func duplicateHistorySequenceConflictsAndRollsBack(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let instance = plainInstance("i-1")
-            try await store.commit(.history(instance, [event(1, .workflowStarted)]))
+            try await store.commitAsSoleWriter(.history(instance, [event(1, .workflowStarted)]))
             var again = StoreBatch.history(instance, [event(2, .variablesSet), event(1, .workflowStarted)])
             again.dedupe = ["k": "v"]
-            let error = await storeError { () throws(StoreError) in try await store.commit(again) }
+            let error = await storeError { () throws(StoreError) in try await store.commitAsSoleWriter(again) }
             #expect(error?.code == .conflict)
             #expect(try await store.history(instanceId: "i-1", afterSequence: 0, limit: 10).map(\.sequence) == [1])
             #expect(try await store.dedupeValues(for: ["k"]).isEmpty)
@@ -80,7 +80,7 @@ struct StoreContractTests {
             let instance = plainInstance("i-1")
             var branch = event(2, .taskScheduled, step: "reserve", task: "i-1.1", attempt: 1)
             branch.executionId = "checks/stock"
-            try await store.commit(.history(instance, [event(1, .workflowStarted), branch]))
+            try await store.commitAsSoleWriter(.history(instance, [event(1, .workflowStarted), branch]))
             let read = try await store.history(instanceId: "i-1", afterSequence: 0, limit: 10)
             #expect(read.map(\.executionId) == [nil, "checks/stock"])
             #expect(read[1] == branch)
@@ -99,7 +99,7 @@ struct StoreContractTests {
             }
             var other = plainInstance("other")
             other.workflowId = "elsewhere"
-            try await store.commit(StoreBatch(instances: instances + [other]))
+            try await store.commitAsSoleWriter(StoreBatch(instances: instances + [other]))
             let counts = try await store.instanceCounts(workflowId: instances[0].workflowId)
             #expect(counts == [
                 InstanceCount(version: 1, status: .completed, count: 1), InstanceCount(version: 1, status: .running, count: 2),
@@ -113,7 +113,7 @@ struct StoreContractTests {
     func historyOfAnUnknownInstanceIsInvalid(_ backend: Backend) async throws {
         try await withStore(backend) { store throws in
             let batch = StoreBatch(history: [InstanceHistoryEvent(instanceId: "ghost", event: event(1, .workflowStarted))])
-            let error = await storeError { () throws(StoreError) in try await store.commit(batch) }
+            let error = await storeError { () throws(StoreError) in try await store.commitAsSoleWriter(batch) }
             #expect(error?.code == .invalid)
             #expect(try await store.history(instanceId: "ghost", afterSequence: 0, limit: 10).isEmpty)
         }
@@ -123,7 +123,7 @@ struct StoreContractTests {
     func instanceUpsertRoundTripsTheFullState(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             var instance = richInstance("i-rich")
-            try await store.commit(StoreBatch(instances: [instance]))
+            try await store.commitAsSoleWriter(StoreBatch(instances: [instance]))
             #expect(try await store.instance(id: "i-rich") == instance)
 
             instance.status = .running
@@ -133,7 +133,7 @@ struct StoreContractTests {
             instance.vars["total"] = 26
             instance.activeTasks.removeValue(forKey: "i-rich.5")
             instance.updatedAt = at(7_000)
-            try await store.commit(StoreBatch(instances: [instance]))
+            try await store.commitAsSoleWriter(StoreBatch(instances: [instance]))
             #expect(try await store.instance(id: "i-rich") == instance)
             #expect(try await store.instance(id: "missing") == nil)
             #expect(try await store.instances(InstanceQuery(status: .failed)).instances.isEmpty)
@@ -149,9 +149,9 @@ struct StoreContractTests {
             let events = (1...25).map { n in
                 event(n, n % 2 == 0 ? .variablesSet : .branchTaken, step: "s\(n)", task: n % 3 == 0 ? "t\(n)" : nil, attempt: n % 3 == 0 ? 1 : nil, data: n % 5 == 0 ? .null : ["n": .number(Double(n)), "s": "x"])
             }
-            try await store.commit(.history(instance, Array(events[0..<10])))
-            try await store.commit(.history(instance, Array(events[10...])))
-            try await store.commit(.history(other, [event(1, .workflowStarted)]))
+            try await store.commitAsSoleWriter(.history(instance, Array(events[0..<10])))
+            try await store.commitAsSoleWriter(.history(instance, Array(events[10...])))
+            try await store.commitAsSoleWriter(.history(other, [event(1, .workflowStarted)]))
 
             var read: [HistoryEvent] = []
             var after = 0
@@ -174,11 +174,11 @@ struct StoreContractTests {
         try await withStore(backend) { store in
             let instance = plainInstance("i-1")
             let error = ErrorInfo(code: "BOOM", message: "it broke", retryable: false, stepId: "charge", attempt: 1, time: at(400))
-            try await store.commit(.history(instance, [
+            try await store.commitAsSoleWriter(.history(instance, [
                 event(1, .workflowStarted),
                 event(2, .taskScheduled, step: "validate", task: "i-1.1", attempt: 1, data: ["taskType": "validate", "input": ["a": 1]]),
             ]))
-            try await store.commit(.history(instance, [
+            try await store.commitAsSoleWriter(.history(instance, [
                 event(3, .taskCompleted, step: "validate", task: "i-1.1", attempt: 1, data: ["output": ["ok": true], "workerId": "w-1"]),
                 event(4, .taskScheduled, step: "charge", task: "i-1.2", attempt: 1, data: ["taskType": "charge", "input": ["amount": 5]]),
                 event(5, .taskFailed, step: "charge", task: "i-1.2", attempt: 1, data: ["error": error.json, "workerId": .null]),
@@ -205,7 +205,7 @@ struct StoreContractTests {
             let rows = (0..<3).map { n in
                 OutboxMessage(topic: "tasks", key: Array("i-\(n)".utf8), value: [UInt8](repeating: UInt8(n), count: 10 + n), headers: [OutboxHeader(key: "h", value: [1, 2])])
             }
-            let sequences = try await store.commit(StoreBatch(outbox: rows))
+            let sequences = try await store.commitAsSoleWriter(StoreBatch(outbox: rows))
             var big = rows[1]
             big.sequence = sequences[1]
             let parked = ParkedOutboxMessage(big, reason: "MSG_SIZE_TOO_LARGE", message: "too large", parkedAt: at(5))
@@ -229,15 +229,15 @@ struct StoreContractTests {
             let headers = [OutboxHeader(key: "type", value: Array("TaskRequest".utf8)), OutboxHeader(key: "empty", value: []), OutboxHeader(key: "bin", value: [0, 255, 7])]
             let first = (0..<3).map { n in OutboxMessage(topic: "tasks", key: Array("k\(n)".utf8), value: [UInt8(n)], headers: n == 0 ? headers : []) }
             let second = (3..<5).map { n in OutboxMessage(topic: "lifecycle", key: n == 3 ? nil : [], value: n == 4 ? [] : [UInt8(n)]) }
-            let firstSequences = try await store.commit(StoreBatch(outbox: first))
-            let secondSequences = try await store.commit(StoreBatch(outbox: second))
+            let firstSequences = try await store.commitAsSoleWriter(StoreBatch(outbox: first))
+            let secondSequences = try await store.commitAsSoleWriter(StoreBatch(outbox: second))
             #expect(try await store.outboxCount() == 5)
 
             let pending = try await store.pendingOutbox(limit: 10)
             #expect(pending.count == 5)
             // commit returns the sequences it gave, so the relay needs no read-back.
             #expect(firstSequences + secondSequences == pending.map(\.sequence))
-            #expect(try await store.commit(StoreBatch(dedupe: ["no-outbox": "x"])) == [])
+            #expect(try await store.commitAsSoleWriter(StoreBatch(dedupe: ["no-outbox": "x"])) == [])
             #expect(pending.map(\.sequence) == pending.map(\.sequence).sorted())
             #expect(Set(pending.map(\.sequence)).count == 5)
             for (stored, sent) in zip(pending, first + second) {
@@ -257,7 +257,7 @@ struct StoreContractTests {
 
             // Sequences keep growing after removals, so a relay never sees a number twice.
             try await store.markOutboxSent(pending.map(\.sequence))
-            try await store.commit(StoreBatch(outbox: [OutboxMessage(topic: "tasks", key: nil, value: [9])]))
+            try await store.commitAsSoleWriter(StoreBatch(outbox: [OutboxMessage(topic: "tasks", key: nil, value: [9])]))
             let later = try await store.pendingOutbox(limit: 10)
             #expect(later.count == 1)
             #expect(later[0].sequence > pending.last!.sequence)
@@ -275,7 +275,7 @@ struct StoreContractTests {
                 sourceTopic: "baton.task-results", sourcePartition: 0, sourceOffset: 7, key: Array("i-1".utf8), value: Array("{}".utf8),
                 reason: "SCHEMA_VIOLATION", message: "missing taskId", pointer: "/taskId", createdAt: at(2)
             )
-            try await store.commit(StoreBatch(deadLetters: [a, b]))
+            try await store.commitAsSoleWriter(StoreBatch(deadLetters: [a, b]))
             let all = try await store.deadLetters(DeadLetterQuery())
             #expect(all.map(\.id) == [1, 2])
             var expected = a
@@ -286,14 +286,14 @@ struct StoreContractTests {
             #expect(try await store.deadLetters(DeadLetterQuery(afterId: 1)).map(\.id) == [2])
             #expect(try await store.deadLetters(DeadLetterQuery(limit: 1)).map(\.id) == [1])
 
-            try await store.commit(StoreBatch(redriven: [2], redrivenAt: at(9)))
+            try await store.commitAsSoleWriter(StoreBatch(redriven: [2], redrivenAt: at(9)))
             #expect(try await store.deadLetter(id: 2)?.redrivenAt == at(9))
             #expect(try await store.deadLetter(id: 2)?.redriveCount == 1)
             #expect(try await store.deadLetters(DeadLetterQuery(pending: true)).map(\.id) == [1])
             #expect(try await store.deadLetters(DeadLetterQuery(pending: false)).map(\.id) == [2])
             #expect(try await store.deadLetter(id: 99) == nil)
             // Marking an unknown one fails the whole batch.
-            #expect(await storeError { () throws(StoreError) in try await store.commit(StoreBatch(redriven: [99], redrivenAt: at(10))) }?.code == .invalid)
+            #expect(await storeError { () throws(StoreError) in try await store.commitAsSoleWriter(StoreBatch(redriven: [99], redrivenAt: at(10))) }?.code == .invalid)
         }
     }
 
@@ -301,7 +301,7 @@ struct StoreContractTests {
     func timersAreIndexedByFireTimeAndChangedInOrder(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             #expect(try await store.nextTimerAt() == nil)
-            try await store.commit(StoreBatch(instances: [plainInstance("i-1"), plainInstance("i-2")], timers: [
+            try await store.commitAsSoleWriter(StoreBatch(instances: [plainInstance("i-1"), plainInstance("i-2")], timers: [
                 .set(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(300)),
                 .set(instanceId: "i-2", timerId: "timeout:i-2.1", fireAt: at(100)),
                 .set(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(900)),
@@ -315,7 +315,7 @@ struct StoreContractTests {
             #expect(try await store.dueTimers(until: at(1000), limit: 1).map(\.timerId) == ["timeout:i-2.1"])
 
             // Moved, deleted (twice: harmless), and re-set in one batch, applied in order.
-            try await store.commit(StoreBatch(timers: [
+            try await store.commitAsSoleWriter(StoreBatch(timers: [
                 .set(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(50)),
                 .delete(instanceId: "i-2", timerId: "timeout:i-2.1"),
                 .delete(instanceId: "i-2", timerId: "timeout:i-2.1"),
@@ -327,7 +327,7 @@ struct StoreContractTests {
                 DueTimer(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(700)),
             ])
             // A conditional delete removes a row only while it still holds the time it names.
-            try await store.commit(StoreBatch(timers: [
+            try await store.commitAsSoleWriter(StoreBatch(timers: [
                 .deleteIfAt(instanceId: "i-1", timerId: "retry:a:2", fireAt: at(300)),
                 .deleteIfAt(instanceId: "i-2", timerId: "workflow-timeout", fireAt: at(50)),
             ]))
@@ -346,8 +346,8 @@ struct StoreContractTests {
                 let status: InstanceStatus = n % 3 == 0 ? .completed : .running
                 all.append(plainInstance("i-\(n < 10 ? "0" : "")\(n)", workflow: workflow, status: status, createdAt: at(Int64(n / 2) * 1000)))
             }
-            try await store.commit(StoreBatch(instances: Array(all[0..<12])))
-            try await store.commit(StoreBatch(instances: Array(all[12...])))
+            try await store.commitAsSoleWriter(StoreBatch(instances: Array(all[0..<12])))
+            try await store.commitAsSoleWriter(StoreBatch(instances: Array(all[12...])))
 
             func listAll(_ query: InstanceQuery) async throws -> (ids: [String], pages: Int) {
                 var query = query
@@ -389,7 +389,7 @@ struct StoreContractTests {
 
             // A new instance does not disturb later pages of a listing in progress.
             let firstPage = try await store.instances(InstanceQuery(limit: 10))
-            try await store.commit(StoreBatch(instances: [plainInstance("i-new", createdAt: at(99_000))]))
+            try await store.commitAsSoleWriter(StoreBatch(instances: [plainInstance("i-new", createdAt: at(99_000))]))
             let secondPage = try await store.instances(InstanceQuery(cursor: firstPage.nextCursor, limit: 10))
             #expect(secondPage.instances.map(\.id) == Array(everything.ids[10..<20]))
         }
@@ -412,11 +412,11 @@ struct StoreContractTests {
         try await withStore(backend) { store in
             #expect(try await store.dedupeValues(for: []) == [:])
             #expect(try await store.dedupeValues(for: ["a"]) == [:])
-            try await store.commit(StoreBatch(dedupe: ["a": "1", "b": "2"]))
-            try await store.commit(StoreBatch(dedupe: ["c": "3"]))
+            try await store.commitAsSoleWriter(StoreBatch(dedupe: ["a": "1", "b": "2"]))
+            try await store.commitAsSoleWriter(StoreBatch(dedupe: ["c": "3"]))
             #expect(try await store.dedupeValues(for: ["a", "c", "zzz"]) == ["a": "1", "c": "3"])
             #expect(try await store.dedupeValues(for: ["b"]) == ["b": "2"])
-            let error = await storeError { () throws(StoreError) in try await store.commit(StoreBatch(dedupe: ["b": "other"])) }
+            let error = await storeError { () throws(StoreError) in try await store.commitAsSoleWriter(StoreBatch(dedupe: ["b": "other"])) }
             #expect(error?.code == .conflict)
             #expect(try await store.dedupeValues(for: ["b"]) == ["b": "2"])
         }

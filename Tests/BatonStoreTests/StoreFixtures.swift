@@ -101,3 +101,17 @@ extension StoreBatch {
         StoreBatch(instances: [instance], history: events.map { InstanceHistoryEvent(instanceId: instance.id, event: $0) })
     }
 }
+
+extension WorkflowStore {
+    /// Commits as the only writer would: having just read each of the batch's stored instances,
+    /// it names their current revisions (`StoreBatch.decidedFrom`), so the compare-and-set passes.
+    /// For tests about something other than revisions.
+    @discardableResult
+    func commitAsSoleWriter(_ batch: StoreBatch) async throws(StoreError) -> [Int64] {
+        var batch = batch
+        for instance in batch.instances where batch.decidedFrom[instance.id] == nil {
+            if let stored = try await versionedInstance(id: instance.id) { batch.decidedFrom[instance.id] = stored.revision }
+        }
+        return try await commit(batch)
+    }
+}

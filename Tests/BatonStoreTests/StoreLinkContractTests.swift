@@ -15,7 +15,7 @@ struct StoreLinkContractTests {
                 child.parent = ParentLink(instanceId: "p-1", executionId: "root", stepId: "ship", depth: 1)
                 instances.append(child)
             }
-            try await store.commit(StoreBatch(instances: instances))
+            try await store.commitAsSoleWriter(StoreBatch(instances: instances))
             let first = try await store.instances(InstanceQuery(parentId: "p-1", limit: 2))
             #expect(first.instances.map(\.id) == ["p-1.3", "p-1.2"])
             let second = try await store.instances(InstanceQuery(parentId: "p-1", cursor: first.nextCursor, limit: 2))
@@ -34,7 +34,7 @@ struct StoreLinkContractTests {
                 instance.businessKey = key
                 return instance
             }
-            try await store.commit(StoreBatch(instances: [
+            try await store.commitAsSoleWriter(StoreBatch(instances: [
                 keyed("a", "o-1", .completed), keyed("b", "o-1", .running), keyed("c", "o-2", .paused),
                 keyed("d", "o-1", .running, workflow: "refunds"), keyed("e", "o-3", .failed),
             ]))
@@ -43,7 +43,7 @@ struct StoreLinkContractTests {
             #expect(try await store.runningInstanceIds(workflowId: "orders", businessKey: "o-3") == [])
             var ended = keyed("b", "o-1", .completed)
             ended.updatedAt = at(5)
-            try await store.commit(StoreBatch(instances: [ended]))
+            try await store.commitAsSoleWriter(StoreBatch(instances: [ended]))
             #expect(try await store.runningInstanceIds(workflowId: "orders", businessKey: "o-1") == [])
             #expect(try await store.instance(id: "c")?.businessKey == "o-2")
         }
@@ -65,7 +65,7 @@ struct StoreLinkContractTests {
                 BufferedEvent(ref: ref, event: "paid", eventKeySource: byData, correlationKey: key, data: ["n": .string(ref)], origin: "event:s/\(ref)", arrivedAt: at(arrived), expiresAt: at(expires))
             }
             batch.bufferedEvents = [kept("e2", "o-5", arrived: 2, expires: 100), kept("e1", "o-5", arrived: 1, expires: 100), kept("e3", "o-5", arrived: 3, expires: 10)]
-            try await store.commit(batch)
+            try await store.commitAsSoleWriter(batch)
             #expect(try await store.eventWaits(event: "paid", eventKeySource: byData, correlationKey: "o-1") == [
                 WaitingInstance(instanceId: "a", waitId: "event:w:1"), WaitingInstance(instanceId: "b", waitId: "event:w:1"),
             ])
@@ -78,7 +78,7 @@ struct StoreLinkContractTests {
             next.waits = [.delete(instanceId: "a", waitId: "event:w:1")]
             next.consumedEvents = ["e1"]
             next.eventsExpiredBefore = at(50)
-            try await store.commit(next)
+            try await store.commitAsSoleWriter(next)
             #expect(try await store.eventWaits(event: "paid", eventKeySource: byData, correlationKey: "o-1") == [WaitingInstance(instanceId: "b", waitId: "event:w:1")])
             let left = try await store.bufferedEvents(event: "paid", eventKeySource: byData, correlationKey: "o-5", at: at(0))
             #expect(left.map(\.ref) == ["e2"])

@@ -22,7 +22,8 @@ final class CommitPipeline: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var nextTicket: UInt64 = 0
-        var instances: [String: (ticket: UInt64, instance: WorkflowInstance)] = [:]
+        /// With the revision each will have once committed.
+        var instances: [String: (ticket: UInt64, instance: VersionedInstance)] = [:]
         var dedupe: [String: (ticket: UInt64, value: String)] = [:]
         /// Business keys (`workflowId` U+001F `key`) of instances started by uncommitted decisions.
         var businessKeys: [String: (ticket: UInt64, instanceId: String)] = [:]
@@ -39,7 +40,7 @@ final class CommitPipeline: Sendable {
     var generation: UInt64 { state.withLock { $0.generation } }
 
     /// The instance as the latest uncommitted decision left it, if one changed it.
-    func instance(_ id: String) -> WorkflowInstance? {
+    func instance(_ id: String) -> VersionedInstance? {
         state.withLock { $0.instances[id]?.instance }
     }
 
@@ -84,7 +85,9 @@ final class CommitPipeline: Sendable {
             }
             s.nextTicket += 1
             let ticket = s.nextTicket
-            for instance in batch.instances { s.instances[instance.id] = (ticket, instance) }
+            for instance in batch.instances {
+                s.instances[instance.id] = (ticket, VersionedInstance(instance: instance, revision: (batch.decidedFrom[instance.id] ?? 0) + 1))
+            }
             for (key, value) in batch.dedupe { s.dedupe[key] = (ticket, value) }
             for (key, id) in work.businessKeys { s.businessKeys[key] = (ticket, id) }
             for (key, waits) in work.waitIndex { s.waits[key, default: []] += waits.map { (ticket, $0) } }

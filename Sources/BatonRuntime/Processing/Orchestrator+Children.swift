@@ -62,7 +62,7 @@ extension Orchestrator {
             } catch {
                 failure = ErrorInfo(code: BatonErrorCode.invalidInput, message: "no business key for '\(definition.id)' v\(definition.version): \(error.message)", time: now)
             }
-            if let businessKey, let running = try await runningInstance(workflowId: definition.id, businessKey: businessKey, work: work) {
+            if let businessKey, let running = try await runningInstance(workflowId: definition.id, businessKey: businessKey, work: &work) {
                 failure = ErrorInfo(
                     code: BatonErrorCode.duplicateBusinessKey, message: "instance \(running.id) of '\(definition.id)' runs with business key '\(businessKey)' already",
                     details: ["runningInstanceId": .string(running.id)], time: now
@@ -73,7 +73,7 @@ extension Orchestrator {
                 return
             }
         }
-        if let existing = try await loadInstance(start.childId, work: work) {
+        if let existing = try await loadInstance(start.childId, into: &work) {
             // Child ids are derived from the parent's id and sequence, so this is an instance some
             // other way of starting created with the same id: the step cannot use it.
             guard existing.parent?.instanceId == start.parent.instanceId else {
@@ -93,7 +93,7 @@ extension Orchestrator {
     }
 
     private func cancelChild(_ cancellation: ChildCancellation, into work: inout BatchWork) async throws(StoreError) {
-        guard let child = try await loadInstance(cancellation.childId, work: work), !child.status.isTerminal else { return }
+        guard let child = try await loadInstance(cancellation.childId, into: &work), !child.status.isTerminal else { return }
         guard let definition = try await catalog.resolve(id: child.workflowId, version: child.workflowVersion, store: store) else {
             record(engine.definitionUnavailable("the child's definition \(child.workflowId) v\(child.workflowVersion) is not in the store", instance: child, at: clock()), previous: child, definition: nil, into: &work)
             return
@@ -102,7 +102,7 @@ extension Orchestrator {
     }
 
     private func reportToParent(_ outcome: ChildOutcome, into work: inout BatchWork) async throws(StoreError) {
-        guard let parent = try await loadInstance(outcome.parent.instanceId, work: work) else { return }
+        guard let parent = try await loadInstance(outcome.parent.instanceId, into: &work) else { return }
         guard let definition = try await catalog.resolve(id: parent.workflowId, version: parent.workflowVersion, store: store) else {
             guard !parent.status.isTerminal else { return }
             record(engine.definitionUnavailable("the definition \(parent.workflowId) v\(parent.workflowVersion) is not in the store", instance: parent, at: clock()), previous: parent, definition: nil, into: &work)

@@ -37,7 +37,7 @@ extension Orchestrator {
             candidates += try await store.eventWaits(event: event.type, eventKeySource: source, correlationKey: key)
             var seen: Set<WaitingInstance> = []
             for candidate in candidates where seen.insert(candidate).inserted {
-                guard let instance = try await loadInstance(candidate.instanceId, work: work), instance.eventWaits[candidate.waitId] != nil,
+                guard let instance = try await loadInstance(candidate.instanceId, into: &work), instance.eventWaits[candidate.waitId] != nil,
                     let definition = try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store)
                 else { continue }
                 let delivery = EventDelivery(waitId: candidate.waitId, name: event.type, data: event.data ?? .null, origin: origin)
@@ -72,7 +72,7 @@ extension Orchestrator {
         let consumed = Set(work.consumedEvents)
         let available = candidates.filter { !consumed.contains($0.ref) && !pipeline.isConsumed($0.ref) }
         guard let kept = available.min(by: { ($0.arrivedAt, $0.ref) < ($1.arrivedAt, $1.ref) }) else { return }
-        guard let instance = try await loadInstance(instanceId, work: work), instance.eventWaits[wait.id] != nil,
+        guard let instance = try await loadInstance(instanceId, into: &work), instance.eventWaits[wait.id] != nil,
             let definition = try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store)
         else { return }
         let transition = engine.eventReceived(

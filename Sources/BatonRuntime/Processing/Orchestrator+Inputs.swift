@@ -89,7 +89,7 @@ extension Orchestrator {
             deadLetter(message, error, into: &work, report: &report, counts: &counts)
             return
         }
-        guard let instance = try await loadInstance(result.instanceId, work: work) else {
+        guard let instance = try await loadInstance(result.instanceId, into: &work) else {
             deadLetter(message, MessageError(.unknownInstance, "no instance '\(result.instanceId)'", pointer: "/instanceId"), into: &work, report: &report, counts: &counts)
             return
         }
@@ -248,7 +248,7 @@ extension Orchestrator {
                     continue
                 }
             }
-            if let businessKey, let running = try await runningInstance(workflowId: definition.id, businessKey: businessKey, work: work) {
+            if let businessKey, let running = try await runningInstance(workflowId: definition.id, businessKey: businessKey, work: &work) {
                 // Recorded on the instance that holds the key, and not started again.
                 record(engine.duplicateStart(origin: origin, instance: running, at: now), previous: running, definition: nil, into: &work)
                 ids.append(running.id)

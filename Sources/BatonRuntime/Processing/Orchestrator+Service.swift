@@ -61,7 +61,8 @@ extension Orchestrator {
             if let pending = pipeline.dedupeValue(dedupeKey) { return pending }
             return try await store.dedupeValues(for: [dedupeKey])[dedupeKey]
         }) {
-            guard let instance = try await mapStore({ try await loadInstance(existing, work: BatchWork()) }) else {
+            var scratch = BatchWork()
+            guard let instance = try await mapStore({ try await loadInstance(existing, into: &scratch) }) else {
                 throw ServiceError(.internal, "idempotency key refers to missing instance '\(existing)'")
             }
             return StartedInstance(instance: instance, created: false)
@@ -87,7 +88,7 @@ extension Orchestrator {
             }
         }
         var work = BatchWork()
-        if let businessKey, let running = try await mapStore({ try await runningInstance(workflowId: workflowId, businessKey: businessKey, work: work) }) {
+        if let businessKey, let running = try await mapStore({ try await runningInstance(workflowId: workflowId, businessKey: businessKey, work: &work) }) {
             // The same business key while one runs: that one is the answer (200, not a twin).
             if let dedupeKey {
                 work.dedupe[dedupeKey] = running.id
@@ -105,7 +106,7 @@ extension Orchestrator {
     }
 
     public func instance(id: String) async throws(ServiceError) -> WorkflowInstance {
-        if let cached = instances.get(id) { return cached }
+        if let cached = instances.get(id) { return cached.instance }
         guard let instance = try await mapStore({ try await store.instance(id: id) }) else {
             throw ServiceError(.notFound, "no instance '\(id)'")
         }
@@ -185,14 +186,14 @@ extension Orchestrator {
         await writeLock.lock()
         defer { writeLock.unlock() }
         let generation = pipeline.generation
-        guard let instance = try await mapStore({ try await loadInstance(id, work: BatchWork()) }) else {
+        var work = BatchWork()
+        guard let instance = try await mapStore({ try await loadInstance(id, into: &work) }) else {
             throw ServiceError(.notFound, "no instance '\(id)'")
         }
         guard let definition = try await mapStore({ try await catalog.resolve(id: instance.workflowId, version: instance.workflowVersion, store: store) }) else {
             throw ServiceError(.internal, "definition \(instance.workflowId) v\(instance.workflowVersion) is missing")
         }
         let transition = try decide(instance, definition, clock())
-        var work = BatchWork()
         record(transition, previous: instance, definition: definition, into: &work)
         try await mapStore { try await settleCascade(&work) }
         try await mapStore { try await commitNow(work, decidedIn: generation) }

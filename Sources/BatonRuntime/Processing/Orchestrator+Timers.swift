@@ -29,7 +29,7 @@ extension Orchestrator {
             var work = BatchWork()
             for timer in due {
                 let staleRow = TimerChange.deleteIfAt(instanceId: timer.instanceId, timerId: timer.timerId, fireAt: timer.fireAt)
-                guard let instance = try await loadInstance(timer.instanceId, work: work), !instance.status.isTerminal,
+                guard let instance = try await loadInstance(timer.instanceId, into: &work), !instance.status.isTerminal,
                     let held = instance.timers[timer.timerId]
                 else {
                     work.timers.append(staleRow)

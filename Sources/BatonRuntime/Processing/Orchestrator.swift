@@ -154,7 +154,11 @@ public final class Orchestrator: WorkflowService {
                     notifyCommitted(rows)
                 }
                 for instance in changed {
-                    if instance.status.isTerminal { instances.remove(instance.id) } else { instances.put(instance) }
+                    if instance.status.isTerminal {
+                        instances.remove(instance.id)
+                    } else {
+                        instances.put(VersionedInstance(instance: instance, revision: (batch.decidedFrom[instance.id] ?? 0) + 1))
+                    }
                 }
                 counterBox.update { c in
                     c.add(counts)
@@ -173,12 +177,21 @@ public final class Orchestrator: WorkflowService {
     }
 
     /// The instance from the batch's working set, an uncommitted earlier decision, the cache, or
-    /// the store.
-    func loadInstance(_ id: String, work: BatchWork) async throws(StoreError) -> WorkflowInstance? {
+    /// the store. The revision it was read at goes into the batch, whose commit the store refuses
+    /// if another writer moved the instance on since (compare-and-set).
+    func loadInstance(_ id: String, into work: inout BatchWork) async throws(StoreError) -> WorkflowInstance? {
         if let working = work.instances[id] { return working }
-        if let pending = pipeline.instance(id) { return pending }
-        if let cached = instances.get(id) { return cached }
-        return try await store.instance(id: id)
+        let loaded: VersionedInstance?
+        if let pending = pipeline.instance(id) {
+            loaded = pending
+        } else if let cached = instances.get(id) {
+            loaded = cached
+        } else {
+            loaded = try await store.versionedInstance(id: id)
+        }
+        guard let loaded else { return nil }
+        work.decidedFrom[id] = loaded.revision
+        return loaded.instance
     }
 
     /// Adds a transition's outcome to the batch: instance, history, and effects as outbox rows.
@@ -295,6 +308,8 @@ struct BatchWork {
     var bufferedEvents: [BufferedEvent] = []
     var consumedEvents: [String] = []
     var eventsExpiredBefore: Timestamp?
+    /// The revision each stored instance was read at (see `StoreBatch.decidedFrom`).
+    var decidedFrom: [String: Int64] = [:]
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
@@ -323,24 +338,26 @@ struct BatchWork {
         batch.bufferedEvents = bufferedEvents
         batch.consumedEvents = consumedEvents
         batch.eventsExpiredBefore = eventsExpiredBefore
+        batch.decidedFrom = decidedFrom
         return batch
     }
 }
 
-/// Running instances by id, bounded. Only this process writes the store, so a cached instance is
-/// exactly the committed one.
+/// Running instances by id, bounded, with the revision they were committed at. A cached instance
+/// another writer has moved on since is caught by the store's compare-and-set.
 final class InstanceCache: Sendable {
     private let limit: Int
-    private let entries = Mutex<[String: WorkflowInstance]>([:])
+    private let entries = Mutex<[String: VersionedInstance]>([:])
 
     init(limit: Int) { self.limit = limit }
 
-    func get(_ id: String) -> WorkflowInstance? { entries.withLock { $0[id] } }
+    func get(_ id: String) -> VersionedInstance? { entries.withLock { $0[id] } }
 
-    func put(_ instance: WorkflowInstance) {
+    func put(_ versioned: VersionedInstance) {
         entries.withLock { e in
-            if e.count >= limit, e[instance.id] == nil, let victim = e.keys.first { e[victim] = nil }
-            e[instance.id] = instance
+            let id = versioned.instance.id
+            if e.count >= limit, e[id] == nil, let victim = e.keys.first { e[victim] = nil }
+            e[id] = versioned
         }
     }
 
