@@ -89,7 +89,7 @@ public func buildApplication(
         let ids = InstanceIdGenerator(now: { UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down))) })
         let orchestrator = Orchestrator(
             store: store,
-            configuration: OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget),
+            configuration: OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget, instanceCacheBytes: configuration.instanceCacheBytes),
             engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy, eventWindowMilliseconds: configuration.eventWindowMilliseconds),
             clock: { Timestamp.wallClock },
             makeId: { ids.next() },

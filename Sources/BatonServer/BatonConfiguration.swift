@@ -90,6 +90,8 @@ public struct BatonConfiguration: Sendable {
     /// How long a trigger-topic event or a signal that no `waitForEvent` step waits for yet is
     /// kept to be matched when one does. Default 10 minutes.
     public var eventWindowMilliseconds: Int64 = 600_000
+    /// The byte budget of running instances held in memory (least recently used dropped first).
+    public var instanceCacheBytes: Int = 128 << 20
 
     public init(kafka: Kafka = Kafka(), store: Store = Store(), api: API = API(), defaultRetryPolicy: RetryPolicy = .none) {
         self.kafka = kafka

@@ -78,6 +78,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "How long an event or signal no waitForEvent step waits for yet is kept, e.g. 10m (env BATON_EVENT_WINDOW). Default 10m.")
     var eventWindow: String = ProcessInfo.processInfo.environment["BATON_EVENT_WINDOW"] ?? "10m"
 
+    @Option(
+        name: .customLong("instance-cache-mb"),
+        help: "Memory for running instances kept between steps, in MiB (estimated; least recently used dropped first; env BATON_INSTANCE_CACHE_MB). Default 128.")
+    var instanceCacheMiB: Int = Int(ProcessInfo.processInfo.environment["BATON_INSTANCE_CACHE_MB"] ?? "") ?? 128
+
     @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
     var exitOnStdinClose = false
 
@@ -87,6 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard parseDuration(.string(eventWindow)) != nil else {
             throw ValidationError("--event-window must be a duration such as 30s, 10m or 1h, got '\(eventWindow)'")
+        }
+        guard (0...1_048_576).contains(instanceCacheMiB) else {
+            throw ValidationError("--instance-cache-mb must be between 0 (no cache) and 1048576, got \(instanceCacheMiB)")
         }
     }
 
@@ -109,6 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
             defaultRetryPolicy: try Self.retryPolicy(defaultRetry)
         )
         configuration.eventWindowMilliseconds = parseDuration(.string(eventWindow)) ?? 600_000
+        configuration.instanceCacheBytes = instanceCacheMiB << 20
         let provisioner = ClusterTopicProvisioner(
             kafka: configuration.kafka.client, create: createTopics, partitions: partitions, replicationFactor: replicationFactor, logger: logger
         )

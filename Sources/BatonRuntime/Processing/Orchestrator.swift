@@ -50,11 +50,14 @@ public final class Orchestrator: WorkflowService {
         self.engine = engine
         self.clock = clock
         self.makeId = makeId
-        self.instances = InstanceCache(limit: configuration.instanceCacheLimit)
+        self.instances = InstanceCache(capacityBytes: configuration.instanceCacheBytes)
     }
 
     /// Counters since start.
     public var counters: RuntimeCounters { counterBox.snapshot }
+
+    /// The instance cache's size and evictions.
+    public var instanceCache: InstanceCacheStatistics { instances.statistics }
 
     /// Adds one outbox relay round to the counters.
     public func recordRelayRound(_ round: OutboxRelay.Round) {
@@ -341,25 +344,4 @@ struct BatchWork {
         batch.decidedFrom = decidedFrom
         return batch
     }
-}
-
-/// Running instances by id, bounded, with the revision they were committed at. A cached instance
-/// another writer has moved on since is caught by the store's compare-and-set.
-final class InstanceCache: Sendable {
-    private let limit: Int
-    private let entries = Mutex<[String: VersionedInstance]>([:])
-
-    init(limit: Int) { self.limit = limit }
-
-    func get(_ id: String) -> VersionedInstance? { entries.withLock { $0[id] } }
-
-    func put(_ versioned: VersionedInstance) {
-        entries.withLock { e in
-            let id = versioned.instance.id
-            if e.count >= limit, e[id] == nil, let victim = e.keys.first { e[victim] = nil }
-            e[id] = versioned
-        }
-    }
-
-    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
 }

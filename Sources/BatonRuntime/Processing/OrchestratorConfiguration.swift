@@ -10,13 +10,19 @@ public struct OrchestratorConfiguration: Sendable {
     public var budget: MessageBudget
     /// CloudEvents `source` of lifecycle events. Default: `urn:baton:orchestrator`.
     public var lifecycleSource: String
-    /// Running instances kept in memory (the store stays the source of truth). Default: 100,000.
-    public var instanceCacheLimit: Int
+    /// The estimated bytes of running instances kept in memory, least recently used dropped
+    /// first (the store stays the source of truth). Default: 128 MiB.
+    public var instanceCacheBytes: Int
 
-    public init(topics: TopicNames = TopicNames(), budget: MessageBudget = MessageBudget(), lifecycleSource: String = LifecycleCodec.defaultSource, instanceCacheLimit: Int = 100_000) {
+    public static let defaultInstanceCacheBytes = 128 << 20
+
+    public init(
+        topics: TopicNames = TopicNames(), budget: MessageBudget = MessageBudget(), lifecycleSource: String = LifecycleCodec.defaultSource,
+        instanceCacheBytes: Int = OrchestratorConfiguration.defaultInstanceCacheBytes
+    ) {
         self.topics = topics
         self.budget = budget
         self.lifecycleSource = lifecycleSource
-        self.instanceCacheLimit = instanceCacheLimit
+        self.instanceCacheBytes = instanceCacheBytes
     }
 }
