@@ -12,12 +12,15 @@ import Testing
 extension EndToEnd {
     /// kill -9 of `baton serve` twice, then one death at each failpoint (inside the batch
     /// transaction, after the store commit, after the outbox commit, after publishing), while a
-    /// 1,000-item foreach and twenty `join: any` parallel steps run: afterwards every item
+    /// 2,000-item foreach and twenty `join: any` parallel steps run: afterwards every item
     /// completed once, in order, no item was started twice, no result was applied twice, and
     /// every join took exactly one winner.
     @Suite("Crash recovery: foreach and parallel", .serialized, .timeLimit(.minutes(5)))
     struct ControlFlowCrashTests {
-        static let items = 1000
+        /// Each life completes one or two result batches (100–250 items) before it dies, so six
+        /// lives took 976 of 1,000 items on CI once and the fan-out nearly outran the last failpoint;
+        /// 2,000 leaves the last death far from the end on any machine.
+        static let items = 2000
         static let races = 20
 
         static let foreach = """
@@ -95,6 +98,7 @@ extension EndToEnd {
             var round = 4
             for point in Failpoint.allCases {
                 let before = try await progress()
+                #expect(before < Self.items, "the failpoint \(point.rawValue) must hit the fan-out in progress")
                 deaths.append(try await cluster.dieAt(point.rawValue, hits: Int.random(in: 1...2), round: round))
                 try await cluster.killAndRestart(round: round + 1)
                 round += 2
