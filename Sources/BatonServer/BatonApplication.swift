@@ -10,13 +10,18 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// A composed Baton: store, orchestrator, input consumer, outbox relay and REST API.
+/// A composed Baton: store, commit path, orchestrator, input consumer, timer service, outbox relay
+/// and REST API.
 ///
 /// Built by `buildApplication(_:provisioner:logger:)`, the one composition root shared by the
 /// CLI and the end-to-end tests, so what the tests run is what users run.
 public final class BatonApplication: Sendable {
     public let configuration: BatonConfiguration
     public let orchestrator: Orchestrator
+    /// What the REST API serves (reads, commands, readiness); tests and the CLI use it directly.
+    public let service: WorkflowAPIService
+    /// What keeps this process from being ready (`/readyz`).
+    public let readiness: Readiness
     public let store: SQLiteStore
     public let producer: KafkaProducer
     public let consumer: KafkaConsumer
@@ -28,9 +33,11 @@ public final class BatonApplication: Sendable {
     /// Extra services run in the same group (the example worker in `baton dev`).
     let extraServices: [any Service]
 
-    init(configuration: BatonConfiguration, orchestrator: Orchestrator, store: SQLiteStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+    init(configuration: BatonConfiguration, orchestrator: Orchestrator, service: WorkflowAPIService, readiness: Readiness, store: SQLiteStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, api: (any Service)?, extraServices: [any Service], logger: Logger) {
         self.configuration = configuration
         self.orchestrator = orchestrator
+        self.service = service
+        self.readiness = readiness
         self.store = store
         self.producer = producer
         self.consumer = consumer
@@ -87,19 +94,6 @@ public func buildApplication(
     do {
         try await provisioner.ensure(topics.fixed)
         let ids = InstanceIdGenerator(now: { UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down))) })
-        let orchestrator = Orchestrator(
-            store: store,
-            configuration: OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget, instanceCacheBytes: configuration.instanceCacheBytes),
-            engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy, eventWindowMilliseconds: configuration.eventWindowMilliseconds),
-            clock: { Timestamp.wallClock },
-            makeId: { ids.next() },
-            provisionTopics: { try await provisioner.ensure($0) },
-            latencyProbe: latencyProbe
-        )
-        let taskTopics = try await orchestrator.loadDefinitions()
-        // Task topics of every stored definition must exist before their requests are published.
-        try await provisioner.ensure(taskTopics)
-
         let producer = try KafkaProducer(configuration: configuration.kafka.client, logger: logger)
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka.client,
@@ -117,25 +111,39 @@ public func buildApplication(
                 latencyProbe.delivered(instanceIds: ids)
             }
         }
-        // The orchestrator hands committed rows to the relay and the relay reports its rounds
-        // back: one side holds the other weakly, or neither (nor the producer and its librdkafka
-        // handle, threads and sockets) is ever freed.
-        let relay = OutboxRelay(
-            store: store, producer: producer, logger: logger,
-            onRound: { [weak orchestrator] round in orchestrator?.recordRelayRound(round) }, onDelivered: onDelivered, latencyProbe: latencyProbe
+        // Built downstream first, so every part is handed what it feeds and nothing calls back up:
+        // relay and timer wake-up ← commit path ← orchestrator ← consumer, timer service, API.
+        let statistics = RuntimeStatistics()
+        let readiness = Readiness()
+        let relay = OutboxRelay(store: store, producer: producer, logger: logger, statistics: statistics, onDelivered: onDelivered, latencyProbe: latencyProbe)
+        let timerWake = WakeSignal()
+        let commits = CommitPath(
+            store: store, cacheBytes: configuration.instanceCacheBytes, statistics: statistics,
+            publishesTo: relay, wakesTimers: timerWake, latencyProbe: latencyProbe
         )
-        orchestrator.onCommit { rows in relay.enqueue(rows) }
-        let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, logger: logger)
-        let timers = TimerService(orchestrator: orchestrator, logger: logger)
+        let orchestrator = Orchestrator(
+            commits: commits,
+            configuration: OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget, instanceCacheBytes: configuration.instanceCacheBytes),
+            engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy, eventWindowMilliseconds: configuration.eventWindowMilliseconds),
+            clock: { Timestamp.wallClock },
+            makeId: { ids.next() },
+            provisionTopics: { try await provisioner.ensure($0) }
+        )
+        let taskTopics = try await orchestrator.loadDefinitions()
+        // Task topics of every stored definition must exist before their requests are published.
+        try await provisioner.ensure(taskTopics)
+        let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, readiness: readiness, logger: logger)
+        let timers = TimerService(orchestrator: orchestrator, wake: timerWake, logger: logger)
+        let service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
-                service: orchestrator, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
+                service: service, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
                 logger: logger, onServerRunning: { port in apiStarted(port) }
             )
         }
         return BatonApplication(
-            configuration: configuration, orchestrator: orchestrator, store: store, producer: producer, consumer: consumer,
+            configuration: configuration, orchestrator: orchestrator, service: service, readiness: readiness, store: store, producer: producer, consumer: consumer,
             relay: relay, inputConsumer: inputConsumer, timers: timers, api: api, extraServices: extraServices, logger: logger
         )
     } catch {

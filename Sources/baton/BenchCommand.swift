@@ -102,7 +102,7 @@ struct BenchCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run(extraServices: [worker], signals: []) }
             // Group joins take seconds on the mock: measure only once every consumer has its partitions.
-            while await app.orchestrator.notReadyReason() != nil || !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
+            while await app.service.notReadyReason() != nil || !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
             let triggers = try KafkaProducer(configuration: kafka, logger: logger)
             defer { triggers.shutdown() }
 
@@ -255,7 +255,7 @@ struct BenchCommand: AsyncParsableCommand {
         let started = try await app.orchestrator.startInstance(workflowId: "bench-foreach", version: nil, input: input, idempotencyKey: nil)
         let deadline = start + .seconds(300)
         while true {
-            let instance = try await app.orchestrator.instance(id: started.instance.id)
+            let instance = try await app.service.instance(id: started.instance.id)
             if instance.status.isTerminal {
                 guard instance.status == .completed else { throw ValidationError("the foreach bench instance ended \(instance.status.rawValue): \(instance.error?.message ?? "")") }
                 break

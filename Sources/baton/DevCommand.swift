@@ -74,7 +74,7 @@ struct DevCommand: AsyncParsableCommand {
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { continue }
             guard let compiled = try? DefinitionCompiler.compile(text: text) else { continue }
             // Register only when the document changed, so restarts do not pile up versions.
-            let current = try? await app.orchestrator.definition(id: compiled.id, version: nil)
+            let current = try? await app.service.definition(id: compiled.id, version: nil)
             if current?.document != compiled.document {
                 let record = try await app.orchestrator.registerDefinition(text: text)
                 logger.info("registered example", metadata: ["workflow": "\(record.id)", "version": "\(record.version)"])

@@ -17,7 +17,7 @@ struct DeadLetterRoutesTests {
     @Test func deadLettersAreListedWithTheirReasonAndBytes() async throws {
         let harness = Harness()
         try await Self.poison(harness)
-        try await withAPIServer(harness.orchestrator) { client in
+        try await withAPIServer(harness.service) { client in
             let page = try await client.get("/v1/dead-letters").json()
             #expect(page["items"]?.arrayValue?.count == 2)
             #expect(page["nextAfter"] == .null)
@@ -49,7 +49,7 @@ struct DeadLetterRoutesTests {
         let harness = Harness()
         try await Self.poison(harness)
         let outboxBefore = try await harness.orchestrator.store.outboxCount()
-        try await withAPIServer(harness.orchestrator) { client in
+        try await withAPIServer(harness.service) { client in
             let response = try await client.post("/v1/dead-letters/1/redrive", json: [:], headers: [("X-Baton-Actor", "ops")])
             #expect(response.status == 200)
             let view = try response.json()
@@ -74,7 +74,7 @@ struct DeadLetterRoutesTests {
     @Test func redriveAllByFilter() async throws {
         let harness = Harness()
         try await Self.poison(harness)
-        try await withAPIServer(harness.orchestrator) { client in
+        try await withAPIServer(harness.service) { client in
             let all = try await client.post("/v1/dead-letters/redrive", json: ["reason": "MALFORMED"]).json()
             #expect(all["count"] == 2)
             let none = try await client.post("/v1/dead-letters/redrive", json: ["reason": "MALFORMED"]).json()

@@ -5,7 +5,7 @@ import Testing
 @Suite("Definition routes")
 struct DefinitionRoutesTests {
     @Test func registeringAJSONDefinitionAnswers201WithTheRecordAndItsLocation() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.post("/v1/definitions", json: Fixtures.orderDefinition)
             #expect(response.status == 201)
             #expect(response.header("Location") == "/v1/definitions/order/versions/1")
@@ -16,7 +16,7 @@ struct DefinitionRoutesTests {
 
     @Test(arguments: ["application/yaml", "text/yaml", "application/x-yaml", nil])
     func registeringAYAMLDefinitionStoresItAsJSON(contentType: String?) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.post("/v1/definitions", text: Fixtures.greetingYAML, contentType: contentType)
             #expect(response.status == 201)
             #expect(response.header("Location") == "/v1/definitions/greeting/versions/1")
@@ -25,7 +25,7 @@ struct DefinitionRoutesTests {
     }
 
     @Test func aJSONDefinitionWithoutContentTypeIsSniffedAsJSON() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.post("/v1/definitions", text: Fixtures.orderDefinition.serialized(), contentType: nil)
             #expect(response.status == 201)
             #expect(try response.json()["document"] == Fixtures.orderDefinition)
@@ -43,7 +43,7 @@ struct DefinitionRoutesTests {
             ],
             "colour": "blue",
         ]
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.post("/v1/definitions", json: definition)
             try expectProblem(response, problemDocument(
                 "invalid-definition", title: "Invalid workflow definition", status: 422,
@@ -69,7 +69,7 @@ struct DefinitionRoutesTests {
     }
 
     @Test func malformedJSONDefinitionAnswers400WithLineAndColumn() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.post("/v1/definitions", text: "{\n  \"id\": \"x\",\n  \"steps\": [\n}", contentType: "application/json")
             let body = try response.json()
             #expect(response.status == 400)
@@ -82,7 +82,7 @@ struct DefinitionRoutesTests {
     }
 
     @Test func aYAMLDefinitionThatIsNotUTF8Answers400() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.send("POST", "/v1/definitions", headers: [("Content-Type", "application/yaml")], body: Array("id: caf".utf8) + [0xE9])
             try expectProblem(response, problemDocument(
                 "malformed-body", title: "Malformed request body", status: 400,
@@ -92,7 +92,7 @@ struct DefinitionRoutesTests {
     }
 
     @Test func aDefinitionInAnUnsupportedMediaTypeAnswers415() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.post("/v1/definitions", text: "<workflow/>", contentType: "application/xml")
             try expectProblem(response, problemDocument(
                 "unsupported-media-type", title: "Unsupported media type", status: 415,
@@ -107,7 +107,7 @@ struct DefinitionRoutesTests {
         var second = Fixtures.orderDefinition.objectValue!
         second["name"] = "Order v2"
         let secondDocument = JSONValue.object(second)
-        try await withAPIServer(harness.orchestrator) { client in
+        try await withAPIServer(harness.service) { client in
             _ = try await client.post("/v1/definitions", json: Fixtures.orderDefinition)
             harness.clock.advance(byMilliseconds: 1000)
             let registered = try await client.post("/v1/definitions", json: secondDocument)
@@ -134,7 +134,7 @@ struct DefinitionRoutesTests {
     }
 
     @Test func theDefinitionListIsEmptyBeforeAnyRegistration() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.get("/v1/definitions")
             #expect(response.status == 200)
             #expect(try response.json() == ["items": []])
@@ -148,7 +148,7 @@ struct DefinitionRoutesTests {
         ("/v1/definitions/a%20b", "no definition 'a b'"),
     ])
     func readingAnUnknownDefinitionAnswers404(path: String, detail: String) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             _ = try await client.post("/v1/definitions", json: Fixtures.orderDefinition)
             try expectProblem(try await client.get(path), problemDocument("not-found", title: "Resource not found", status: 404, detail: detail, instance: path))
         }
@@ -156,7 +156,7 @@ struct DefinitionRoutesTests {
 
     @Test(arguments: ["0", "abc", "-1"])
     func aVersionThatIsNotAPositiveIntegerAnswers400NamingIt(version: String) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let path = "/v1/definitions/order/versions/\(version)"
             try expectProblem(try await client.get(path), problemDocument(
                 "invalid-parameter", title: "Invalid request parameter", status: 400,

@@ -51,7 +51,7 @@ struct InstanceRoutesTests {
     // MARK: Start
 
     @Test func startingAnInstanceAnswers201WithTheInstanceViewAndItsLocation() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             let response = try await client.post("/v1/workflows/order/instances", json: ["amount": 42])
             #expect(response.status == 201)
@@ -62,7 +62,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func aStartWithTheBusinessKeyOfARunningInstanceAnswers200WithIt() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let definition: JSONValue = [
                 "id": "keyed", "key": "${ $.input.orderId }", "steps": [["id": "pick", "type": "task", "taskType": "pick"]],
             ]
@@ -80,7 +80,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func anInputThatBreaksTheInputSchemaAnswers422WithEveryViolation() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let definition: JSONValue = [
                 "id": "strict", "steps": [["id": "done", "type": "succeed"]],
                 "inputSchema": ["type": "object", "required": ["orderId"], "properties": ["amount": ["type": "number", "minimum": 1]]],
@@ -101,7 +101,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func anEmptyBodyStartsTheInstanceWithAnEmptyObjectAsInput() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             let response = try await client.send("POST", "/v1/workflows/order/instances")
             #expect(response.status == 201)
@@ -110,7 +110,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func retryingWithTheSameIdempotencyKeyAnswers200WithTheSameInstance() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             let first = try await client.post("/v1/workflows/order/instances", json: ["amount": 42], headers: [("Idempotency-Key", "order-42")])
             let retry = try await client.post("/v1/workflows/order/instances", json: ["amount": 42], headers: [("Idempotency-Key", "order-42")])
@@ -126,7 +126,7 @@ struct InstanceRoutesTests {
 
     @Test(arguments: ["", String(repeating: "k", count: 256)])
     func anIdempotencyKeyThatIsBlankOrTooLongAnswers400NamingIt(key: String) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             let response = try await client.post("/v1/workflows/order/instances", json: [:], headers: [("Idempotency-Key", key)])
             try expectProblem(response, problemDocument(
@@ -138,7 +138,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func aPinnedVersionStartsThatVersion() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             _ = try await client.post("/v1/definitions", json: Fixtures.orderDefinition)
             let response = try await client.post("/v1/workflows/order/instances?version=1", json: [:])
@@ -149,7 +149,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func startingAnUnknownWorkflowOrVersionAnswers404() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             try expectProblem(try await client.post("/v1/workflows/nope/instances", json: [:]), problemDocument(
                 "not-found", title: "Resource not found", status: 404, detail: "no definition 'nope'", instance: "/v1/workflows/nope/instances"
@@ -161,7 +161,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func aVersionQueryThatIsNotAPositiveIntegerAnswers400NamingIt() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try expectProblem(try await client.post("/v1/workflows/order/instances?version=latest", json: [:]), problemDocument(
                 "invalid-parameter", title: "Invalid request parameter", status: 400,
                 detail: "Parameter 'version' must be an integer of at least 1, got 'latest'.", instance: "/v1/workflows/order/instances",
@@ -171,7 +171,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func malformedJSONInputAnswers400WithLineAndColumn() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             let response = try await client.post("/v1/workflows/order/instances", text: "{\"amount\": 42,}", contentType: "application/json")
             let body = try response.json()
@@ -187,7 +187,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func aYAMLInputAnswers415() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.post("/v1/workflows/order/instances", text: "amount: 42", contentType: "application/yaml")
             try expectProblem(response, problemDocument(
                 "unsupported-media-type", title: "Unsupported media type", status: 415,
@@ -200,7 +200,7 @@ struct InstanceRoutesTests {
 
     @Test(arguments: ["/v1/instances/nope", "/v1/instances/nope/history", "/v1/instances/nope/steps"])
     func readingAnUnknownInstanceAnswers404(path: String) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try expectProblem(try await client.get(path), problemDocument(
                 "not-found", title: "Resource not found", status: 404, detail: "no instance 'nope'", instance: path
             ))
@@ -209,7 +209,7 @@ struct InstanceRoutesTests {
 
     @Test func listingPagesNewestFirstAndFiltersByWorkflowAndStatus() async throws {
         let harness = Harness()
-        try await withAPIServer(harness.orchestrator) { client in
+        try await withAPIServer(harness.service) { client in
             try await Self.register(client)
             for workflow in ["order", "order", "refund", "order"] {
                 harness.clock.advance(byMilliseconds: 1000)
@@ -242,7 +242,7 @@ struct InstanceRoutesTests {
         ("limit=ten", "limit", "must be an integer from 1 to 1000, got 'ten'"),
     ])
     func aBadListParameterAnswers400NamingIt(query: String, parameter: String, message: String) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try expectProblem(try await client.get("/v1/instances?\(query)"), problemDocument(
                 "invalid-parameter", title: "Invalid request parameter", status: 400,
                 detail: "Parameter '\(parameter)' \(message).", instance: "/v1/instances",
@@ -253,7 +253,7 @@ struct InstanceRoutesTests {
 
     @Test func historyPagesByAfterWithANextAfterUntilTheEnd() async throws {
         let harness = Harness()
-        try await withAPIServer(harness.orchestrator) { client in
+        try await withAPIServer(harness.service) { client in
             try await Self.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: ["amount": 42])
             harness.clock.advance(byMilliseconds: 5000)
@@ -283,7 +283,7 @@ struct InstanceRoutesTests {
 
     @Test(arguments: [("after=-1", "after", "must be an integer of at least 0, got '-1'"), ("limit=0", "limit", "must be an integer from 1 to 1000, got '0'")])
     func aBadHistoryParameterAnswers400NamingIt(query: String, parameter: String, message: String) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try expectProblem(try await client.get("/v1/instances/inst-1/history?\(query)"), problemDocument(
                 "invalid-parameter", title: "Invalid request parameter", status: 400,
                 detail: "Parameter '\(parameter)' \(message).", instance: "/v1/instances/inst-1/history",
@@ -293,7 +293,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func stepsListEveryTaskAttempt() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: ["amount": 42])
             let response = try await client.get("/v1/instances/inst-1/steps")
@@ -313,7 +313,7 @@ struct InstanceRoutesTests {
 
     @Test func cancellingARunningInstanceAnswers200WithTheCancelledView() async throws {
         let harness = Harness()
-        try await withAPIServer(harness.orchestrator) { client in
+        try await withAPIServer(harness.service) { client in
             try await Self.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: ["amount": 42])
             harness.clock.advance(byMilliseconds: 2000)
@@ -348,7 +348,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func cancellingAFinishedInstanceAnswers409() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await Self.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: [:])
             _ = try await client.post("/v1/instances/inst-1/cancel", json: [:])
@@ -360,7 +360,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func cancellingAnUnknownInstanceAnswers404() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try expectProblem(try await client.post("/v1/instances/nope/cancel", json: [:]), problemDocument(
                 "not-found", title: "Resource not found", status: 404, detail: "no instance 'nope'", instance: "/v1/instances/nope/cancel"
             ))
@@ -368,7 +368,7 @@ struct InstanceRoutesTests {
     }
 
     @Test func aCancelBodyWithANonStringReasonAnswers400PointingAtIt() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try expectProblem(try await client.post("/v1/instances/inst-1/cancel", json: ["reason": 5]), problemDocument(
                 "invalid-input", title: "Invalid input", status: 400, detail: "'reason' must be a string.", instance: "/v1/instances/inst-1/cancel",
                 errors: [["message": "expected a string, found number", "pointer": "/reason"]]

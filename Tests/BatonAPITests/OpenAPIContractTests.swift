@@ -22,7 +22,7 @@ struct OpenAPIContractTests {
     }
 
     @Test func theServerServesExactlyTheDocumentInSchemas() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.get("/openapi.yaml")
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "application/yaml")
@@ -32,7 +32,7 @@ struct OpenAPIContractTests {
     }
 
     @Test func everyServedRouteIsDocumentedWithTheSameMethodAndViceVersa() throws {
-        let router = makeRouter(service: Harness().orchestrator)
+        let router = makeRouter(service: Harness().service)
         let served = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
 
         let paths = try #require(try Self.specification()["paths"] as? [String: Any])

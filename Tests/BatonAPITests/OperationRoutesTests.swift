@@ -7,7 +7,7 @@ import Testing
 @Suite("Operation routes")
 struct OperationRoutesTests {
     @Test func pauseAndResumeAreRecordedWithWhoAndWhy() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await InstanceRoutesTests.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: ["amount": 42])
             let paused = try await client.post("/v1/instances/inst-1/pause", json: ["reason": "fraud check"], headers: [("X-Baton-Actor", "ada@example.com")])
@@ -28,7 +28,7 @@ struct OperationRoutesTests {
     }
 
     @Test func retryNeedsAFailedInstance() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await InstanceRoutesTests.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: [:])
             try expectProblem(try await client.post("/v1/instances/inst-1/retry", json: [:]), problemDocument(
@@ -39,7 +39,7 @@ struct OperationRoutesTests {
     }
 
     @Test func rerunFromAStepWithANewInput() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await InstanceRoutesTests.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: ["amount": 1])
             let rerun = try await client.post("/v1/instances/inst-1/rerun", json: ["fromStep": "charge", "input": ["amount": 2]])
@@ -52,7 +52,7 @@ struct OperationRoutesTests {
     }
 
     @Test func rerunNeedsAKnownStep() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try await InstanceRoutesTests.register(client)
             _ = try await client.post("/v1/workflows/order/instances", json: [:])
             let missing = try await client.post("/v1/instances/inst-1/rerun", json: [:])

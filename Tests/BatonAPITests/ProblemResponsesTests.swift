@@ -6,7 +6,7 @@ import Testing
 @Suite("Problem responses")
 struct ProblemResponsesTests {
     @Test func anUnknownRouteAnswers404ProblemJSON() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             try expectProblem(try await client.get("/v2/nothing?x=1"), problemDocument(
                 "not-found", title: "Resource not found", status: 404, detail: "No route matches GET /v2/nothing.", instance: "/v2/nothing"
             ))
@@ -24,7 +24,7 @@ struct ProblemResponsesTests {
         ("PUT", "/v1/dead-letters/7", "GET"),
     ])
     func aKnownPathWithAnotherMethodAnswers405WithAllow(method: String, path: String, allow: String) async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let response = try await client.send(method, path)
             #expect(response.header("Allow") == allow)
             try expectProblem(response, problemDocument(
@@ -36,7 +36,7 @@ struct ProblemResponsesTests {
 
     @Test func aBodyOverTheLimitAnswers413WhetherDeclaredOrChunked() async throws {
         let configuration = APIConfiguration(maxBodyBytes: 64)
-        try await withAPIServer(Harness().orchestrator, configuration: configuration) { client in
+        try await withAPIServer(Harness().service, configuration: configuration) { client in
             let big = Array(JSONValue.object(["padding": .string(String(repeating: "x", count: 100))]).serializedBytes())
             let expected = problemDocument(
                 "content-too-large", title: "Request body too large", status: 413,
@@ -48,7 +48,7 @@ struct ProblemResponsesTests {
     }
 
     @Test func aBodyOfExactlyTheLimitIsAccepted() async throws {
-        try await withAPIServer(Harness().orchestrator, configuration: APIConfiguration(maxBodyBytes: 64)) { client in
+        try await withAPIServer(Harness().service, configuration: APIConfiguration(maxBodyBytes: 64)) { client in
             let exact = String(repeating: " ", count: 62) + "{}"
             let atLimit = try await client.post("/v1/instances/nope/cancel", text: exact, contentType: "application/json")
             let overLimit = try await client.post("/v1/instances/nope/cancel", text: " " + exact, contentType: "application/json")
@@ -59,7 +59,7 @@ struct ProblemResponsesTests {
     }
 
     @Test func aBodyOfWhiteSpaceOnlyIsMalformedJSONNotAnEmptyBody() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let blank = try await client.post("/v1/instances/nope/cancel", text: "\n ", contentType: "application/json")
             #expect(blank.status == 400)
             #expect(try blank.json()["type"] == "https://baton.dev/problems/malformed-json")
@@ -70,7 +70,7 @@ struct ProblemResponsesTests {
 
     /// The HTTP parser refuses these before any route runs; they used to get an empty 400.
     @Test func aHeaderTooLargeForTheParserAnswers431ProblemJSON() async throws {
-        try await withAPIServer(Harness().orchestrator) { client in
+        try await withAPIServer(Harness().service) { client in
             let huge = try await client.send("POST", "/v1/instances/nope/cancel", headers: [("X-Baton-Actor", String(repeating: "a", count: 100 * 1024))])
             #expect(huge.status == 431)
             #expect(huge.header("Content-Type") == "application/problem+json")

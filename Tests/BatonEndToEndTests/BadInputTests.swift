@@ -65,9 +65,9 @@ extension EndToEnd {
                 let next = try #require(good.json["id"]?.stringValue)
                 #expect(try await h.waitForEnd(next).status == .completed)
                 try await h.waitUntil("every bad Kafka input in the dead letters") {
-                    try await h.orchestrator.deadLetters(DeadLetterQuery()).count >= kafka.count
+                    try await h.service.deadLetters(DeadLetterQuery()).count >= kafka.count
                 }
-                let letters = try await h.orchestrator.deadLetters(DeadLetterQuery())
+                let letters = try await h.service.deadLetters(DeadLetterQuery())
                 #expect(letters.map(\.reason).sorted() == kafka.map(\.1).sorted())
                 #expect(letters.allSatisfy { !$0.message.isEmpty })
                 #expect(try await h.http("GET", "/readyz").status == 200)

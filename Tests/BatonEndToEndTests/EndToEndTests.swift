@@ -29,10 +29,10 @@ extension EndToEnd {
                 let record = KafkaRecord(topic: h.topics.triggers, key: Array("order-1".utf8), value: Array(event.utf8))
                 try await h.produce([record, record])
                 try await h.waitUntil("the order workflow to complete") {
-                    try await h.orchestrator.instances(InstanceQuery(workflowId: "orders", status: .completed)).instances.count == 1
+                    try await h.service.instances(InstanceQuery(workflowId: "orders", status: .completed)).instances.count == 1
                 }
                 try await Task.sleep(for: .milliseconds(300))
-                let all = try await h.orchestrator.instances(InstanceQuery(workflowId: "orders"))
+                let all = try await h.service.instances(InstanceQuery(workflowId: "orders"))
                 #expect(all.instances.count == 1)
                 #expect(all.instances[0].output?["receipt"]?.stringValue?.hasPrefix("rcpt-") == true)
                 #expect(h.orchestrator.counters.triggersDeduplicated == 1)
@@ -49,9 +49,9 @@ extension EndToEnd {
                 // 50 units are more than the example inventory has: the default branch fails the workflow.
                 try await h.produce([KafkaRecord(topic: h.topics.triggers, key: nil, value: Array(#"{"sku":"piano","quantity":50,"amount":9}"#.utf8), headers: headers)])
                 try await h.waitUntil("the order workflow to fail") {
-                    try await h.orchestrator.instances(InstanceQuery(workflowId: "orders", status: .failed)).instances.count == 1
+                    try await h.service.instances(InstanceQuery(workflowId: "orders", status: .failed)).instances.count == 1
                 }
-                let failed = try await h.orchestrator.instances(InstanceQuery(workflowId: "orders", status: .failed)).instances[0]
+                let failed = try await h.service.instances(InstanceQuery(workflowId: "orders", status: .failed)).instances[0]
                 #expect(failed.error?.code == "OUT_OF_STOCK")
                 #expect(failed.error?.message == "sku piano is out of stock")
                 #expect(failed.root.steps["charge"] == nil)
@@ -97,13 +97,13 @@ extension EndToEnd {
                     let record = KafkaRecord(topic: reply.topic, key: reply.key, value: reply.value)
                     try await h.produce([record, record, KafkaRecord(topic: staleWire.topic, key: staleWire.key, value: staleWire.value), record])
                     if step == 0 {
-                        try await h.waitUntil("the second task") { try await h.orchestrator.instance(id: id).root.steps["shout"] != nil }
+                        try await h.waitUntil("the second task") { try await h.service.instance(id: id).root.steps["shout"] != nil }
                     }
                 }
                 let done = try await h.waitForEnd(id)
                 #expect(done.status == .completed)
                 try await Task.sleep(for: .milliseconds(300))
-                let history = try await h.orchestrator.history(instanceId: id, afterSequence: 0, limit: 1000)
+                let history = try await h.service.history(instanceId: id, afterSequence: 0, limit: 1000)
                 let applied = history.filter { $0.type == .taskCompleted }
                 #expect(applied.count == 2)
                 #expect(Set(applied.compactMap(\.taskId)).count == 2)
@@ -125,7 +125,7 @@ extension EndToEnd {
                 let good = KafkaRecord(topic: h.topics.triggers, key: nil, value: Array(#"{"specversion":"1.0","id":"order-9","source":"shop","type":"com.example.order.created","data":{"sku":"pen","quantity":1,"amount":2}}"#.utf8))
                 try await h.produce(poison + [good])
                 try await h.waitUntil("the good order to complete") {
-                    try await h.orchestrator.instances(InstanceQuery(workflowId: "orders", status: .completed)).instances.count == 1
+                    try await h.service.instances(InstanceQuery(workflowId: "orders", status: .completed)).instances.count == 1
                 }
                 let dead = try await h.readAll(h.topics.deadLetters, atLeast: poison.count)
                 #expect(dead.count == poison.count)

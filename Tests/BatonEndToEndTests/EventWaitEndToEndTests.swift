@@ -48,7 +48,7 @@ extension EndToEnd {
                 #expect(late.json["state"]?["steps"]?["await"]?["status"] == "WAITING")
                 try await publish(h, id: "pay-late", orderId: "o-late", amount: 9)
                 try await h.waitUntil("the late event to be delivered") {
-                    try await h.orchestrator.instance(id: lateId).root.steps["await"]?.status == .completed
+                    try await h.service.instance(id: lateId).root.steps["await"]?.status == .completed
                 }
 
                 for (id, who) in [(earlyId, "ann"), (lateId, "bob")] {
@@ -61,7 +61,7 @@ extension EndToEnd {
                 #expect(try await h.waitForEnd(lateId).output == ["paid": 9, "by": "bob"])
                 let ended = try await h.http("POST", "/v1/instances/\(lateId)/signals/approved", body: "{}")
                 #expect(ended.status == 409)
-                #expect(try await h.orchestrator.deadLetters(DeadLetterQuery()).isEmpty)
+                #expect(try await h.service.deadLetters(DeadLetterQuery()).isEmpty)
                 let lifecycle = try await h.readAll(h.topics.lifecycle, atLeast: 4)
                 try validateAgainstSchema("lifecycle-event.schema.json", values: lifecycle.map(\.value))
             }

@@ -50,8 +50,8 @@ extension EndToEnd {
             try await withHarness { h in
                 let event = #"{"specversion":"1.0","id":"late-1","source":"shop","type":"com.example.order.late","data":{"name":"Ada"}}"#
                 try await h.produce([KafkaRecord(topic: h.topics.triggers, key: Array("late-1".utf8), value: Array(event.utf8))])
-                try await h.waitUntil("the trigger to be dead-lettered") { try await h.orchestrator.deadLetters(DeadLetterQuery()).count == 1 }
-                let dead = try await h.orchestrator.deadLetters(DeadLetterQuery())[0]
+                try await h.waitUntil("the trigger to be dead-lettered") { try await h.service.deadLetters(DeadLetterQuery()).count == 1 }
+                let dead = try await h.service.deadLetters(DeadLetterQuery())[0]
                 #expect(dead.reason == "NO_MATCHING_TRIGGER")
 
                 // The fix: a definition that listens for it. Then redrive through the API.
@@ -64,14 +64,14 @@ extension EndToEnd {
                 let redriven = try await h.http("POST", "/v1/dead-letters/\(dead.id)/redrive", body: "{}", headers: ["X-Baton-Actor": "ops"])
                 #expect(redriven.status == 200)
                 try await h.waitUntil("the redriven trigger's workflow to complete") {
-                    try await h.orchestrator.instances(InstanceQuery(workflowId: "late", status: .completed)).instances.count == 1
+                    try await h.service.instances(InstanceQuery(workflowId: "late", status: .completed)).instances.count == 1
                 }
                 // The copy went back to the triggers topic with the redrive headers.
                 let triggers = try await h.readAll(h.topics.triggers, atLeast: 2)
                 let copy = try #require(triggers.last)
                 #expect(copy.value == Array(event.utf8))
                 #expect(copy.headers.contains(KafkaHeader(key: "baton-redrive-of", value: Array(String(dead.id).utf8))))
-                let left = try await h.orchestrator.deadLetters(DeadLetterQuery(pending: true))
+                let left = try await h.service.deadLetters(DeadLetterQuery(pending: true))
                 #expect(left.isEmpty, "\(left.map { "\($0.reason): \($0.message) from \($0.sourceTopic)" })")
             }
         }
@@ -89,14 +89,14 @@ extension EndToEnd {
                     return KafkaRecord(topic: wire.topic, key: wire.key, value: wire.value)
                 }
                 try await h.produce([result("Hello, Ada!"), result("Hello, Ada!"), result("Goodbye, Ada!")])
-                try await h.waitUntil("the conflicting result in the DLQ") { try await h.orchestrator.deadLetters(DeadLetterQuery(reason: "CONFLICT")).count == 1 }
-                let instance = try await h.orchestrator.instance(id: id)
+                try await h.waitUntil("the conflicting result in the DLQ") { try await h.service.deadLetters(DeadLetterQuery(reason: "CONFLICT")).count == 1 }
+                let instance = try await h.service.instance(id: id)
                 #expect(instance.root.steps["compose"]?.output == ["message": "Hello, Ada!"])
-                let conflict = try await h.orchestrator.deadLetters(DeadLetterQuery(reason: "CONFLICT"))[0]
+                let conflict = try await h.service.deadLetters(DeadLetterQuery(reason: "CONFLICT"))[0]
                 #expect(try JSONValue.parse(conflict.value)["output"]?["message"] == "Goodbye, Ada!")
                 // The identical duplicate is only ignored, not dead-lettered; the history says which is which.
-                #expect(try await h.orchestrator.deadLetters(DeadLetterQuery()).count == 1)
-                let ignored = try await h.orchestrator.history(instanceId: id, afterSequence: 0, limit: 100).filter { $0.type == .inputIgnored }
+                #expect(try await h.service.deadLetters(DeadLetterQuery()).count == 1)
+                let ignored = try await h.service.history(instanceId: id, afterSequence: 0, limit: 100).filter { $0.type == .inputIgnored }
                 #expect(ignored.compactMap { $0.data["reason"]?.stringValue } == ["DUPLICATE_RESULT", "CONFLICTING_RESULT"])
             }
         }

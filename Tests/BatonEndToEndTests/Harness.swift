@@ -62,10 +62,10 @@ final class Harness: Sendable {
         // (group joins take seconds on the mock; a test must not race them). While the unit suites
         // run beside the end-to-end ones on two cores, a join once took over 30 s.
         let deadline = ContinuousClock.now + .seconds(60)
-        while await app.orchestrator.notReadyReason() != nil || port.withLock({ $0 }) == nil || !(worker?.isReady ?? true) {
+        while await app.service.notReadyReason() != nil || port.withLock({ $0 }) == nil || !(worker?.isReady ?? true) {
             if ContinuousClock.now > deadline {
                 let reasons = [
-                    await app.orchestrator.notReadyReason(), port.withLock({ $0 }) == nil ? "the API is not listening" : nil,
+                    await app.service.notReadyReason(), port.withLock({ $0 }) == nil ? "the API is not listening" : nil,
                     worker?.isReady == false ? "the test worker has no partitions" : nil,
                 ].compactMap { $0 }
                 throw HarnessError("Baton did not become ready within 60 s: \(reasons.joined(separator: "; "))")
@@ -94,12 +94,13 @@ final class Harness: Sendable {
     }
 
     var orchestrator: Orchestrator { app.orchestrator }
+    var service: WorkflowAPIService { app.service }
 
     /// Polls until the instance is terminal.
     func waitForEnd(_ id: String, timeout: Duration = .seconds(20)) async throws -> WorkflowInstance {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let instance = try await orchestrator.instance(id: id)
+            let instance = try await service.instance(id: id)
             if instance.status.isTerminal { return instance }
             if ContinuousClock.now > deadline { throw HarnessError("instance \(id) still \(instance.status.rawValue) after \(timeout)") }
             try await Task.sleep(for: .milliseconds(20))

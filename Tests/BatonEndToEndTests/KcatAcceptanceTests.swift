@@ -31,7 +31,7 @@ extension EndToEnd {
                     let result = #"{"taskId":"\#(task.taskId)","instanceId":"\#(id)","stepId":"\#(task.stepId)","attempt":\#(task.attempt),"status":"completed","output":\#(output)}"#
                     _ = try run(Self.kcat!, ["-P", "-b", bootstrap, "-t", h.topics.taskResults, "-k", id], input: result + "\n")
                     if taskType == "greeting.compose" {
-                        try await h.waitUntil("the second task") { try await h.orchestrator.instance(id: id).root.steps["shout"] != nil }
+                        try await h.waitUntil("the second task") { try await h.service.instance(id: id).root.steps["shout"] != nil }
                     }
                 }
                 let done = try await h.waitForEnd(id)

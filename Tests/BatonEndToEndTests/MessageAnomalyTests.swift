@@ -57,7 +57,7 @@ extension EndToEnd {
             defer { producer.shutdown() }
             let requests = try KafkaConsumer(configuration: kafka, options: .init(groupId: "anomalous-worker", topics: [topics.tasks("anomaly.work")]), logger: logger)
             defer { requests.close() }
-            while await app.orchestrator.notReadyReason() != nil || !requests.hasAssignment { try await Task.sleep(for: .milliseconds(20)) }
+            while await app.service.notReadyReason() != nil || !requests.hasAssignment { try await Task.sleep(for: .milliseconds(20)) }
 
             let triggers = (0..<Self.workflows).map { i in
                 let wire = CloudEventCodec.encodeStructured(CloudEvent(id: "a-\(i)", source: "anomalies", type: "anomalies.start", data: ["n": .number(Double(i))]), topic: topics.triggers, key: nil)
@@ -97,7 +97,7 @@ extension EndToEnd {
                 try await Task.sleep(for: .milliseconds(100))
             }
             try await Task.sleep(for: .seconds(2))  // let late duplicates arrive and the outbox drain
-            let before = try await Self.snapshot(app.orchestrator)
+            let before = try await Self.snapshot(app.service)
             let firstCounters = app.orchestrator.counters
             runner.cancel()
             _ = try? await runner.value
@@ -113,7 +113,7 @@ extension EndToEnd {
                 try await Task.sleep(for: .milliseconds(100))
             }
             try await Task.sleep(for: .seconds(1))
-            let after = try await Self.snapshot(replay.orchestrator)
+            let after = try await Self.snapshot(replay.service)
             let replayCounters = replay.orchestrator.counters
             replayRunner.cancel()
             _ = try? await replayRunner.value
@@ -136,13 +136,13 @@ extension EndToEnd {
         }
 
         /// Status and applied outcomes of every instance.
-        static func snapshot(_ orchestrator: Orchestrator) async throws -> [String: String] {
+        static func snapshot(_ service: WorkflowAPIService) async throws -> [String: String] {
             var out: [String: String] = [:]
             var cursor: String?
             repeat {
-                let page = try await orchestrator.instances(InstanceQuery(workflowId: "anomalies", cursor: cursor, limit: 1000))
+                let page = try await service.instances(InstanceQuery(workflowId: "anomalies", cursor: cursor, limit: 1000))
                 for instance in page.instances {
-                    let history = try await orchestrator.history(instanceId: instance.id, afterSequence: 0, limit: 10_000)
+                    let history = try await service.history(instanceId: instance.id, afterSequence: 0, limit: 10_000)
                     let applied = history.filter { $0.type == .taskCompleted || $0.type == .taskFailed }.compactMap(\.taskId)
                     out[instance.id] = "\(instance.status.rawValue) \(applied.joined(separator: ","))"
                 }

@@ -58,7 +58,7 @@ extension EndToEnd {
                     KafkaRecord(topic: h.topics.taskResults, key: nil, value: Array(result.utf8)),
                 ])
                 try await h.waitUntil("three OVERSIZED dead letters") {
-                    try await h.orchestrator.deadLetters(DeadLetterQuery(reason: "OVERSIZED")).count == 3
+                    try await h.service.deadLetters(DeadLetterQuery(reason: "OVERSIZED")).count == 3
                 }
                 // Every copy reaches the dead-letter topic; the one over the record limit cut to fit,
                 // with its key, its headers and its original size.
@@ -73,7 +73,7 @@ extension EndToEnd {
                 #expect(whole.value == Array(overBudget.utf8))
                 #expect(!whole.headers.contains { $0.key == "baton-dlq-original-size" })
                 // The store keeps the whole value; redriving it is refused (it would fail again).
-                let stored = try await h.orchestrator.deadLetters(DeadLetterQuery(reason: "OVERSIZED"))
+                let stored = try await h.service.deadLetters(DeadLetterQuery(reason: "OVERSIZED"))
                 #expect(stored.contains { $0.value == Array(overRecord.utf8) })
                 let redrive = try await h.http("POST", "/v1/dead-letters/\(stored[0].id)/redrive", body: "{}")
                 #expect(redrive.status == 409)

@@ -45,7 +45,7 @@ extension EndToEnd {
             _ = try await app.orchestrator.registerDefinition(text: Self.definition)
             let worker = try ExampleWorker(kafka: kafka, topics: TopicNames(), groupId: "steady-worker", behaviour: ExampleWorker.echoBehaviour, logger: logger)
             let runner = Task { try await app.run(extraServices: [worker], signals: []) }
-            while await app.orchestrator.notReadyReason() != nil || !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
+            while await app.service.notReadyReason() != nil || !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
 
             let producer = try KafkaProducer(configuration: kafka, logger: logger)
             defer { teardownStep("trigger producer shutdown") { producer.shutdown() } }
@@ -65,7 +65,7 @@ extension EndToEnd {
             var notReady: String?
             let observe = ContinuousClock.now + .seconds(10)
             while notReady == nil && ContinuousClock.now < observe {
-                notReady = await app.orchestrator.notReadyReason()
+                notReady = await app.service.notReadyReason()
                 try await Task.sleep(for: .milliseconds(20))
             }
             let appliedDuringFault = app.orchestrator.counters.resultsApplied
@@ -80,7 +80,7 @@ extension EndToEnd {
             while app.orchestrator.counters.resultsApplied < Self.workflows * 3 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let readyAgain = await app.orchestrator.notReadyReason()
+            let readyAgain = await app.service.notReadyReason()
             try await Task.sleep(for: .seconds(1))
             runner.cancel()
             _ = try? await runner.value

@@ -70,7 +70,7 @@ extension EndToEnd {
                 #expect(invoice.input == ["tracking": "T-1"])
                 try await answer(h, invoice, output: ["invoice": 9])
                 #expect(try await h.waitForEnd(id).status == .completed)
-                #expect(try await h.orchestrator.instance(id: childId).status == .completed)
+                #expect(try await h.service.instance(id: childId).status == .completed)
 
                 // On the lifecycle topic the child's workflow events name their parent; all are valid v1 events.
                 let lifecycle = try await h.readAll(h.topics.lifecycle, atLeast: 8)
@@ -100,7 +100,7 @@ extension EndToEnd {
                     let history = try await h.http("GET", "/v1/instances/\(pack.instanceId)/history?limit=100")
                     return (history.json["items"]?.arrayValue ?? []).contains { $0["type"] == "InputIgnored" }
                 }
-                #expect(try await h.orchestrator.instance(id: id).status == .cancelled)
+                #expect(try await h.service.instance(id: id).status == .cancelled)
             }
         }
 

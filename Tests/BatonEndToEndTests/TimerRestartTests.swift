@@ -43,7 +43,7 @@ extension EndToEnd {
             let app = try await buildApplication(configuration, provisioner: provisioner, logger: logger)
             _ = try await app.orchestrator.registerDefinition(text: Self.definition)
             let runner = Task { try await app.run(signals: []) }
-            while await app.orchestrator.notReadyReason() != nil { try await Task.sleep(for: .milliseconds(20)) }
+            while await app.service.notReadyReason() != nil { try await Task.sleep(for: .milliseconds(20)) }
 
             // All due at one moment a few seconds ahead: the worst case for a timer service.
             let due = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000) + 6000)

@@ -45,7 +45,7 @@ struct BusinessKeyTests {
     }
 
     func finish(_ o: Orchestrator, _ id: String) async throws {
-        let task = try #require(try await o.instance(id: id).activeTasks.values.first)
+        let task = try #require(try await o.api.instance(id: id).activeTasks.values.first)
         let wire = TaskResultCodec.encode(TaskResult(taskId: task.taskId, instanceId: id, stepId: task.stepId, attempt: 1, status: .completed, output: [:]), topics: topics)
         _ = try await o.process([InboundMessage(topic: topics.taskResults, partition: 0, offset: 1, key: wire.key, value: wire.value, headers: [])])
     }
@@ -76,9 +76,9 @@ struct BusinessKeyTests {
             #expect(report.started == 1)
             #expect(report.ignored == 1)
             _ = try await o.process([trigger("e3", orderId: "o-7")])
-            let page = try await o.instances(InstanceQuery(workflowId: "fulfil"))
+            let page = try await o.api.instances(InstanceQuery(workflowId: "fulfil"))
             #expect(page.instances.map(\.id) == ["inst-1"])
-            let ignored = try await o.history(instanceId: "inst-1", afterSequence: 0, limit: 50).filter { $0.type == .inputIgnored }
+            let ignored = try await o.api.history(instanceId: "inst-1", afterSequence: 0, limit: 50).filter { $0.type == .inputIgnored }
             #expect(ignored.map { $0.data["origin"] } == ["trigger:shop/e2", "trigger:shop/e3"])
             #expect(ignored.allSatisfy { $0.data["reason"] == "DUPLICATE_BUSINESS_KEY" && $0.data["businessKey"] == "o-7" })
             #expect(o.counters.startsIgnoredByBusinessKey == 2)
@@ -87,7 +87,7 @@ struct BusinessKeyTests {
             #expect(try await store.runningInstanceIds(workflowId: "fulfil", businessKey: "42").count == 1)
             let bad = try await o.process([trigger("e5", orderId: ["x": 1])])
             #expect(bad.deadLettered == 1)
-            #expect(try await o.deadLetters(DeadLetterQuery()).last?.reason == "INVALID_INPUT")
+            #expect(try await o.api.deadLetters(DeadLetterQuery()).last?.reason == "INVALID_INPUT")
         }
     }
 

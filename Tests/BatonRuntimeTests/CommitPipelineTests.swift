@@ -63,12 +63,12 @@ struct CommitPipelineTests {
         let second = try await orchestrator.submit([result(instance: "inst-1", task: 1, step: "a", offset: 0)])
         #expect(second.report.applied == 1)
         // Readers see only committed state.
-        await #expect(throws: ServiceError.self) { _ = try await orchestrator.instance(id: "inst-1") }
+        await #expect(throws: ServiceError.self) { _ = try await orchestrator.api.instance(id: "inst-1") }
 
         store.release(.proceed)
         try await first.wait()
         try await second.wait()
-        let instance = try await orchestrator.instance(id: "inst-1")
+        let instance = try await orchestrator.api.instance(id: "inst-1")
         #expect(instance.stateDocument["steps"]?["a"]?["status"] == "COMPLETED")
         #expect(instance.stateDocument["steps"]?["b"]?["status"] == "SCHEDULED")
         #expect(store.commitCount == 2)
@@ -97,7 +97,7 @@ struct CommitPipelineTests {
         // starts a fresh one: exactly what a redelivery after the failure would do.
         let retried = try await orchestrator.process([trigger("e1", offset: 0)])
         #expect(retried.started == 1)
-        let instance = try await orchestrator.instance(id: "inst-2")
+        let instance = try await orchestrator.api.instance(id: "inst-2")
         #expect(instance.stateDocument["steps"]?["a"]?["status"] == "SCHEDULED")
     }
 

@@ -67,10 +67,10 @@ struct EventCorrelationTests {
 
             let report = try await o.process([event("p1", "payment.settled", ["orderId": "o-1", "amount": 42])])
             #expect(report.deadLettered == 0)
-            let paid = try await o.instance(id: "inst-1")
+            let paid = try await o.api.instance(id: "inst-1")
             #expect(paid.root.steps["await"]?.output == ["orderId": "o-1", "amount": 42])
             #expect(paid.activeTasks.values.map(\.stepId) == ["ship"])
-            #expect(try await o.instance(id: "inst-2").root.steps["await"]?.status == .waiting)
+            #expect(try await o.api.instance(id: "inst-2").root.steps["await"]?.status == .waiting)
             #expect(try await store.eventWaits(event: "payment.settled", eventKeySource: "${ $.data.orderId }", correlationKey: "o-1") == [])
             #expect(o.counters.eventsDelivered == 1)
             // A redelivered copy of the event is deduplicated (it is one event), not matched again.
@@ -99,12 +99,12 @@ struct EventCorrelationTests {
             _ = try await o.loadDefinitions()
             // Two orders with the key: the first to wait takes the kept event; the second waits.
             _ = try await o.process([event("c1", "order.created", ["orderId": "o-9"]), event("c2", "order.created", ["orderId": "o-9"])])
-            let first = try await o.instance(id: "after-1")
-            let second = try await o.instance(id: "after-2")
+            let first = try await o.api.instance(id: "after-1")
+            let second = try await o.api.instance(id: "after-2")
             #expect(first.root.steps["await"]?.output == ["orderId": "o-9", "amount": 7])
             #expect(second.root.steps["await"]?.status == .waiting)
             #expect(try await store.bufferedEvents(event: "payment.settled", eventKeySource: "${ $.data.orderId }", correlationKey: "o-9", at: clock.now) == [])
-            let history = try await o.history(instanceId: "after-1", afterSequence: 0, limit: 20)
+            let history = try await o.api.history(instanceId: "after-1", afterSequence: 0, limit: 20)
             #expect(history.first { $0.type == .eventReceived }?.data["origin"] == "event:shop/p1")
         }
     }
@@ -117,12 +117,12 @@ struct EventCorrelationTests {
             let o = orchestrator(store, clock)
             _ = try await o.registerDefinition(text: Self.definition)
             _ = try await o.process([event("p1", "payment.settled", ["orderId": "o-1"]), event("c1", "order.created", ["orderId": "o-1"])])
-            #expect(try await o.instance(id: "inst-1").root.steps["await"]?.status == .completed)
+            #expect(try await o.api.instance(id: "inst-1").root.steps["await"]?.status == .completed)
 
             _ = try await o.process([event("p2", "payment.settled", ["orderId": "o-2"])])
             clock.advance(60_001)
             _ = try await o.process([event("c2", "order.created", ["orderId": "o-2"])])
-            #expect(try await o.instance(id: "inst-2").root.steps["await"]?.status == .waiting)
+            #expect(try await o.api.instance(id: "inst-2").root.steps["await"]?.status == .waiting)
         }
     }
 
@@ -145,7 +145,7 @@ struct EventCorrelationTests {
             let task = try #require(started.activeTasks.values.first)
             let wire = TaskResultCodec.encode(TaskResult(taskId: task.taskId, instanceId: started.id, stepId: "prepare", attempt: 1, status: .completed, output: [:]), topics: topics)
             _ = try await o.process([InboundMessage(topic: topics.taskResults, partition: 0, offset: 1, key: wire.key, value: wire.value, headers: [])])
-            let done = try await o.instance(id: started.id)
+            let done = try await o.api.instance(id: started.id)
             #expect(done.status == .completed)
             #expect(done.output == ["by": "ann"])
             await #expect(throws: ServiceError.self) { _ = try await o.signal(instanceId: started.id, name: "approved", data: .null, by: "ann") }

@@ -32,10 +32,9 @@ struct OutboxParkingTests {
             OutboxMessage(topic: "relay.other", key: Array("i-1".utf8), value: Array("two".utf8)),
             OutboxMessage(topic: "relay.park", key: Array("i-3".utf8), value: Array("three".utf8)),
         ]))
-        let rounds = Mutex<(published: Int, parked: Int)>((0, 0))
+        let statistics = RuntimeStatistics()
         let relay = OutboxRelay(
-            store: store, producer: producer, configuration: .init(maxBackoff: .milliseconds(200)), logger: logger,
-            onRound: { round in rounds.withLock { $0.published += round.published; $0.parked += round.parked } },
+            store: store, producer: producer, configuration: .init(maxBackoff: .milliseconds(200)), logger: logger, statistics: statistics,
             clock: { Timestamp(milliseconds: 1_800_000_000_000) }
         )
         let running = Task { try await relay.run() }
@@ -55,8 +54,8 @@ struct OutboxParkingTests {
         #expect(parked.first?.key == Array("i-2".utf8))
         #expect(parked.first?.value.count == 20_000)
         #expect(parked.first?.parkedAt == Timestamp(milliseconds: 1_800_000_000_000))
-        #expect(rounds.withLock { $0.published } == 3)
-        #expect(rounds.withLock { $0.parked } == 1)
+        #expect(statistics.snapshot.outboxPublished == 3)
+        #expect(statistics.snapshot.outboxParked == 1)
         // Each publishable row is on its topic exactly once.
         #expect(try await values(on: "relay.park", atLeast: 2, broker: broker, logger: logger) == ["one", "three"])
         #expect(try await values(on: "relay.other", atLeast: 1, broker: broker, logger: logger) == ["two"])

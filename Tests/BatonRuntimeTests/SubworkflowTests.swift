@@ -48,8 +48,6 @@ struct SubworkflowTests {
         let store = try await SQLiteStore.open(.init(path: folder + "/baton.sqlite", synchronous: .normal))
         let counter = Mutex(0)
         let o = Orchestrator(store: store, clock: { Timestamp(milliseconds: 1_800_000_000_000) }, makeId: { "inst-\(counter.withLock { $0 += 1; return $0 })" })
-        let outbox = Mutex<[OutboxMessage]>([])
-        o.onCommit { rows in outbox.withLock { $0 += rows } }
         for text in [Self.order, Self.shipping, Self.labels] { _ = try await o.registerDefinition(text: text) }
         do {
             try await body(store, o)
@@ -62,7 +60,7 @@ struct SubworkflowTests {
 
     /// Completes the one running task of instance `id`.
     func complete(_ o: Orchestrator, _ id: String, output: JSONValue) async throws {
-        let instance = try await o.instance(id: id)
+        let instance = try await o.api.instance(id: id)
         let task = try #require(instance.activeTasks.values.first, "\(id) runs no task")
         let result = TaskResult(taskId: task.taskId, instanceId: id, stepId: task.stepId, executionId: task.executionId, attempt: task.attempt, status: .completed, output: output)
         let wire = TaskResultCodec.encode(result, topics: topics)
@@ -78,7 +76,7 @@ struct SubworkflowTests {
             #expect(child.parent == ParentLink(instanceId: "inst-1", executionId: "root", stepId: "ship", depth: 1))
             #expect(child.input == ["sku": "book"])
             #expect(child.origin == "subworkflow:inst-1/ship")
-            #expect(try await o.instances(InstanceQuery(parentId: "inst-1")).instances.map(\.id) == ["inst-1.1"])
+            #expect(try await o.api.instances(InstanceQuery(parentId: "inst-1")).instances.map(\.id) == ["inst-1.1"])
 
             try await complete(o, "inst-1.1", output: ["parcel": 7])
             let grandchild = try #require(try await store.instance(id: "inst-1.1.2"))
@@ -88,10 +86,10 @@ struct SubworkflowTests {
             // The grandchild's end completed the child, whose end moved the parent on: one batch.
             #expect(try await store.instance(id: "inst-1.1.2")?.status == .completed)
             #expect(try await store.instance(id: "inst-1.1")?.status == .completed)
-            let parent = try await o.instance(id: "inst-1")
+            let parent = try await o.api.instance(id: "inst-1")
             #expect(parent.root.steps["ship"]?.output == ["label": "L-7"])
             #expect(parent.activeTasks.values.map(\.stepId) == ["invoice"])
-            let history = try await o.history(instanceId: "inst-1", afterSequence: 0, limit: 100).map(\.type)
+            let history = try await o.api.history(instanceId: "inst-1", afterSequence: 0, limit: 100).map(\.type)
             #expect(history == [.workflowStarted, .subworkflowStarted, .subworkflowEnded, .taskScheduled])
         }
     }
@@ -125,8 +123,8 @@ struct SubworkflowTests {
             #expect(child.error?.message == "instance cancelled by ops: customer called")
             #expect(grandchild.error?.message == "instance cancelled by parent inst-1: instance cancelled by ops: customer called")
             // Cancelled by their parent, they do not report back: the parent's history ends with its cancel.
-            #expect(try await o.history(instanceId: "inst-1", afterSequence: 0, limit: 100).last?.type == .workflowCancelled)
-            #expect(try await o.history(instanceId: "inst-1.1", afterSequence: 0, limit: 100).last?.type == .workflowCancelled)
+            #expect(try await o.api.history(instanceId: "inst-1", afterSequence: 0, limit: 100).last?.type == .workflowCancelled)
+            #expect(try await o.api.history(instanceId: "inst-1.1", afterSequence: 0, limit: 100).last?.type == .workflowCancelled)
         }
     }
 
@@ -140,7 +138,7 @@ struct SubworkflowTests {
             let parent = try await o.startInstance(workflowId: "hello-subworkflow", version: nil, input: ["name": "Baton"], idempotencyKey: nil).instance
             let childId = "\(parent.id).1"
             try await complete(o, childId, output: ["message": "Hello, Baton!"])
-            let done = try await o.instance(id: parent.id)
+            let done = try await o.api.instance(id: parent.id)
             #expect(done.status == .completed)
             #expect(done.output == ["fromChild": "Hello, Baton!", "child": ["message": "Hello, Baton!"]])
             #expect(try await store.instance(id: childId)?.parent?.instanceId == parent.id)

@@ -32,9 +32,9 @@ struct TimerServiceTests {
 
     let topics = TopicNames()
 
-    func orchestrator(_ store: any WorkflowStore, _ clock: Clock) -> Orchestrator {
+    func orchestrator(_ store: any WorkflowStore, _ clock: Clock, wakesTimers wake: WakeSignal? = nil) -> Orchestrator {
         let counter = Mutex(0)
-        return Orchestrator(store: store, clock: { clock.now }, makeId: { "inst-\(counter.withLock { $0 += 1; return $0 })" })
+        return Orchestrator(store: store, clock: { clock.now }, makeId: { "inst-\(counter.withLock { $0 += 1; return $0 })" }, wakesTimers: wake)
     }
 
     func trigger(_ id: String) -> InboundMessage {
@@ -78,9 +78,10 @@ struct TimerServiceTests {
         clock.advance(60_000)
         let store = try await SQLiteStore.open(.init(path: path, synchronous: .normal))
         defer { Task { await store.close() } }
-        let o = orchestrator(store, clock)
+        let wake = WakeSignal()
+        let o = orchestrator(store, clock, wakesTimers: wake)
         _ = try await o.loadDefinitions()
-        let service = TimerService(orchestrator: o, logger: Logger(label: "test"))
+        let service = TimerService(orchestrator: o, wake: wake, logger: Logger(label: "test"))
         let running = Task { try await service.run() }
         defer { running.cancel() }
         try await waitFor { try await store.instance(id: "inst-1")?.activeTasks.keys.sorted() == ["inst-1.2"] }
@@ -100,9 +101,10 @@ struct TimerServiceTests {
     @Test func aCommitThatSetsATimerWakesTheSleepingService() async throws {
         let store = InMemoryStore()
         let clock = Clock()
-        let o = orchestrator(store, clock)
+        let wake = WakeSignal()
+        let o = orchestrator(store, clock, wakesTimers: wake)
         _ = try await o.registerDefinition(text: Self.definition)
-        let service = TimerService(orchestrator: o, configuration: .init(maxSleep: .seconds(30)), logger: Logger(label: "test"))
+        let service = TimerService(orchestrator: o, wake: wake, configuration: .init(maxSleep: .seconds(30)), logger: Logger(label: "test"))
         let running = Task { try await service.run() }
         defer { running.cancel() }
         _ = try await o.process([trigger("e1")])

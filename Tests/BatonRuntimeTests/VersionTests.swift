@@ -34,12 +34,12 @@ struct VersionTests {
 
     /// Completes the instance's one running task with `output`.
     func complete(_ o: Orchestrator, _ id: String, output: JSONValue) async throws -> TaskDispatch? {
-        let instance = try await o.instance(id: id)
+        let instance = try await o.api.instance(id: id)
         let task = try #require(instance.activeTasks.values.first)
         let result = TaskResult(taskId: task.taskId, instanceId: id, stepId: task.stepId, executionId: task.executionId, attempt: task.attempt, status: .completed, output: output)
         let wire = TaskResultCodec.encode(result, topics: topics)
         _ = try await o.process([InboundMessage(topic: topics.taskResults, partition: 0, offset: 1, key: wire.key, value: wire.value, headers: [])])
-        return try await o.instance(id: id).activeTasks.values.first.map {
+        return try await o.api.instance(id: id).activeTasks.values.first.map {
             TaskDispatch(taskId: $0.taskId, instanceId: id, workflowId: "shipping", workflowVersion: 0, stepId: $0.stepId, taskType: "", attempt: $0.attempt, input: .null, scheduledAt: $0.scheduledAt)
         }
     }
@@ -54,7 +54,7 @@ struct VersionTests {
         let next = try await complete(o, old.id, output: "packed")
         #expect(next?.stepId == "label")  // v1's second step, not v2's `courier`
         _ = try await complete(o, old.id, output: "L-1")
-        let done = try await o.instance(id: old.id)
+        let done = try await o.api.instance(id: old.id)
         #expect(done.status == .completed)
         #expect(done.workflowVersion == 1)
         #expect(done.output == ["version": 1, "label": "L-1"])
@@ -64,7 +64,7 @@ struct VersionTests {
         let pinned = try await o.startInstance(workflowId: "shipping", version: 1, input: [:], idempotencyKey: nil).instance
         #expect(latest.workflowVersion == 2)
         #expect(pinned.workflowVersion == 1)
-        let counts = try await o.instanceCounts(workflowId: "shipping")
+        let counts = try await o.api.instanceCounts(workflowId: "shipping")
         #expect(counts == [
             InstanceCount(version: 1, status: .completed, count: 1), InstanceCount(version: 1, status: .running, count: 1),
             InstanceCount(version: 2, status: .running, count: 1),
@@ -82,8 +82,8 @@ struct VersionTests {
             return InboundMessage(topic: topics.triggers, partition: 0, offset: 1, key: nil, value: wire.value, headers: wire.headers)
         }
         _ = try await o.process([event("e-1", [:]), event("e-2", [Orchestrator.versionExtension: 1]), event("e-3", [Orchestrator.versionExtension: "9"])])
-        #expect(try await o.instance(id: "inst-1").output == ["v": 2])
-        #expect(try await o.instance(id: "inst-2").output == ["v": 1])
+        #expect(try await o.api.instance(id: "inst-1").output == ["v": 2])
+        #expect(try await o.api.instance(id: "inst-2").output == ["v": 1])
         let letter = try #require(try await store.deadLetters(DeadLetterQuery()).first)
         #expect(letter.reason == "UNKNOWN_WORKFLOW")
         #expect(letter.message == "the event pins version 9 of 'pinned', which has no such version (latest: 2)")

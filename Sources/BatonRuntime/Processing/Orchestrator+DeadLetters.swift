@@ -3,23 +3,6 @@ import BatonMessages
 import BatonStore
 
 extension Orchestrator {
-    public func deadLetters(_ query: DeadLetterQuery) async throws(ServiceError) -> [DeadLetterRecord] {
-        guard (1...1000).contains(query.limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
-        return try await mapStore { try await store.deadLetters(query) }
-    }
-
-    public func parkedOutbox(afterSequence: Int64, limit: Int) async throws(ServiceError) -> [ParkedOutboxMessage] {
-        guard (1...1000).contains(limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
-        return try await mapStore { try await store.parkedOutbox(afterSequence: afterSequence, limit: limit) }
-    }
-
-    public func deadLetter(id: Int64) async throws(ServiceError) -> DeadLetterRecord {
-        guard let record = try await mapStore({ try await store.deadLetter(id: id) }) else {
-            throw ServiceError(.notFound, "no dead letter \(id)")
-        }
-        return record
-    }
-
     /// The copy goes back to its source topic with its key, value and headers, plus
     /// `baton-redrive-of: <id>` and `baton-redriven-by: <by>`; if it fails again it becomes a new
     /// dead letter.
@@ -54,7 +37,7 @@ extension Orchestrator {
         }
         work.redrivenAt = now
         try await mapStore { try await commitNow(work, decidedIn: generation) }
-        counterBox.update { $0.deadLettersRedriven += records.count }
+        statistics.update { $0.deadLettersRedriven += records.count }
         return records
     }
 }

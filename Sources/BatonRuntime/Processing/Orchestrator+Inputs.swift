@@ -76,7 +76,7 @@ extension Orchestrator {
         try await settleCascade(&work)
         let task = enqueueCommit(work, decidedIn: generation, counts: counts, requires: requires, afterCommit: afterCommit)
         let decided = ContinuousClock.now - start
-        counterBox.update { $0.decideSeconds += decided.seconds }
+        statistics.update { $0.decideSeconds += decided.seconds }
         latencyProbe?.stage("2 decision (per batch)", decided)
         return CommitTicket(report: report, task: task)
     }

@@ -4,95 +4,72 @@ import BatonMessages
 import BatonStore
 import Synchronization
 
-/// The processing core: feeds inputs to the engine and commits each batch's outcome in one store
-/// transaction (state, history, outbox, dedupe marks).
+/// The decider: feeds inputs (consumed batches, due timers, operators' commands) to the engine
+/// with the instances they concern, and hands each batch's outcome to the commit path.
 ///
-/// Single writer by design: every write takes `writeLock`, so a decision is always made on the
-/// latest committed state. Reads go straight to the store. Kafka types never reach this type,
-/// which keeps it testable with a store alone.
-public final class Orchestrator: WorkflowService {
-    public let store: any WorkflowStore
+/// Decisions are made one at a time under `writeLock`, each on the latest state this process
+/// knows (the commit path's overlay of uncommitted decisions, its cache, or the store); the store
+/// refuses a batch decided from a revision another writer has moved on (compare-and-set). Kafka
+/// types never reach this type, which keeps it testable with a store alone. It calls nothing
+/// above it: the services that feed it hold it, and what follows a commit (publishing, timers)
+/// is wired into the commit path.
+public final class Orchestrator: Sendable {
     public let configuration: OrchestratorConfiguration
+    public let commits: CommitPath
     let engine: Engine
     let clock: @Sendable () -> Timestamp
     let makeId: @Sendable () -> String
     let provisionTopics: @Sendable ([String]) async throws -> Void
-    /// Set by the benchmark only.
-    public let latencyProbe: StepLatencyProbe?
     let catalog = DefinitionCatalog()
     let writeLock = AsyncSerialLock()
-    let instances: InstanceCache
-    let counterBox = CounterBox()
-    let pipeline = CommitPipeline()
     /// The `eventKey` expressions of the stored waits, by event type: read from the store once
     /// per type, then kept current by `record` (this process writes every wait), so a trigger
     /// event costs no query to learn whether some step waits for its type.
     let storedEventKeys = Mutex<[String: Set<String>]>([:])
-    private let observers = Mutex<[@Sendable ([OutboxMessage]) -> Void]>([])
-    private let timerObservers = Mutex<[@Sendable (Timestamp) -> Void]>([])
-    private let notReady = Mutex<[String: String]>([:])
 
     /// - Parameters:
+    ///   - commits: where decided batches go (and, through it, the relay and the timer service).
     ///   - clock: the time every transition is stamped with (a manual clock in tests).
     ///   - makeId: new instance ids (UUIDs in production, predictable ids in tests).
     ///   - provisionTopics: makes sure the task topics of a definition exist before it is registered,
     ///     so the first task request of a new task type does not wait for topic auto-creation.
     public init(
-        store: any WorkflowStore, configuration: OrchestratorConfiguration = OrchestratorConfiguration(), engine: Engine = Engine(),
+        commits: CommitPath, configuration: OrchestratorConfiguration = OrchestratorConfiguration(), engine: Engine = Engine(),
         clock: @escaping @Sendable () -> Timestamp, makeId: @escaping @Sendable () -> String,
-        provisionTopics: @escaping @Sendable ([String]) async throws -> Void = { _ in },
-        latencyProbe: StepLatencyProbe? = nil
+        provisionTopics: @escaping @Sendable ([String]) async throws -> Void = { _ in }
     ) {
-        self.latencyProbe = latencyProbe
+        self.commits = commits
         self.provisionTopics = provisionTopics
-        self.store = store
         self.configuration = configuration
         self.engine = engine
         self.clock = clock
         self.makeId = makeId
-        self.instances = InstanceCache(capacityBytes: configuration.instanceCacheBytes)
     }
+
+    /// An orchestrator with a commit path of its own over `store` (tests and tools; the
+    /// composition root builds the commit path itself to wire the relay and timer service).
+    public convenience init(
+        store: any WorkflowStore, configuration: OrchestratorConfiguration = OrchestratorConfiguration(), engine: Engine = Engine(),
+        clock: @escaping @Sendable () -> Timestamp, makeId: @escaping @Sendable () -> String,
+        provisionTopics: @escaping @Sendable ([String]) async throws -> Void = { _ in },
+        publishesTo outbox: (any CommittedOutboxSink)? = nil, wakesTimers timers: WakeSignal? = nil, statistics: RuntimeStatistics = RuntimeStatistics()
+    ) {
+        self.init(
+            commits: CommitPath(store: store, cacheBytes: configuration.instanceCacheBytes, statistics: statistics, publishesTo: outbox, wakesTimers: timers),
+            configuration: configuration, engine: engine, clock: clock, makeId: makeId, provisionTopics: provisionTopics
+        )
+    }
+
+    public var store: any WorkflowStore { commits.store }
+    var statistics: RuntimeStatistics { commits.statistics }
+    var latencyProbe: StepLatencyProbe? { commits.latencyProbe }
+    var pipeline: CommitPipeline { commits.pipeline }
 
     /// Counters since start.
-    public var counters: RuntimeCounters { counterBox.snapshot }
+    public var counters: RuntimeCounters { commits.statistics.snapshot }
 
     /// The instance cache's size and evictions.
-    public var instanceCache: InstanceCacheStatistics { instances.statistics }
-
-    /// Adds one outbox relay round to the counters.
-    public func recordRelayRound(_ round: OutboxRelay.Round) {
-        counterBox.update { c in
-            c.outboxPublished += round.published
-            c.outboxParked += round.parked
-            if round.published > 0 { c.relayRounds += 1 }
-            c.publishSeconds += round.publishSeconds
-            c.markSentSeconds += round.markSentSeconds
-        }
-    }
-
-    func recordTiming(process: Double = 0, offsetCommit: Double = 0) {
-        counterBox.update { c in
-            c.processSeconds += process
-            c.offsetCommitSeconds += offsetCommit
-        }
-    }
-
-    /// Called after every successful commit that wrote outbox rows, with those rows and their
-    /// sequences, in commit order (the relay publishes them without reading them back).
-    public func onCommit(_ observer: @escaping @Sendable ([OutboxMessage]) -> Void) {
-        observers.withLock { $0.append(observer) }
-    }
-
-    /// Marks a part of the service not ready (`reason`) or ready again (`nil`), for `/readyz`.
-    public func setReadiness(_ component: String, notReadyBecause reason: String?) {
-        notReady.withLock { $0[component] = reason }
-    }
-
-    public func notReadyReason() async -> String? {
-        notReady.withLock { state in
-            state.isEmpty ? nil : state.keys.sorted().map { "\($0): \(state[$0]!)" }.joined(separator: "; ")
-        }
-    }
+    public var instanceCache: InstanceCacheStatistics { commits.cache.statistics }
 
     /// Loads and compiles the latest version of every definition, so triggers match from the first
     /// message. Returns the task topics those versions dispatch to, which must exist before Baton
@@ -108,93 +85,24 @@ public final class Orchestrator: WorkflowService {
         return taskTopics.sorted()
     }
 
-    /// Called after a commit that set timers, with the earliest of them (the timer service wakes
-    /// early when it is sooner than what it sleeps towards).
-    public func onTimersSet(_ observer: @escaping @Sendable (Timestamp) -> Void) {
-        timerObservers.withLock { $0.append(observer) }
-    }
-
     /// The orchestrator's clock (the timer service fires by it).
     public var now: Timestamp { clock() }
 
-    func notifyCommitted(_ rows: [OutboxMessage]) {
-        for observer in observers.withLock({ $0 }) { observer(rows) }
-    }
-
     // MARK: Committing
 
-    /// Queues the work's commit behind every earlier decision (see `CommitPipeline`) and returns
-    /// without waiting for it. Call under `writeLock`, with the generation taken when the decision
-    /// began. `afterCommit` runs once the batch is durable, before the next batch commits.
     func enqueueCommit(
         _ work: BatchWork, decidedIn generation: UInt64, counts: RuntimeCounters = RuntimeCounters(),
         requires: CommitTicket? = nil, afterCommit: @escaping @Sendable () async -> Void = {}
     ) -> Task<Result<Void, StoreError>, Never> {
-        guard !work.isEmpty || requires != nil else {
-            counterBox.update { $0.add(counts) }
-            return Task { .success(()) }
-        }
-        assert(work.cascade.isEmpty, "settleCascade must run before a batch is committed")
-        let changed = work.changedInstances
-        let childrenStarted = work.childrenStarted
-        let enqueuedAt = ContinuousClock.now
-        return pipeline.enqueue(
-            work, decidedIn: generation, requires: requires?.task,
-            prepare: { [store] batch in store.prepare(batch) },
-            write: { [self] prepared throws(StoreError) in
-                let start = ContinuousClock.now
-                let batch = prepared.batch
-                let sequences = try await store.commit(prepared: prepared)
-                latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
-                latencyProbe?.stage("3b of which in the store: write + fsync (per batch)", ContinuousClock.now - start)
-                let earliest = batch.timers.compactMap { change -> Timestamp? in
-                    if case .set(_, _, let at) = change { return at } else { return nil }
-                }.min()
-                if let earliest { for observer in timerObservers.withLock({ $0 }) { observer(earliest) } }
-                if !sequences.isEmpty {
-                    var rows = batch.outbox
-                    for index in rows.indices { rows[index].sequence = sequences[index] }
-                    notifyCommitted(rows)
-                }
-                for instance in changed {
-                    if instance.status.isTerminal {
-                        instances.remove(instance.id)
-                    } else {
-                        instances.put(VersionedInstance(instance: instance, revision: (batch.decidedFrom[instance.id] ?? 0) + 1))
-                    }
-                }
-                counterBox.update { c in
-                    c.add(counts)
-                    c.instancesStarted += childrenStarted
-                    c.batchesCommitted += 1
-                    c.commitSeconds += (ContinuousClock.now - start).seconds
-                }
-            },
-            completed: afterCommit
-        )
+        commits.enqueue(work, decidedIn: generation, counts: counts, requires: requires, afterCommit: afterCommit)
     }
 
-    /// Decides nothing new: commits `work` and waits for it (API commands).
     func commitNow(_ work: BatchWork, decidedIn generation: UInt64) async throws(StoreError) {
-        try await enqueueCommit(work, decidedIn: generation).value.get()
+        try await commits.commitNow(work, decidedIn: generation)
     }
 
-    /// The instance from the batch's working set, an uncommitted earlier decision, the cache, or
-    /// the store. The revision it was read at goes into the batch, whose commit the store refuses
-    /// if another writer moved the instance on since (compare-and-set).
     func loadInstance(_ id: String, into work: inout BatchWork) async throws(StoreError) -> WorkflowInstance? {
-        if let working = work.instances[id] { return working }
-        let loaded: VersionedInstance?
-        if let pending = pipeline.instance(id) {
-            loaded = pending
-        } else if let cached = instances.get(id) {
-            loaded = cached
-        } else {
-            loaded = try await store.versionedInstance(id: id)
-        }
-        guard let loaded else { return nil }
-        work.decidedFrom[id] = loaded.revision
-        return loaded.instance
+        try await commits.load(id, into: &work)
     }
 
     /// Adds a transition's outcome to the batch: instance, history, and effects as outbox rows.

@@ -12,18 +12,22 @@ import ServiceLifecycle
 public final class InputConsumer: Service {
     let consumer: KafkaConsumer
     let orchestrator: Orchestrator
+    let readiness: Readiness
     let logger: Logger
     let maxBackoff: Duration
 
-    public init(consumer: KafkaConsumer, orchestrator: Orchestrator, logger: Logger, maxBackoff: Duration = .seconds(5)) {
+    /// - Parameter readiness: where the consumer reports what keeps it from working (no partition
+    ///   assignment yet, a failing store) and when that clears.
+    public init(consumer: KafkaConsumer, orchestrator: Orchestrator, readiness: Readiness, logger: Logger, maxBackoff: Duration = .seconds(5)) {
         self.consumer = consumer
         self.orchestrator = orchestrator
+        self.readiness = readiness
         self.logger = logger
         self.maxBackoff = maxBackoff
     }
 
     public func run() async throws {
-        orchestrator.setReadiness("consumer", notReadyBecause: "waiting for partition assignment")
+        readiness.set("consumer", notReadyBecause: "waiting for partition assignment")
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.watchAssignment() }
@@ -38,7 +42,7 @@ public final class InputConsumer: Service {
     private func watchAssignment() async {
         while !Task.isCancelled {
             if consumer.hasAssignment {
-                orchestrator.setReadiness("consumer", notReadyBecause: nil)
+                readiness.set("consumer", notReadyBecause: nil)
                 return
             }
             try? await Task.sleep(for: .milliseconds(50))
@@ -67,7 +71,7 @@ public final class InputConsumer: Service {
                         try await reportFailure(error)
                         try await processUntilCommitted(previous)
                     } else {
-                        orchestrator.setReadiness("store", notReadyBecause: nil)
+                        readiness.set("store", notReadyBecause: nil)
                     }
                 }
                 continue
@@ -95,7 +99,7 @@ public final class InputConsumer: Service {
                     try await processUntilCommitted(batch, inbound)
                     continue
                 }
-                orchestrator.setReadiness("store", notReadyBecause: nil)
+                readiness.set("store", notReadyBecause: nil)
             }
             if let current {
                 inFlight = current
@@ -116,14 +120,14 @@ public final class InputConsumer: Service {
             // trip. Commits still land in batch order, each after its batch is durable.
             let queued = ContinuousClock.now
             consumer.enqueueCommit(batch) { result in
-                orchestrator.recordTiming(offsetCommit: (ContinuousClock.now - queued).seconds)
+                orchestrator.statistics.recordTiming(offsetCommit: (ContinuousClock.now - queued).seconds)
                 if case .failure(let error) = result {
                     // The batch is committed in the store: a redelivery is recognised and ignored.
                     logger.warning("offset commit failed; the batch may be redelivered and will be ignored", metadata: ["error": "\(error)"])
                 }
             }
         }
-        orchestrator.recordTiming(process: (ContinuousClock.now - start).seconds)
+        orchestrator.statistics.recordTiming(process: (ContinuousClock.now - start).seconds)
         return ticket
     }
 
@@ -137,7 +141,7 @@ public final class InputConsumer: Service {
         while true {
             do {
                 try await submit(batch, inbound).wait()
-                orchestrator.setReadiness("store", notReadyBecause: nil)
+                readiness.set("store", notReadyBecause: nil)
                 return
             } catch {
                 try await reportFailure(error)
@@ -153,7 +157,7 @@ public final class InputConsumer: Service {
             logger.critical("store failure that retrying cannot fix; stopping", metadata: ["error": "\(error)"])
             throw error
         }
-        orchestrator.setReadiness("store", notReadyBecause: error.message)
+        readiness.set("store", notReadyBecause: error.message)
         logger.warning("store unavailable; retrying the batch", metadata: ["error": "\(error)"])
     }
 }

@@ -98,7 +98,7 @@ public final class OutboxRelay: Service {
     let producer: KafkaProducer
     let configuration: Configuration
     let logger: Logger
-    let onRound: @Sendable (Round) -> Void
+    let statistics: RuntimeStatistics
     let onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
     let latencyProbe: StepLatencyProbe?
     let clock: @Sendable () -> Timestamp
@@ -112,7 +112,7 @@ public final class OutboxRelay: Service {
     ///   sent (the benchmark's latency probe).
     public init(
         store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger,
-        onRound: @escaping @Sendable (Round) -> Void = { _ in }, onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil,
+        statistics: RuntimeStatistics = RuntimeStatistics(), onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil,
         latencyProbe: StepLatencyProbe? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp.wallClock }
     ) {
         self.clock = clock
@@ -122,7 +122,7 @@ public final class OutboxRelay: Service {
         self.producer = producer
         self.configuration = configuration
         self.logger = logger
-        self.onRound = onRound
+        self.statistics = statistics
     }
 
     /// Rounds started so far (tests wait on it to know a round is in flight).
@@ -320,7 +320,7 @@ public final class OutboxRelay: Service {
             sentSignal.signal()
         }
         if !delivered.isEmpty || !parked.isEmpty {
-            onRound(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: 0, parked: parked.count))
+            statistics.record(Round(published: delivered.count, publishSeconds: publishSeconds, markSentSeconds: 0, parked: parked.count))
         }
         return failures
     }
@@ -375,7 +375,7 @@ public final class OutboxRelay: Service {
             do {
                 let start = ContinuousClock.now
                 try await store.markOutboxSent(batch)
-                onRound(Round(published: 0, publishSeconds: 0, markSentSeconds: (ContinuousClock.now - start).seconds))
+                statistics.record(Round(published: 0, publishSeconds: 0, markSentSeconds: (ContinuousClock.now - start).seconds))
                 backoff = .milliseconds(50)
                 // Each delete is a transaction queued among the commits; gathering rows for a
                 // moment makes it one per interval instead of one per round.

@@ -38,16 +38,19 @@ public final class TimerService: Service {
     let orchestrator: Orchestrator
     let configuration: Configuration
     let logger: Logger
-    private let signal = WakeSignal()
+    private let signal: WakeSignal
     private let sleepState = Mutex(SleepState())
 
     public var state: SleepState { sleepState.withLock { $0 } }
 
-    public init(orchestrator: Orchestrator, configuration: Configuration = Configuration(), logger: Logger) {
+    /// - Parameter wake: signalled by the commit path after a commit that set timers (give the
+    ///   same one to `CommitPath(wakesTimers:)`), so a new timer sooner than the one this service
+    ///   sleeps towards is not fired late.
+    public init(orchestrator: Orchestrator, wake: WakeSignal, configuration: Configuration = Configuration(), logger: Logger) {
         self.orchestrator = orchestrator
+        self.signal = wake
         self.configuration = configuration
         self.logger = logger
-        orchestrator.onTimersSet { [signal] _ in signal.signal() }
     }
 
     public func run() async throws {

@@ -60,9 +60,34 @@ public struct RuntimeCounters: Sendable, Hashable {
     public var totalDeadLettered: Int { deadLettered.values.reduce(0, +) }
 }
 
-final class CounterBox: Sendable {
+/// The runtime's counters, shared by the parts that count: made by the composition root and given
+/// to each part (commit path, relay, consumer), so no part reports to another through a callback.
+public final class RuntimeStatistics: Sendable {
     private let value = Mutex(RuntimeCounters())
 
+    public init() {}
+
     func update(_ body: (inout RuntimeCounters) -> Void) { value.withLock { body(&$0) } }
-    var snapshot: RuntimeCounters { value.withLock { $0 } }
+
+    /// Counters since start.
+    public var snapshot: RuntimeCounters { value.withLock { $0 } }
+
+    /// Adds one outbox relay round.
+    func record(_ round: OutboxRelay.Round) {
+        update { c in
+            c.outboxPublished += round.published
+            c.outboxParked += round.parked
+            if round.published > 0 { c.relayRounds += 1 }
+            c.publishSeconds += round.publishSeconds
+            c.markSentSeconds += round.markSentSeconds
+        }
+    }
+
+    /// Adds time spent processing a consumed batch and committing its offsets.
+    func recordTiming(process: Double = 0, offsetCommit: Double = 0) {
+        update { c in
+            c.processSeconds += process
+            c.offsetCommitSeconds += offsetCommit
+        }
+    }
 }

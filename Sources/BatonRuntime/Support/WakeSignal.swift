@@ -2,7 +2,8 @@ import Synchronization
 
 /// Wakes one waiting loop early: the outbox relay sleeps until a commit signals it or its idle
 /// interval passes, so idle Baton costs nothing and busy Baton publishes without polling delay.
-final class WakeSignal: Sendable {
+/// The timer service sleeps on one that the commit path signals when a batch sets timers.
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -10,10 +11,10 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
     /// Wakes the waiter, or makes the next `wait` return at once.
-    func signal() {
+    public func signal() {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if let w = s.waiter {
                 s.waiter = nil
@@ -26,7 +27,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns when signalled, after `timeout`, or when the task is cancelled.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         if state.withLock({ s in
             let was = s.pending
             s.pending = false

@@ -3,17 +3,22 @@ import BatonRuntime
 import BatonStore
 import Synchronization
 
-/// The real service under the API: an `Orchestrator` over an `InMemoryStore`, with a manual clock
-/// and predictable instance ids so responses can be asserted exactly.
+/// The real service under the API: a `WorkflowAPIService` over an `Orchestrator` and an
+/// `InMemoryStore`, with a manual clock and predictable instance ids so responses can be asserted
+/// exactly.
 struct Harness: Sendable {
     let orchestrator: Orchestrator
+    let readiness = Readiness()
+    let service: WorkflowAPIService
     let clock: ManualClock
 
     init() {
         let clock = ManualClock(start: Harness.start)
         let ids = IdSequence()
         self.clock = clock
-        self.orchestrator = Orchestrator(store: InMemoryStore(), clock: { clock.now }, makeId: { ids.next() })
+        let orchestrator = Orchestrator(store: InMemoryStore(), clock: { clock.now }, makeId: { ids.next() })
+        self.orchestrator = orchestrator
+        self.service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
     }
 
     /// 2027-01-15T08:00:00.000Z.

@@ -2,7 +2,7 @@ import BatonCore
 import BatonExpressions
 import BatonStore
 
-/// What the REST API and the CLI can ask of Baton. `Orchestrator` is the implementation; the API
+/// What the REST API and the CLI can ask of Baton. `WorkflowAPIService` is the implementation; the API
 /// module depends on this protocol only, so its tests can drive the real router over a real store.
 public protocol WorkflowService: Sendable {
     /// Validates and stores a new version of a definition (JSON or YAML text).

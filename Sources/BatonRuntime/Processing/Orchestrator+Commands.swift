@@ -2,6 +2,8 @@ import BatonCore
 import BatonExpressions
 import BatonStore
 
+/// Operators' commands: each decided under the write lock and committed before it returns, so
+/// the answer reflects what is durable. `WorkflowAPIService` validates and forwards to these.
 extension Orchestrator {
     public func registerDefinition(text: String) async throws(ServiceError) -> DefinitionRecord {
         let compiled: WorkflowDefinition
@@ -26,27 +28,6 @@ extension Orchestrator {
             catalog.insert(registered, isLatest: true)
             return DefinitionRecord(id: compiled.id, version: version, document: compiled.document, createdAt: now)
         }
-    }
-
-    public func definitions() async throws(ServiceError) -> [DefinitionSummary] {
-        try await mapStore { try await store.definitions() }
-    }
-
-    public func definition(id: String, version: Int?) async throws(ServiceError) -> DefinitionRecord {
-        guard let record = try await mapStore({ try await store.definition(id: id, version: version) }) else {
-            throw ServiceError(.notFound, version.map { "definition '\(id)' has no version \($0)" } ?? "no definition '\(id)'")
-        }
-        return record
-    }
-
-    public func definitionVersions(id: String) async throws(ServiceError) -> [DefinitionRecord] {
-        let versions = try await mapStore { try await store.definitionVersions(id: id) }
-        if versions.isEmpty { throw ServiceError(.notFound, "no definition '\(id)'") }
-        return versions
-    }
-
-    public func instanceCounts(workflowId: String) async throws(ServiceError) -> [InstanceCount] {
-        try await mapStore { try await store.instanceCounts(workflowId: workflowId) }
     }
 
     public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
@@ -101,31 +82,8 @@ extension Orchestrator {
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
         try await mapStore { try await settleCascade(&work) }
         try await mapStore { try await commitNow(work, decidedIn: generation) }
-        counterBox.update { $0.instancesStarted += 1 }
+        statistics.update { $0.instancesStarted += 1 }
         return StartedInstance(instance: work.instances[transition.instance.id] ?? transition.instance, created: true)
-    }
-
-    public func instance(id: String) async throws(ServiceError) -> WorkflowInstance {
-        if let cached = instances.get(id) { return cached.instance }
-        guard let instance = try await mapStore({ try await store.instance(id: id) }) else {
-            throw ServiceError(.notFound, "no instance '\(id)'")
-        }
-        return instance
-    }
-
-    public func instances(_ query: InstanceQuery) async throws(ServiceError) -> InstancePage {
-        guard (1...1000).contains(query.limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
-        return try await mapStore { try await store.instances(query) }
-    }
-
-    public func history(instanceId: String, afterSequence: Int, limit: Int) async throws(ServiceError) -> [HistoryEvent] {
-        _ = try await instance(id: instanceId)
-        return try await mapStore { try await store.history(instanceId: instanceId, afterSequence: afterSequence, limit: limit) }
-    }
-
-    public func stepExecutions(instanceId: String) async throws(ServiceError) -> [StepExecution] {
-        _ = try await instance(id: instanceId)
-        return try await mapStore { try await store.stepExecutions(instanceId: instanceId) }
     }
 
     public func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {
@@ -199,23 +157,5 @@ extension Orchestrator {
         try await mapStore { try await commitNow(work, decidedIn: generation) }
         if let settled = work.instances[instance.id] { return settled }
         return transition.instance
-    }
-
-    /// Runs a store call, mapping its errors to service errors.
-    func mapStore<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
-        do {
-            return try await body()
-        } catch let error as StoreError {
-            switch error.code {
-            case .unavailable, .locked: throw ServiceError(.unavailable, "the store is unavailable: \(error.message)")
-            case .conflict: throw ServiceError(.conflict, error.message)
-            case .invalid: throw ServiceError(.invalidInput, error.message)
-            default: throw ServiceError(.internal, "store failure: \(error.message)")
-            }
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw ServiceError(.internal, "unexpected failure: \(error)")
-        }
     }
 }
