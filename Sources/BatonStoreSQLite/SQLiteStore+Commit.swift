@@ -29,7 +29,7 @@ extension SQLiteStore {
     public func commit(prepared: PreparedBatch) async throws(StoreError) -> [Int64] {
         guard !prepared.batch.isEmpty else { return [] }
         let encoded = prepared.encoded as? EncodedBatch ?? EncodedBatch(prepared.batch)
-        let parts = partsToWrite(encoded)
+        let parts = writtenParts.toWrite(encoded)
         let sequences = try await perform { connection throws(StoreError) in
             try connection.transaction { () throws(StoreError) in
                 let sequences = try Self.write(encoded, to: connection)
@@ -38,34 +38,8 @@ extension SQLiteStore {
                 return sequences
             }
         }
-        rememberWrittenParts(encoded)
+        writtenParts.committed(encoded)
         return sequences
-    }
-
-    /// The parts of the batch's instances whose revision is not known to be in the file.
-    func partsToWrite(_ batch: EncodedBatch) -> [(instanceId: String, part: StoredPart)] {
-        let known = writtenParts.withLock { cache in batch.instances.map { cache[$0.id] } }
-        var write: [(instanceId: String, part: StoredPart)] = []
-        for (instance, written) in zip(batch.instances, known) {
-            for part in instance.parts where written?[part.key] != part.revision { write.append((instance.id, part)) }
-        }
-        return write
-    }
-
-    /// After a commit: the batch's parts are in the file. Finished instances are forgotten (they
-    /// change no more), so the cache holds only instances that can still move.
-    func rememberWrittenParts(_ batch: EncodedBatch) {
-        writtenParts.withLock { cache in
-            for instance in batch.instances {
-                if instance.terminal || instance.parts.isEmpty {
-                    cache[instance.id] = nil
-                } else {
-                    var revisions: [String: Int] = [:]
-                    for part in instance.parts { revisions[part.key] = part.revision }
-                    cache[instance.id] = revisions
-                }
-            }
-        }
     }
 
     /// Inserts new instances and compare-and-sets stored ones (see `StoreBatch.decidedFrom`).

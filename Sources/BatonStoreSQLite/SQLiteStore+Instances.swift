@@ -78,7 +78,7 @@ extension SQLiteStore {
                 }
             }
             let known = revisions
-            writtenParts.withLock { $0[id] = known }
+            writtenParts.read(instanceId: id, revisions: known)
         }
         do {
             return try StoredInstanceDecoder.decode(json, parts: parts)

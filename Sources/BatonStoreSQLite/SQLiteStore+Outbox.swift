@@ -35,26 +35,13 @@ extension SQLiteStore {
             // contiguous run: one range delete instead of a primary-key seek per row.
             try connection.transaction { () throws(StoreError) in
                 let delete = try connection.statement("DELETE FROM outbox WHERE sequence BETWEEN ?1 AND ?2")
-                for run in Self.contiguousRuns(sequences) {
+                for run in contiguousRuns(sequences) {
                     try delete.bind(1, run.lowerBound)
                     try delete.bind(2, run.upperBound)
                     try delete.run()
                 }
             }
         }
-    }
-
-    /// Sorted, deduplicated sequences as closed ranges of consecutive values.
-    static func contiguousRuns(_ sequences: [Int64]) -> [ClosedRange<Int64>] {
-        var runs: [ClosedRange<Int64>] = []
-        for sequence in sequences.sorted() {
-            if let last = runs.last, sequence <= last.upperBound + 1 {
-                runs[runs.count - 1] = last.lowerBound...max(last.upperBound, sequence)
-            } else {
-                runs.append(sequence...sequence)
-            }
-        }
-        return runs
     }
 
     public func outboxCount() async throws(StoreError) -> Int {

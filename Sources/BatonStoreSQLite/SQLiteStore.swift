@@ -28,10 +28,8 @@ public final class SQLiteStore: WorkflowStore, @unchecked Sendable {
     /// Opened on first use, closed by `close()`. Touched only on `readQueue`.
     private var reader: SQLiteConnection?
     private var readerClosed = false
-    /// The revision of every instance part (foreach chunk) known to be in the file, by instance
-    /// and part key: a commit writes only the parts whose revision moved. Filled by reads and
-    /// commits; an instance missing here has all its parts written (an upsert, so that is safe).
-    let writtenParts = Mutex<[String: [String: Int]]>([:])
+    /// Which instance parts (foreach chunks) the file holds at which revision.
+    let writtenParts = WrittenParts()
     /// Test-only: makes switching back to `synchronous=FULL` fail. Touched only on `queue`.
     private var failRestoringDurability = false
 

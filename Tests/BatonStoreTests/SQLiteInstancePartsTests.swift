@@ -39,7 +39,7 @@ struct SQLiteInstancePartsTests {
             let first = store.prepare(StoreBatch(instances: [s.instance]))
             // The first write has every part: the input, and item and output chunks.
             let chunks = (items + ChunkedValues.chunkSize - 1) / ChunkedValues.chunkSize
-            #expect(store.partsToWrite(first.encoded as! EncodedBatch).count == 1 + 2 * chunks)
+            #expect(store.writtenParts.toWrite(first.encoded as! EncodedBatch).count == 1 + 2 * chunks)
             try await store.commit(prepared: first)
 
             let next = Engine().taskResultReceived(result(s.dispatches[0]), instance: s.instance, definition: d, at: at(1_000))
@@ -47,7 +47,7 @@ struct SQLiteInstancePartsTests {
             secondBatch.decidedFrom = ["i1": 1]
             let second = store.prepare(secondBatch)
             let encoded = second.encoded as! EncodedBatch
-            #expect(store.partsToWrite(encoded).map(\.part.key) == ["root|each|outputs|0"])
+            #expect(store.writtenParts.toWrite(encoded).map(\.part.key) == ["root|each|outputs|0"])
             documentBytes[items] = encoded.instances[0].state.count
             try await store.commit(prepared: second)
 
@@ -57,7 +57,7 @@ struct SQLiteInstancePartsTests {
             #expect(try await reopened.instance(id: "i1") == next.instance)
             // Having read it, the store knows its parts: the next result again writes one.
             let third = Engine().taskResultReceived(result(s.dispatches[1]), instance: next.instance, definition: d, at: at(2_000))
-            #expect(reopened.partsToWrite(reopened.prepare(StoreBatch(instances: [third.instance])).encoded as! EncodedBatch).count == 1)
+            #expect(reopened.writtenParts.toWrite(reopened.prepare(StoreBatch(instances: [third.instance])).encoded as! EncodedBatch).count == 1)
             await reopened.close()
         }
         print("foreach instance document per result: \(documentBytes[1_000]!) bytes at 1,000 items, \(documentBytes[10_000]!) at 10,000")

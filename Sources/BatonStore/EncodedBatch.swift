@@ -1,72 +1,72 @@
 import BatonCore
 import BatonExpressions
-import BatonStore
 
-/// A `StoreBatch` with every JSON document already serialised, ready to bind.
+/// A `StoreBatch` with every JSON document already serialised, ready to bind: shared by the SQL
+/// backends (package access), so SQLite and PostgreSQL store the same bytes.
 ///
 /// Built on the caller's task so that the store's queue spends its time writing, not encoding;
-/// with two cores the engine can encode the next batch while SQLite syncs this one. Hot columns
+/// with two cores the engine can encode the next batch while the database syncs this one. Hot columns
 /// (instance state, history data) are written with unsorted keys: sorting cost 40% of the
 /// serialisation time, and nothing compares these bytes (readers parse them).
-struct EncodedBatch: Sendable {
-    struct Instance: Sendable {
-        var id: String
-        var workflowId: String
-        var workflowVersion: Int
-        var status: String
-        var createdAt: Int64
-        var updatedAt: Int64
-        var state: [UInt8]
-        var terminal: Bool
+package struct EncodedBatch: Sendable {
+    package struct Instance: Sendable {
+        package var id: String
+        package var workflowId: String
+        package var workflowVersion: Int
+        package var status: String
+        package var createdAt: Int64
+        package var updatedAt: Int64
+        package var state: [UInt8]
+        package var terminal: Bool
         /// Every part with its revision; which to write is decided at commit time.
-        var parts: [StoredPart]
+        package var parts: [StoredPart]
         /// The instance whose `subworkflow` step started this one.
-        var parentId: String?
-        var businessKey: String?
+        package var parentId: String?
+        package var businessKey: String?
         /// The revision the batch was decided from; nil for a new instance.
-        var decidedFrom: Int64?
+        package var decidedFrom: Int64?
     }
 
-    struct History: Sendable {
-        var instanceId: String
-        var sequence: Int
-        var time: Int64
-        var type: String
-        var stepId: String?
-        var taskId: String?
-        var attempt: Int?
-        var data: [UInt8]?
-        var executionId: String?
+    package struct History: Sendable {
+        package var instanceId: String
+        package var sequence: Int
+        package var time: Int64
+        package var type: String
+        package var stepId: String?
+        package var taskId: String?
+        package var attempt: Int?
+        package var data: [UInt8]?
+        package var executionId: String?
     }
 
-    enum StepChange: Sendable {
+    package enum StepChange: Sendable {
         case scheduled(instanceId: String, taskId: String, attempt: Int, stepId: String, input: [UInt8]?, at: Int64, historySequence: Int)
         case completed(instanceId: String, taskId: String, attempt: Int?, output: [UInt8]?, at: Int64)
         case failed(instanceId: String, taskId: String, attempt: Int?, error: [UInt8]?, at: Int64)
     }
 
-    struct Outbox: Sendable {
-        var topic: String
-        var key: [UInt8]?
-        var value: [UInt8]
-        var headers: [UInt8]?
+    package struct Outbox: Sendable {
+        package var topic: String
+        package var key: [UInt8]?
+        package var value: [UInt8]
+        package var headers: [UInt8]?
     }
 
-    var instances: [Instance] = []
-    var history: [History] = []
-    var steps: [StepChange] = []
-    var outbox: [Outbox] = []
-    var dedupe: [(key: String, value: String)] = []
-    var timers: [TimerChange] = []
-    var waits: [WaitChange] = []
-    var bufferedEvents: [(event: BufferedEvent, data: [UInt8])] = []
-    var consumedEvents: [String] = []
-    var eventsExpiredBefore: Int64?
-    var deadLetters: [(record: DeadLetterRecord, headers: [UInt8]?)] = []
-    var redriven: [Int64] = []
-    var redrivenAt: Int64?
+    package var instances: [Instance] = []
+    package var history: [History] = []
+    package var steps: [StepChange] = []
+    package var outbox: [Outbox] = []
+    package var dedupe: [(key: String, value: String)] = []
+    package var timers: [TimerChange] = []
+    package var waits: [WaitChange] = []
+    package var bufferedEvents: [(event: BufferedEvent, data: [UInt8])] = []
+    package var consumedEvents: [String] = []
+    package var eventsExpiredBefore: Int64?
+    package var deadLetters: [(record: DeadLetterRecord, headers: [UInt8]?)] = []
+    package var redriven: [Int64] = []
+    package var redrivenAt: Int64?
 
-    init(_ batch: StoreBatch) {
+    package init(_ batch: StoreBatch) {
         instances.reserveCapacity(batch.instances.count)
         for instance in batch.instances {
             instances.append(Instance(
