@@ -9,14 +9,16 @@ RELEASE_BIN  := .build/release/baton
 all: build
 
 # Installs the system packages Baton needs (librdkafka, SQLite headers, kcat for the examples,
-# Python's jsonschema and schemathesis for the contract tests). As root it installs them; otherwise it prints the
-# exact command and stops.
+# the PostgreSQL 15 server that the tests start on 127.0.0.1, Python's jsonschema and
+# schemathesis for the contract tests). As root it installs them; otherwise it prints the exact
+# command and stops.
 deps:
 	@missing=""; \
 	pkg-config --exists rdkafka 2>/dev/null || missing="$$missing librdkafka-dev"; \
 	pkg-config --exists sqlite3 2>/dev/null || missing="$$missing libsqlite3-dev"; \
 	command -v kcat >/dev/null 2>&1 || missing="$$missing kcat"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql-15"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "installing:$$missing"; \

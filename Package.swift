@@ -21,6 +21,8 @@ let package = Package(
         // Already in the graph through Hummingbird; named for the API's HTTP parser-error handler.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        // The PostgreSQL store (several Baton processes on one database).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // C interop: the system librdkafka and SQLite, found through pkg-config.
@@ -57,6 +59,16 @@ let package = Package(
         .target(name: "BatonJSONSchema", dependencies: ["BatonExpressions"], swiftSettings: strict),
         .target(name: "BatonStore", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
         .target(name: "BatonStoreSQLite", dependencies: ["BatonStore", "BatonCore", "BatonExpressions", "CSQLite"], swiftSettings: strict),
+        // The PostgreSQL store, for several processes: the same contract, the database arbitrates.
+        .target(
+            name: "BatonStorePostgres",
+            dependencies: [
+                "BatonStore", "BatonCore", "BatonExpressions",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Consumers -> engine -> store transaction -> outbox relay.
         .target(
             name: "BatonRuntime",
@@ -115,7 +127,12 @@ let package = Package(
         .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
         .testTarget(
-            name: "BatonStoreTests", dependencies: ["BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions"],
+            name: "BatonStoreTests",
+            dependencies: [
+                "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonCore", "BatonExpressions",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Fixtures"], swiftSettings: strict
         ),
         .testTarget(

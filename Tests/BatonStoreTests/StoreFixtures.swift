@@ -1,6 +1,7 @@
 import BatonCore
 import BatonExpressions
 import BatonStore
+import BatonStorePostgres
 import BatonStoreSQLite
 import Foundation
 import Testing
@@ -9,6 +10,8 @@ import Testing
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case memory
+    /// A database of its own on the test process's PostgreSQL (see `PostgresTestServer`).
+    case postgres
 
     var testDescription: String { rawValue }
 }
@@ -42,6 +45,19 @@ func withStore<T>(_ backend: Backend, _ body: (any WorkflowStore) async throws -
             return result
         } catch {
             await store.close()
+            throw error
+        }
+    case .postgres:
+        let database = try await PostgresTestServer.shared.makeDatabase()
+        let store = try await PostgresStore.open(database)
+        do {
+            let result = try await body(store)
+            await store.close()
+            await PostgresTestServer.shared.dropDatabase(database)
+            return result
+        } catch {
+            await store.close()
+            await PostgresTestServer.shared.dropDatabase(database)
             throw error
         }
     }

@@ -1,0 +1,236 @@
+import BatonStore
+import Logging
+import PostgresNIO
+
+/// The database schema as numbered migrations, tracked in `baton_schema`.
+///
+/// Migration N moves a database from version N-1 to N; released migrations are never edited.
+/// The tables mirror the SQLite store's (migration 9 there), with PostgreSQL's types: times are
+/// `bigint` milliseconds since the Unix epoch, JSON documents `text` (compact; readable in psql),
+/// Kafka bytes `bytea`.
+enum PostgresSchema {
+    /// Any constant unique to Baton: the transaction-scoped advisory lock that makes processes
+    /// starting together migrate one after the other (the second finds nothing left to do).
+    static let migrationLock: Int64 = 0x6261_746f_6e00_0001
+
+    /// Each migration is a list of statements (PostgresNIO runs one statement per query).
+    static let migrations: [[String]] = [
+        // 1: everything the SQLite store has after its migration 9.
+        [
+            """
+            CREATE TABLE definitions (
+                id text NOT NULL,
+                version integer NOT NULL,
+                document text NOT NULL,
+                created_at bigint NOT NULL,
+                PRIMARY KEY (id, version)
+            )
+            """,
+            """
+            CREATE TABLE instances (
+                id text PRIMARY KEY,
+                workflow_id text NOT NULL,
+                workflow_version integer NOT NULL,
+                status text NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL,
+                state text NOT NULL,
+                parent_id text,
+                business_key text,
+                revision bigint NOT NULL DEFAULT 1
+            )
+            """,
+            """
+            CREATE INDEX instances_by_created ON instances (created_at, id)
+            """,
+            """
+            CREATE INDEX instances_by_workflow ON instances (workflow_id, created_at, id)
+            """,
+            """
+            CREATE INDEX instances_by_status ON instances (status, created_at, id)
+            """,
+            """
+            CREATE INDEX instances_by_parent ON instances (parent_id, created_at, id) WHERE parent_id IS NOT NULL
+            """,
+            """
+            CREATE INDEX instances_by_business_key ON instances (workflow_id, business_key) WHERE business_key IS NOT NULL
+            """,
+            """
+            CREATE TABLE instance_parts (
+                instance_id text NOT NULL,
+                part text NOT NULL,
+                revision integer NOT NULL,
+                data text NOT NULL,
+                PRIMARY KEY (instance_id, part)
+            )
+            """,
+            """
+            CREATE TABLE step_executions (
+                instance_id text NOT NULL REFERENCES instances (id) DEFERRABLE INITIALLY DEFERRED,
+                task_id text NOT NULL,
+                attempt integer NOT NULL,
+                step_id text NOT NULL,
+                status text NOT NULL,
+                input text,
+                output text,
+                error text,
+                scheduled_at bigint NOT NULL,
+                completed_at bigint,
+                history_sequence integer NOT NULL,
+                PRIMARY KEY (instance_id, task_id, attempt)
+            )
+            """,
+            """
+            CREATE TABLE history (
+                instance_id text NOT NULL REFERENCES instances (id) DEFERRABLE INITIALLY DEFERRED,
+                sequence integer NOT NULL,
+                time bigint NOT NULL,
+                type text NOT NULL,
+                step_id text,
+                task_id text,
+                attempt integer,
+                data text,
+                execution_id text,
+                PRIMARY KEY (instance_id, sequence)
+            )
+            """,
+            """
+            CREATE FUNCTION baton_history_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'history is append-only'; END $$
+            """,
+            """
+            CREATE TRIGGER history_is_append_only BEFORE UPDATE OR DELETE ON history
+            FOR EACH ROW EXECUTE FUNCTION baton_history_is_append_only()
+            """,
+            """
+            CREATE TABLE outbox (
+                sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                topic text NOT NULL,
+                key bytea,
+                value bytea NOT NULL,
+                headers bytea,
+                created_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE outbox_parked (
+                sequence bigint PRIMARY KEY,
+                topic text NOT NULL,
+                key bytea,
+                value bytea NOT NULL,
+                headers bytea,
+                reason text NOT NULL,
+                message text NOT NULL,
+                parked_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE dedupe (
+                key text PRIMARY KEY,
+                value text NOT NULL,
+                created_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE timers (
+                instance_id text NOT NULL,
+                timer_id text NOT NULL,
+                fire_at bigint NOT NULL,
+                PRIMARY KEY (instance_id, timer_id)
+            )
+            """,
+            """
+            CREATE INDEX timers_by_fire_at ON timers (fire_at, instance_id, timer_id)
+            """,
+            """
+            CREATE TABLE dead_letters (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                source_topic text NOT NULL,
+                source_partition integer NOT NULL,
+                source_offset bigint NOT NULL,
+                key bytea,
+                value bytea NOT NULL,
+                headers bytea,
+                reason text NOT NULL,
+                message text NOT NULL,
+                pointer text,
+                created_at bigint NOT NULL,
+                redriven_at bigint,
+                redrive_count integer NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id)
+            """,
+            """
+            CREATE TABLE event_waits (
+                instance_id text NOT NULL,
+                wait_id text NOT NULL,
+                event text NOT NULL,
+                event_key text,
+                correlation_key text,
+                PRIMARY KEY (instance_id, wait_id)
+            )
+            """,
+            """
+            CREATE INDEX event_waits_by_key ON event_waits (event, event_key, correlation_key) WHERE event_key IS NOT NULL
+            """,
+            """
+            CREATE TABLE buffered_events (
+                ref text NOT NULL,
+                event_key text NOT NULL,
+                event text NOT NULL,
+                correlation_key text NOT NULL,
+                data text NOT NULL,
+                origin text NOT NULL,
+                arrived_at bigint NOT NULL,
+                expires_at bigint NOT NULL,
+                PRIMARY KEY (ref, event_key)
+            )
+            """,
+            """
+            CREATE INDEX buffered_events_by_key ON buffered_events (event, event_key, correlation_key, arrived_at)
+            """,
+            """
+            CREATE INDEX buffered_events_by_expiry ON buffered_events (expires_at)
+            """,
+        ],
+    ]
+
+    /// The schema version this build writes.
+    static var currentVersion: Int { migrations.count }
+
+    /// Brings the database up to `currentVersion` inside the caller's transaction, under the
+    /// migration lock. A database from a newer Baton is refused rather than written.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+        try await connection.query("CREATE TABLE IF NOT EXISTS baton_schema (version integer NOT NULL)", logger: logger)
+        var version = 0
+        var rows = 0
+        for try await (stored) in try await connection.query("SELECT version FROM baton_schema", logger: logger).decode(Int.self) {
+            version = stored
+            rows += 1
+        }
+        guard rows <= 1 else {
+            throw StoreError(.corrupt, "baton_schema holds \(rows) rows; it must hold one (the schema version)")
+        }
+        guard version <= currentVersion else {
+            throw StoreError(
+                .corrupt,
+                "the database has schema version \(version), newer than this build of Baton supports (\(currentVersion)); run a Baton release that supports it, or restore a backup"
+            )
+        }
+        guard version < currentVersion else { return }
+        for index in version..<currentVersion {
+            for statement in migrations[index] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+        if rows == 0 {
+            try await connection.query("INSERT INTO baton_schema (version) VALUES (\(currentVersion))", logger: logger)
+        } else {
+            try await connection.query("UPDATE baton_schema SET version = \(currentVersion)", logger: logger)
+        }
+        logger.info("PostgreSQL schema migrated", metadata: ["from": "\(version)", "to": "\(currentVersion)"])
+    }
+}

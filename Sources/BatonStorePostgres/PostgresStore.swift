@@ -1,0 +1,133 @@
+import BatonCore
+import BatonExpressions
+import BatonStore
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The `WorkflowStore` for several Baton processes: one PostgreSQL database reached through a
+/// PostgresNIO connection pool.
+///
+/// Every operation is one round trip or one transaction on a pooled connection; nothing blocks a
+/// thread (PostgresNIO runs on its own event loops). Correctness with several writers comes from
+/// the database, not from this process: instance writes compare and set their revision, unique
+/// keys refuse a second dedupe mark or history sequence, and the schema is migrated once under an
+/// advisory lock however many processes start together.
+public final class PostgresStore: WorkflowStore, Sendable {
+    public let configuration: Configuration
+    let client: PostgresClient
+    let logger: Logger
+    /// `client.run()`, which owns the pool's connections; cancelled by `close()`.
+    private let runner: Task<Void, Never>
+    private let closed = Atomic<Bool>(false)
+    /// Which instance parts (foreach chunks) the database holds at which revision.
+    let writtenParts = WrittenParts()
+
+    private init(configuration: Configuration, client: PostgresClient, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        self.runner = Task { await client.run() }
+    }
+
+    /// Connects, then brings the schema up to this build's version (see `PostgresSchema`).
+    ///
+    /// - Throws: `.unavailable` (retryable) when the server cannot be reached; `.corrupt` when
+    ///   the schema is newer than this build.
+    public static func open(_ configuration: Configuration, logger: Logger = Logger(label: "baton.store.postgres")) async throws(StoreError) -> PostgresStore {
+        let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
+        let store = PostgresStore(configuration: configuration, client: client, logger: logger)
+        do {
+            try await store.transaction("migrate the schema") { connection in
+                try await PostgresSchema.migrate(connection, logger: logger)
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Closes the pool. Idempotent; later calls to any other method throw `.invalid`.
+    public func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        runner.cancel()
+        await runner.value
+    }
+
+    /// Runs `body` on a pooled connection outside a transaction (reads, single statements).
+    func run<T: Sendable>(_ what: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        try checkOpen()
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw mapError(error, what())
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(_ what: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        try checkOpen()
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch {
+            throw mapError(error, what())
+        }
+    }
+
+    private func checkOpen() throws(StoreError) {
+        guard !closed.load(ordering: .acquiring) else {
+            throw StoreError(.invalid, "the PostgreSQL store at \(configuration.redactedURL) is closed; open a new one")
+        }
+    }
+
+    /// A PostgresNIO or server error as a `StoreError`, retryable where waiting can help (a lost
+    /// connection, a server shutting down or out of resources, a serialisation failure).
+    func mapError(_ error: any Error, _ what: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError ?? error.commitError ?? error.beginError {
+                var mapped = mapError(inner, what)
+                if error.commitError != nil {
+                    // The server may or may not have committed: retrying is safe (dedupe marks
+                    // and revisions refuse a second application), giving up is not.
+                    mapped.message += " (while committing; the transaction may or may not have been applied)"
+                }
+                return mapped
+            }
+            return StoreError(.database, "\(what) failed: \(error)")
+        }
+        if let error = error as? PSQLError {
+            if closed.load(ordering: .acquiring), error.code == .poolClosed {
+                return StoreError(.invalid, "the PostgreSQL store at \(configuration.redactedURL) is closed; open a new one")
+            }
+            switch error.code {
+            case .server:
+                let state = error.serverInfo?[.sqlState] ?? ""
+                let message = error.serverInfo?[.message] ?? "\(error)"
+                let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
+                let text = "\(what) failed: \(message)\(detail) [SQLSTATE \(state)]"
+                switch state {
+                case "23505": return StoreError(.conflict, text)
+                case "23503": return StoreError(.invalid, text)
+                case "40001", "40P01", "55P03", "57014": return StoreError(.unavailable, text, isRetryable: true)
+                case "25006": return StoreError(.unavailable, text, isRetryable: true)
+                case _ where state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P"):
+                    return StoreError(.unavailable, text, isRetryable: true)
+                default: return StoreError(.database, text)
+                }
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled:
+                return StoreError(.unavailable, "\(what) failed: PostgreSQL at \(configuration.redactedURL) is unreachable (\(error.code))", isRetryable: true)
+            default:
+                return StoreError(.database, "\(what) failed: \(error.code) \(error)")
+            }
+        }
+        if error is PostgresDecodingError {
+            return StoreError(.corrupt, "\(what) failed: a column does not decode (\(error)); was the schema changed outside Baton?")
+        }
+        if error is CancellationError {
+            return StoreError(.unavailable, "\(what) was cancelled", isRetryable: true)
+        }
+        return StoreError(.unavailable, "\(what) failed: \(error)", isRetryable: true)
+    }
+}
