@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "BatonServer",
             dependencies: [
-                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonKafka", "BatonRuntime", "BatonAPI",
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonKafka", "BatonRuntime", "BatonAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonServer", "BatonAPI", "BatonCore", "BatonExpressions", "BatonMessages", "BatonRuntime", "BatonKafka",
+                "BatonServer", "BatonAPI", "BatonCore", "BatonExpressions", "BatonMessages", "BatonRuntime", "BatonKafka", "BatonStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,6 +118,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // What several test targets share: a real PostgreSQL started on 127.0.0.1 for the test run.
+        .target(
+            name: "BatonTestSupport",
+            dependencies: [
+                "BatonStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/BatonTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "BatonExpressionsTests", dependencies: ["BatonExpressions"], swiftSettings: strict),
         .testTarget(
             name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions", "BatonMessages", "BatonStore"],
@@ -129,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "BatonStoreTests",
             dependencies: [
-                "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonCore", "BatonExpressions",
+                "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonCore", "BatonExpressions", "BatonTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -155,7 +166,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BatonEndToEndTests",
-            dependencies: ["BatonServer", "BatonKafka", "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonRuntime"],
+            dependencies: [
+                "BatonServer", "BatonKafka", "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonStorePostgres",
+                "BatonRuntime", "BatonTestSupport",
+            ],
             swiftSettings: strict
         ),
     ]

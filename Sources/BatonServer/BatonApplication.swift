@@ -4,6 +4,7 @@ import BatonKafka
 import BatonMessages
 import BatonRuntime
 import BatonStore
+import BatonStorePostgres
 import BatonStoreSQLite
 import Foundation
 import Logging
@@ -22,7 +23,8 @@ public final class BatonApplication: Sendable {
     public let service: WorkflowAPIService
     /// What keeps this process from being ready (`/readyz`).
     public let readiness: Readiness
-    public let store: SQLiteStore
+    /// The SQLite or PostgreSQL store (`configuration.store`).
+    public let store: any WorkflowStore
     public let producer: KafkaProducer
     public let consumer: KafkaConsumer
     public let relay: OutboxRelay
@@ -33,7 +35,7 @@ public final class BatonApplication: Sendable {
     /// Extra services run in the same group (the example worker in `baton dev`).
     let extraServices: [any Service]
 
-    init(configuration: BatonConfiguration, orchestrator: Orchestrator, service: WorkflowAPIService, readiness: Readiness, store: SQLiteStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+    init(configuration: BatonConfiguration, orchestrator: Orchestrator, service: WorkflowAPIService, readiness: Readiness, store: any WorkflowStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, api: (any Service)?, extraServices: [any Service], logger: Logger) {
         self.configuration = configuration
         self.orchestrator = orchestrator
         self.service = service
@@ -90,7 +92,7 @@ public func buildApplication(
     apiStarted: @escaping @Sendable (Int) -> Void = { _ in }, latencyProbe: StepLatencyProbe? = nil, logger: Logger
 ) async throws -> BatonApplication {
     let topics = configuration.kafka.topics
-    let store = try SQLiteStore(configuration: .init(path: configuration.store.path, synchronous: configuration.store.synchronous))
+    let store = try await openStore(configuration.store, logger: logger)
     do {
         try await provisioner.ensure(topics.fixed)
         let ids = InstanceIdGenerator(now: { UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down))) })
@@ -150,4 +152,13 @@ public func buildApplication(
         await store.close()
         throw error
     }
+}
+
+/// The store `configuration` names: a PostgreSQL database (owned by this process alone, as a
+/// SQLite file is, until several processes are supported) or a SQLite file.
+func openStore(_ configuration: BatonConfiguration.Store, logger: Logger) async throws(StoreError) -> any WorkflowStore {
+    if let postgres = configuration.postgres {
+        return try await PostgresStore.open(postgres, ownership: .exclusive, logger: logger)
+    }
+    return try await SQLiteStore.open(.init(path: configuration.path, synchronous: configuration.synchronous))
 }

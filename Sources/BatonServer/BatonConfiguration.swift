@@ -1,6 +1,8 @@
 import BatonCore
 import BatonKafka
 import BatonMessages
+import BatonStore
+import BatonStorePostgres
 import BatonStoreSQLite
 
 /// Everything needed to run Baton, with documented defaults. `baton serve` fills it from flags and
@@ -59,11 +61,29 @@ public struct BatonConfiguration: Sendable {
         public var path: String
         /// Default: `.full` — a committed transition survives power loss.
         public var synchronous: SQLiteStore.Synchronous
+        /// When set, the store is this PostgreSQL database and `path`/`synchronous` are unused.
+        public var postgres: PostgresStore.Configuration?
 
-        public init(path: String = "baton.sqlite", synchronous: SQLiteStore.Synchronous = .full) {
+        public init(path: String = "baton.sqlite", synchronous: SQLiteStore.Synchronous = .full, postgres: PostgresStore.Configuration? = nil) {
             self.path = path
             self.synchronous = synchronous
+            self.postgres = postgres
         }
+
+        /// `--store`: a `postgres://` (or `postgresql://`) URL picks PostgreSQL, anything else is
+        /// a SQLite file path.
+        ///
+        /// - Throws: `StoreError` `.invalid` for a PostgreSQL URL that does not parse.
+        public init(location: String, synchronous: SQLiteStore.Synchronous = .full) throws(StoreError) {
+            if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+                self.init(path: "", synchronous: synchronous, postgres: try PostgresStore.Configuration(url: location))
+            } else {
+                self.init(path: location, synchronous: synchronous)
+            }
+        }
+
+        /// Where the store is, for logs (no password).
+        public var description: String { postgres?.redactedURL ?? path }
     }
 
     public struct API: Sendable {

@@ -20,6 +20,8 @@ public final class PostgresStore: WorkflowStore, Sendable {
     /// `client.run()`, which owns the pool's connections; cancelled by `close()`.
     private let runner: Task<Void, Never>
     private let closed = Atomic<Bool>(false)
+    /// Holds the ownership lock's connection while the store is open (`Ownership.exclusive`).
+    private let owner = Mutex<Task<Void, Never>?>(nil)
     /// Which instance parts (foreach chunks) the database holds at which revision.
     let writtenParts = WrittenParts()
 
@@ -30,14 +32,28 @@ public final class PostgresStore: WorkflowStore, Sendable {
         self.runner = Task { await client.run() }
     }
 
-    /// Connects, then brings the schema up to this build's version (see `PostgresSchema`).
+    /// Whether other processes may use the database at the same time.
+    public enum Ownership: Sendable, Hashable {
+        /// One process owns the database, as one owns a SQLite file: a second `open` is refused
+        /// with `.locked` while the first is open (a session advisory lock on a connection of its
+        /// own, released by the server when that connection ends, however the process ended).
+        case exclusive
+        /// Several processes share it; each write is arbitrated by the database.
+        case shared
+    }
+
+    /// Connects, takes the ownership lock (`.exclusive`), then brings the schema up to this
+    /// build's version (see `PostgresSchema`).
     ///
-    /// - Throws: `.unavailable` (retryable) when the server cannot be reached; `.corrupt` when
-    ///   the schema is newer than this build.
-    public static func open(_ configuration: Configuration, logger: Logger = Logger(label: "baton.store.postgres")) async throws(StoreError) -> PostgresStore {
+    /// - Throws: `.unavailable` (retryable) when the server cannot be reached; `.locked` when
+    ///   another process owns the database; `.corrupt` when the schema is newer than this build.
+    public static func open(
+        _ configuration: Configuration, ownership: Ownership = .exclusive, logger: Logger = Logger(label: "baton.store.postgres")
+    ) async throws(StoreError) -> PostgresStore {
         let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
         let store = PostgresStore(configuration: configuration, client: client, logger: logger)
         do {
+            if ownership == .exclusive { try await store.takeOwnership() }
             try await store.transaction("migrate the schema") { connection in
                 try await PostgresSchema.migrate(connection, logger: logger)
             }
@@ -48,9 +64,52 @@ public final class PostgresStore: WorkflowStore, Sendable {
         return store
     }
 
+    /// The advisory lock key of exclusive ownership (any constant unique to Baton).
+    static let ownershipLock: Int64 = 0x6261_746f_6e00_0002
+
+    /// Takes the ownership lock on a connection that this store keeps leased until `close()`.
+    private func takeOwnership() async throws(StoreError) {
+        let (taken, answer) = AsyncStream.makeStream(of: Result<Bool, StoreError>.self)
+        let client = client
+        let logger = logger
+        let holder = Task {
+            do {
+                try await client.withConnection { connection in
+                    var acquired = false
+                    for try await value in try await connection.query("SELECT pg_try_advisory_lock(\(Self.ownershipLock))", logger: logger).decode(Bool.self) {
+                        acquired = value
+                    }
+                    answer.yield(.success(acquired))
+                    guard acquired else { return }
+                    // Held until close() cancels this task; the pool's shutdown then closes the
+                    // connection, and with it the session's lock.
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
+            } catch {
+                answer.yield(.failure(self.mapError(error, "take the ownership lock")))
+            }
+            answer.finish()
+        }
+        owner.withLock { $0 = holder }
+        var outcome: Result<Bool, StoreError> = .failure(StoreError(.unavailable, "the ownership lock was not answered", isRetryable: true))
+        for await result in taken {
+            outcome = result
+            break
+        }
+        guard try outcome.get() else {
+            throw StoreError(
+                .locked,
+                "the PostgreSQL database \(configuration.redactedURL) is in use by another Baton process; run one Baton process per database (several processes on one database are not supported yet)"
+            )
+        }
+    }
+
     /// Closes the pool. Idempotent; later calls to any other method throw `.invalid`.
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let holder = owner.withLock { $0 }
+        holder?.cancel()
+        await holder?.value
         runner.cancel()
         await runner.value
     }

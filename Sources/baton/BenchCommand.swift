@@ -5,6 +5,7 @@ import BatonKafka
 import BatonMessages
 import BatonRuntime
 import BatonServer
+import BatonStoreSQLite
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -168,8 +169,10 @@ struct BenchCommand: AsyncParsableCommand {
                 print(String(format: "          foreach of %d items, maxConcurrency 100: %.0f items/s (%.2f s); RSS %.0f MB, peak %.0f MB", items, Double(items) / run.seconds, run.seconds, run.rss, run.peak))
             }
             let counters = app.orchestrator.counters
-            let checkpoints = await app.store.checkpointCounts()
-            print(String(format: "          WAL checkpoints: %d beside the writer, %d by the writer (%.3f s of its time)", checkpoints.background, checkpoints.byWriter, checkpoints.byWriterSeconds))
+            if let sqlite = app.store as? SQLiteStore {
+                let checkpoints = await sqlite.checkpointCounts()
+                print(String(format: "          WAL checkpoints: %d beside the writer, %d by the writer (%.3f s of its time)", checkpoints.background, checkpoints.byWriter, checkpoints.byWriterSeconds))
+            }
             print("          applied \(counters.resultsApplied) results, ignored \(counters.totalIgnored), dead-lettered \(counters.totalDeadLettered), \(counters.batchesCommitted) transactions")
             print("step latency = task result polled by Baton → next task request's delivery report (acks=all), measured inside Baton;")
             print("worker round trip = request i received by the worker → request i+1 received (adds the worker's reply and both Kafka hops)")

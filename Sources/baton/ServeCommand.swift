@@ -17,17 +17,23 @@ struct ClusterOptions: ParsableArguments {
 
 /// Options shared by `serve` and `dev`, each with an environment variable for containers.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "SQLite file (env BATON_STORE).")
+    @Option(help: "SQLite file, or postgres://user:password@host:port/database[?sslmode=…&pool=N] (env BATON_STORE).")
     var store: String = ProcessEnvironment.value("BATON_STORE") ?? "baton.sqlite"
 
     @Option(help: "SQLite durability: full (survives power loss) or normal (env BATON_SYNCHRONOUS).")
     var synchronous: String = ProcessEnvironment.value("BATON_SYNCHRONOUS") ?? "full"
 
     func configuration() throws -> BatonConfiguration.Store {
+        let level: SQLiteStore.Synchronous
         switch synchronous.lowercased() {
-        case "full": return .init(path: store, synchronous: .full)
-        case "normal": return .init(path: store, synchronous: .normal)
+        case "full": level = .full
+        case "normal": level = .normal
         default: throw ValidationError("--synchronous must be 'full' or 'normal', not '\(synchronous)'")
+        }
+        do {
+            return try BatonConfiguration.Store(location: store, synchronous: level)
+        } catch {
+            throw ValidationError("--store: \(error.message)")
         }
     }
 }
@@ -122,7 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
             kafka: configuration.kafka.client, create: createTopics, partitions: partitions, replicationFactor: replicationFactor, logger: logger
         )
         let app = try await buildApplication(configuration, provisioner: provisioner, logger: logger)
-        logger.info("baton serving", metadata: ["kafka": "\(cluster.bootstrapServers)", "store": "\(configuration.store.path)", "api": "http://\(apiHost):\(apiPort)"])
+        logger.info("baton serving", metadata: ["kafka": "\(cluster.bootstrapServers)", "store": "\(configuration.store.description)", "api": "http://\(apiHost):\(apiPort)"])
         try await app.run()
     }
 

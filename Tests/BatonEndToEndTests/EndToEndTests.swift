@@ -12,8 +12,8 @@ import Testing
 extension EndToEnd {
     @Suite("End to end over the embedded broker", .serialized, .timeLimit(.minutes(2)))
     struct EndToEndTests {
-        @Test func aWorkflowStartedByRESTCompletesThroughAWorker() async throws {
-            try await withHarness { h in
+        @Test(arguments: StoreKind.allCases) func aWorkflowStartedByRESTCompletesThroughAWorker(_ store: StoreKind) async throws {
+            try await withHarness(store: store) { h in
                 let started = try await h.http("POST", "/v1/workflows/greet/instances", body: #"{"name":"Ada"}"#)
                 #expect(started.status == 201)
                 let id = try #require(started.json["id"]?.stringValue)
@@ -23,8 +23,8 @@ extension EndToEnd {
             }
         }
 
-        @Test func aTriggerEventInStructuredModeStartsItsWorkflowOnceEvenWhenDeliveredTwice() async throws {
-            try await withHarness { h in
+        @Test(arguments: StoreKind.allCases) func aTriggerEventInStructuredModeStartsItsWorkflowOnceEvenWhenDeliveredTwice(_ store: StoreKind) async throws {
+            try await withHarness(store: store) { h in
                 let event = #"{"specversion":"1.0","id":"order-1","source":"shop","type":"com.example.order.created","data":{"sku":"book","quantity":2,"amount":42}}"#
                 let record = KafkaRecord(topic: h.topics.triggers, key: Array("order-1".utf8), value: Array(event.utf8))
                 try await h.produce([record, record])
@@ -58,8 +58,8 @@ extension EndToEnd {
             }
         }
 
-        @Test func everyPublishedMessageValidatesAgainstItsSchema() async throws {
-            try await withHarness { h in
+        @Test(arguments: StoreKind.allCases) func everyPublishedMessageValidatesAgainstItsSchema(_ store: StoreKind) async throws {
+            try await withHarness(store: store) { h in
                 var ids: [String] = []
                 for name in ["Ada", "Grace", "Edsger"] {
                     let started = try await h.http("POST", "/v1/workflows/greet/instances", body: #"{"name":"\#(name)"}"#)

@@ -34,8 +34,8 @@ extension EndToEnd {
             try await h.produce([KafkaRecord(topic: h.topics.triggers, key: Array(orderId.utf8), value: event.serializedBytes())])
         }
 
-        @Test func eventsBeforeAndAfterTheWaitAndARESTSignalCompleteTheSteps() async throws {
-            try await withHarness(worker: nil, definitions: [Self.definition]) { h in
+        @Test(arguments: StoreKind.allCases) func eventsBeforeAndAfterTheWaitAndARESTSignalCompleteTheSteps(_ store: StoreKind) async throws {
+            try await withHarness(worker: nil, definitions: [Self.definition], store: store) { h in
                 // o-early's payment arrives before its instance exists: it is kept, not a dead letter.
                 try await publish(h, id: "pay-early", orderId: "o-early", amount: 5)
                 try await h.waitUntil("the early event to be kept") { h.orchestrator.counters.eventsKept == 1 }

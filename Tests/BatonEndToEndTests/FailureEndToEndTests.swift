@@ -21,14 +21,14 @@ extension EndToEnd {
                 retry: { maxAttempts: 3, initialInterval: 200ms }
             """
 
-        @Test func aRetryableFailureIsRetriedOnATimerAndTheLifecycleValidates() async throws {
+        @Test(arguments: StoreKind.allCases) func aRetryableFailureIsRetriedOnATimerAndTheLifecycleValidates(_ store: StoreKind) async throws {
             // The worker fails every first attempt with a retryable error and completes the second.
             let worker: ExampleWorker.Behaviour = { task in
                 task.attempt == 1
                     ? TaskResult(taskId: task.taskId, instanceId: task.instanceId, stepId: task.stepId, attempt: task.attempt, status: .failed, error: ErrorInfo(code: "UNAVAILABLE", message: "try again", retryable: true))
                     : TaskResult(taskId: task.taskId, instanceId: task.instanceId, stepId: task.stepId, attempt: task.attempt, status: .completed, output: ["attempt": .number(Double(task.attempt))])
             }
-            try await withHarness(worker: worker, definitions: [Self.flaky]) { h in
+            try await withHarness(worker: worker, definitions: [Self.flaky], store: store) { h in
                 let started = try await h.http("POST", "/v1/workflows/flaky/instances", body: "{}")
                 let id = try #require(started.json["id"]?.stringValue)
                 let done = try await h.waitForEnd(id)

@@ -51,8 +51,8 @@ extension EndToEnd {
             return seen
         }
 
-        @Test func twoHundredItemsTwentyAtATimeGiveTheirOutputsInItemOrder() async throws {
-            try await withHarness(worker: nil, definitions: [Self.definition]) { h in
+        @Test(arguments: StoreKind.allCases) func twoHundredItemsTwentyAtATimeGiveTheirOutputsInItemOrder(_ store: StoreKind) async throws {
+            try await withHarness(worker: nil, definitions: [Self.definition], store: store) { h in
                 let orders = (0..<200).map { JSONValue.string("order-\($0)") }
                 let started = try await h.http("POST", "/v1/workflows/fanout-e2e/instances", body: JSONValue.object(["orders": .array(orders)]).serialized())
                 #expect(started.status == 201)

@@ -5,6 +5,7 @@ import BatonMessages
 import BatonRuntime
 import BatonServer
 import BatonStore
+import BatonTestSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -15,8 +16,18 @@ import Testing
 import FoundationNetworking
 #endif
 
+/// Which store a harness runs on: a SQLite file in its folder, or a database of its own on the
+/// test run's PostgreSQL.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
 /// A whole Baton on real parts: an embedded Kafka-protocol broker, a SQLite file in a temporary
-/// folder, the REST API on a free loopback port, and a worker behaving as the test says.
+/// folder (or a PostgreSQL database), the REST API on a free loopback port, and a worker behaving
+/// as the test says.
 final class Harness: Sendable {
     let broker: EmbeddedBroker
     let app: BatonApplication
@@ -27,7 +38,7 @@ final class Harness: Sendable {
     let runner: Task<Void, any Error>
     let logger: Logger
 
-    static func start(worker behaviour: ExampleWorker.Behaviour? = ExampleWorker.exampleBehaviour, definitions: [String] = []) async throws -> Harness {
+    static func start(worker behaviour: ExampleWorker.Behaviour? = ExampleWorker.exampleBehaviour, definitions: [String] = [], store kind: StoreKind = .sqlite) async throws -> Harness {
         var logger = Logger(label: "baton.e2e")
         logger.logLevel = .warning
         let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
@@ -39,6 +50,7 @@ final class Harness: Sendable {
             store: .init(path: folder.appendingPathComponent("baton.sqlite").path),
             api: .init(host: "127.0.0.1", port: 0)
         )
+        if kind == .postgres { configuration.store.postgres = try await PostgresTestServer.shared.makeDatabase() }
         configuration.kafka.createTopics = true
         configuration.kafka.maxMessageBytes = 64 * 1024
         let port = Locked<Int?>(nil)
@@ -89,6 +101,7 @@ final class Harness: Sendable {
         runner.cancel()
         _ = try? await runner.value
         await app.store.close()
+        if let database = app.configuration.store.postgres { await PostgresTestServer.shared.dropDatabase(database) }
         teardownStep("embedded broker shutdown") { broker.shutdown() }
         try? FileManager.default.removeItem(at: folder)
     }
@@ -172,8 +185,11 @@ final class Harness: Sendable {
 }
 
 /// Runs `body` against a fresh Harness and always stops it, even when the body throws.
-func withHarness(worker: ExampleWorker.Behaviour? = ExampleWorker.exampleBehaviour, definitions: [String] = sharedDefinitions, _ body: (Harness) async throws -> Void) async throws {
-    let h = try await Harness.start(worker: worker, definitions: definitions)
+func withHarness(
+    worker: ExampleWorker.Behaviour? = ExampleWorker.exampleBehaviour, definitions: [String] = sharedDefinitions, store: StoreKind = .sqlite,
+    _ body: (Harness) async throws -> Void
+) async throws {
+    let h = try await Harness.start(worker: worker, definitions: definitions, store: store)
     do {
         try await body(h)
     } catch {

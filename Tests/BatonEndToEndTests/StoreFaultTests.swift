@@ -60,7 +60,8 @@ extension EndToEnd {
             try await Task.sleep(for: .milliseconds(300))
 
             // The fault, with the second half of the work arriving while it lasts.
-            try await app.store.simulate(fault)
+            let sqlite = try #require(app.store as? SQLiteStore)
+            try await sqlite.simulate(fault)
             try await send(Self.workflows / 2..<Self.workflows)
             var notReady: String?
             let observe = ContinuousClock.now + .seconds(10)
@@ -74,7 +75,7 @@ extension EndToEnd {
                 // A full disk still takes transactions that fit in free pages; a read-only file takes none.
                 #expect(app.orchestrator.counters.resultsApplied == appliedDuringFault, "nothing is applied while the store is read-only")
             }
-            try await app.store.simulate(nil)
+            try await sqlite.simulate(nil)
 
             let deadline = ContinuousClock.now + .seconds(60)
             while app.orchestrator.counters.resultsApplied < Self.workflows * 3 && ContinuousClock.now < deadline {

@@ -46,8 +46,8 @@ extension EndToEnd {
             try await h.produce([KafkaRecord(topic: h.topics.taskResults, key: Array(task.instanceId.utf8), value: JSONValue.object(result).serializedBytes())])
         }
 
-        @Test func theChildRunsAsItsOwnInstanceLinkedBothWaysAndItsOutputMovesTheParentOn() async throws {
-            try await withHarness(worker: nil, definitions: [Self.child, Self.parent]) { h in
+        @Test(arguments: StoreKind.allCases) func theChildRunsAsItsOwnInstanceLinkedBothWaysAndItsOutputMovesTheParentOn(_ store: StoreKind) async throws {
+            try await withHarness(worker: nil, definitions: [Self.child, Self.parent], store: store) { h in
                 let started = try await h.http("POST", "/v1/workflows/sub-order/instances", body: #"{"sku":"book"}"#)
                 #expect(started.status == 201)
                 let id = try #require(started.json["id"]?.stringValue)

@@ -1,6 +1,7 @@
 import BatonCore
 import BatonExpressions
 import BatonStore
+import BatonTestSupport
 import Logging
 import PostgresNIO
 import Testing
@@ -27,13 +28,31 @@ struct PostgresStoreTests {
     @Test func processesStartingTogetherMigrateOnce() async throws {
         try await withDatabase { database in
             let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
-                for _ in 0..<4 { group.addTask { try await PostgresStore.open(database) } }
+                for _ in 0..<4 { group.addTask { try await PostgresStore.open(database, ownership: .shared) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(stores.count == 4)
             let versions = try await stores[0].schemaVersions()
             #expect(versions == [PostgresSchema.currentVersion], "one row, the current version: \(versions)")
             for store in stores { await store.close() }
+        }
+    }
+
+    /// Until several processes are supported end to end, a second `baton serve` on the same
+    /// database is refused, as on a SQLite file; the lock goes with the first store.
+    @Test func anExclusiveOwnerKeepsOthersOutUntilItCloses() async throws {
+        try await withDatabase { database in
+            let owner = try await PostgresStore.open(database)
+            let error = await storeError { () throws(StoreError) in _ = try await PostgresStore.open(database) }
+            #expect(error?.code == .locked)
+            #expect(error?.message.contains("in use by another Baton process") == true, "\(String(describing: error))")
+            #expect(error?.message.contains(database.redactedURL) == true)
+            let shared = try await PostgresStore.open(database, ownership: .shared)
+            await shared.close()
+            await owner.close()
+            let next = try await PostgresStore.open(database)
+            #expect(try await next.outboxCount() == 0)
+            await next.close()
         }
     }
 
@@ -52,8 +71,8 @@ struct PostgresStoreTests {
     /// commit land and refuses the other with `.stale`, writing none of its rows.
     @Test func twoWritersOnOneInstanceOneWinsTheOtherIsStale() async throws {
         try await withDatabase { database in
-            let first = try await PostgresStore.open(database)
-            let second = try await PostgresStore.open(database)
+            let first = try await PostgresStore.open(database, ownership: .shared)
+            let second = try await PostgresStore.open(database, ownership: .shared)
             try await first.commit(StoreBatch(instances: [plainInstance("i")]))
             let read = try #require(try await second.versionedInstance(id: "i"))
             var rounds = 0
@@ -87,8 +106,8 @@ struct PostgresStoreTests {
 
     @Test func concurrentRegistrationsGetGaplessVersions() async throws {
         try await withDatabase { database in
-            let first = try await PostgresStore.open(database)
-            let second = try await PostgresStore.open(database)
+            let first = try await PostgresStore.open(database, ownership: .shared)
+            let second = try await PostgresStore.open(database, ownership: .shared)
             let versions = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<16 {
                     let store = index.isMultiple(of: 2) ? first : second

@@ -3,6 +3,7 @@ import BatonExpressions
 import BatonStore
 import BatonStorePostgres
 import BatonStoreSQLite
+import BatonTestSupport
 import Foundation
 import Testing
 

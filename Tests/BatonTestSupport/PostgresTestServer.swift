@@ -6,19 +6,21 @@ import Glibc
 import Logging
 import PostgresNIO
 
+/// Test support (a library target the test targets share; not shipped in the `baton` product).
+///
 /// One real PostgreSQL for the whole test process, started on first use by
 /// `Tests/Support/postgres-server.sh` on 127.0.0.1 and stopped by that script's watchdog when the
 /// test process ends. Each test gets a database of its own (`makeDatabase`), so tests never see
 /// each other's rows and can run in parallel.
-actor PostgresTestServer {
-    static let shared = PostgresTestServer()
+public actor PostgresTestServer {
+    public static let shared = PostgresTestServer()
 
     private var starting: Task<(port: Int, admin: PostgresClient), any Error>?
     private var admin: PostgresClient?
     private var counter = 0
 
     /// A new, empty database on the shared server.
-    func makeDatabase() async throws -> PostgresStore.Configuration {
+    public func makeDatabase() async throws -> PostgresStore.Configuration {
         let (port, admin) = try await start()
         counter += 1
         let name = "baton_test_\(ProcessInfo.processInfo.processIdentifier)_\(counter)"
@@ -27,7 +29,7 @@ actor PostgresTestServer {
     }
 
     /// Drops a database made by `makeDatabase`, closing whatever connections are left in it.
-    func dropDatabase(_ configuration: PostgresStore.Configuration) async {
+    public func dropDatabase(_ configuration: PostgresStore.Configuration) async {
         guard let admin else { return }
         _ = try? await admin.query("DROP DATABASE IF EXISTS \(unescaped: configuration.database) WITH (FORCE)")
     }
@@ -89,7 +91,7 @@ actor PostgresTestServer {
     }
 }
 
-struct PostgresTestServerError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct PostgresTestServerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
