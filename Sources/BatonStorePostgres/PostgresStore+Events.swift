@@ -46,31 +46,82 @@ extension PostgresStore {
         return events
     }
 
-    /// The batch's wait changes and kept events, inside its transaction.
+    /// The batch's wait changes (reduced to the last per wait: they are ordered, a multi-row
+    /// statement is not) and kept events, inside its transaction, a statement per kind.
     static func writeEventIndex(_ batch: EncodedBatch, to connection: PostgresConnection, logger: Logger) async throws {
-        for change in batch.waits {
-            switch change {
-            case .set(let instanceId, let wait):
+        if !batch.waits.isEmpty {
+            var last: [String: WaitChange] = [:]
+            var order: [String] = []
+            for change in batch.waits {
+                let key: String
+                switch change {
+                case .set(let instanceId, let wait): key = instanceId + "\u{0}" + wait.id
+                case .delete(let instanceId, let waitId): key = instanceId + "\u{0}" + waitId
+                }
+                if last[key] == nil { order.append(key) }
+                last[key] = change
+            }
+            var sets = JSONRows()
+            var deletes = JSONRows()
+            for key in order {
+                switch last[key] {
+                case .set(let instanceId, let wait)?:
+                    sets.row {
+                        $0.text("instance_id", instanceId)
+                        $0.text("wait_id", wait.id)
+                        $0.text("event", wait.event)
+                        $0.text("event_key", wait.eventKeySource)
+                        $0.text("correlation_key", wait.correlationKey)
+                    }
+                case .delete(let instanceId, let waitId)?:
+                    deletes.row {
+                        $0.text("instance_id", instanceId)
+                        $0.text("wait_id", waitId)
+                    }
+                case nil:
+                    break
+                }
+            }
+            if !deletes.isEmpty {
+                try await connection.query("""
+                    DELETE FROM event_waits AS w USING json_to_recordset(\(deletes.parameter)::json) AS x(instance_id text, wait_id text)
+                    WHERE w.instance_id = x.instance_id AND w.wait_id = x.wait_id
+                    """, logger: logger)
+            }
+            if !sets.isEmpty {
                 try await connection.query("""
                     INSERT INTO event_waits (instance_id, wait_id, event, event_key, correlation_key)
-                    VALUES (\(instanceId), \(wait.id), \(wait.event), \(wait.eventKeySource), \(wait.correlationKey))
+                    SELECT x.instance_id, x.wait_id, x.event, x.event_key, x.correlation_key
+                    FROM json_to_recordset(\(sets.parameter)::json) AS x(instance_id text, wait_id text, event text, event_key text, correlation_key text)
                     ON CONFLICT (instance_id, wait_id) DO UPDATE SET event = excluded.event, event_key = excluded.event_key, correlation_key = excluded.correlation_key
                     """, logger: logger)
-            case .delete(let instanceId, let waitId):
-                try await connection.query("DELETE FROM event_waits WHERE instance_id = \(instanceId) AND wait_id = \(waitId)", logger: logger)
             }
         }
-        for (event, data) in batch.bufferedEvents {
+        if !batch.bufferedEvents.isEmpty {
+            var rows = JSONRows()
+            for (event, data) in batch.bufferedEvents {
+                rows.row {
+                    $0.text("ref", event.ref)
+                    $0.text("event_key", event.eventKeySource)
+                    $0.text("event", event.event)
+                    $0.text("correlation_key", event.correlationKey)
+                    $0.raw("data", data)
+                    $0.text("origin", event.origin)
+                    $0.int("arrived_at", event.arrivedAt.milliseconds)
+                    $0.int("expires_at", event.expiresAt.milliseconds)
+                }
+            }
             // A redelivered event (same ref) is kept once.
             try await connection.query("""
                 INSERT INTO buffered_events (ref, event_key, event, correlation_key, data, origin, arrived_at, expires_at)
-                VALUES (\(event.ref), \(event.eventKeySource), \(event.event), \(event.correlationKey), \(JSONText(data)), \(event.origin),
-                        \(event.arrivedAt.milliseconds), \(event.expiresAt.milliseconds))
+                SELECT x.ref, x.event_key, x.event, x.correlation_key, x.data::text, x.origin, x.arrived_at, x.expires_at
+                FROM json_to_recordset(\(rows.parameter)::json) AS x(ref text, event_key text, event text, correlation_key text, data json,
+                    origin text, arrived_at bigint, expires_at bigint)
                 ON CONFLICT (ref, event_key) DO NOTHING
                 """, logger: logger)
         }
-        for ref in batch.consumedEvents {
-            try await connection.query("DELETE FROM buffered_events WHERE ref = \(ref)", logger: logger)
+        if !batch.consumedEvents.isEmpty {
+            try await connection.query("DELETE FROM buffered_events WHERE ref = ANY(\(batch.consumedEvents))", logger: logger)
         }
         if let before = batch.eventsExpiredBefore {
             // Bounded, so a backlog of expired rows never makes one commit slow.

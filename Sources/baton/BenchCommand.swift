@@ -50,7 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Partitions of every topic.")
     var partitions: Int = 4
 
-    @Option(help: "SQLite file to use and keep (default: a temporary one, removed afterwards). Reusing one from an earlier run measures a grown store behind a fresh broker.")
+    @Option(help: "SQLite file to use and keep (default: a temporary one, removed afterwards), or a postgres:// URL of an empty database. Reusing a store from an earlier run measures a grown store behind a fresh broker.")
     var store: String?
 
     @Option(name: .customLong("kafka-property"), help: "A librdkafka property for every client, key=value (repeatable).")
@@ -70,7 +70,14 @@ struct BenchCommand: AsyncParsableCommand {
         let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: properties)
         let payload = samplePayload()
 
-        print("baton bench: \(workflows) workflows × \(steps) task steps, SQLite synchronous=\(synchronous), \(partitions) partitions, 2 cores")
+        let storeConfiguration: BatonConfiguration.Store
+        do {
+            storeConfiguration = try BatonConfiguration.Store(location: store ?? "", synchronous: synchronous == "normal" ? .normal : .full)
+        } catch {
+            throw ValidationError("--store: \(error.message)")
+        }
+        let storeName = storeConfiguration.postgres.map { "PostgreSQL \($0.redactedURL)" } ?? "SQLite synchronous=\(synchronous)"
+        print("baton bench: \(workflows) workflows × \(steps) task steps, \(storeName), \(partitions) partitions, 2 cores")
         let baseline = try await measurePipelinedForwarder(broker: broker, kafka: kafka, messages: baselineMessages, payload: payload, logger: logger)
         print(String(format: "baseline  pipelined librdkafka forwarder: %.0f forwards/s (%d messages: consume → produce without waiting, linger.ms 5, idempotent, offsets committed as each batch's reports arrive)", baseline, baselineMessages))
         let lockStep = try await measureLockStepForwarder(broker: broker, kafka: kafka, messages: workflows * steps, payload: payload, logger: logger)
@@ -80,14 +87,14 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let storePath = store ?? folder.appendingPathComponent("bench.sqlite").path
-        if let store, let size = try? FileManager.default.attributesOfItem(atPath: store)[.size] as? Int64 {
+        if let store, storeConfiguration.postgres == nil, let size = try? FileManager.default.attributesOfItem(atPath: store)[.size] as? Int64 {
             print("store     " + String(format: "%.0f MB", Double(size) / 1_048_576) + " at the start (reused: \(store))")
         }
         let recorder = LatencyRecorder()
         let topics = TopicNames()
         var configuration = BatonConfiguration(
             kafka: .init(bootstrapServers: broker.bootstrapServers, properties: properties, partitions: partitions),
-            store: .init(path: storePath, synchronous: synchronous == "normal" ? .normal : .full),
+            store: storeConfiguration.postgres == nil ? .init(path: storePath, synchronous: synchronous == "normal" ? .normal : .full) : storeConfiguration,
             api: .init(enabled: false)
         )
         configuration.kafka.createTopics = true
