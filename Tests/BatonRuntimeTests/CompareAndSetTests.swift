@@ -81,6 +81,18 @@ struct CompareAndSetTests {
             #expect(after.instance.status == .paused)
             #expect(try await store.history(instanceId: "i", afterSequence: 0, limit: 100).map(\.type) == [.workflowStarted, .taskScheduled])
             #expect(try await store.outboxCount() == outboxBefore)
+            #expect(error?.isRetryable == true, "a refusal is decided again, not the end of the consumer")
+            #expect(o.counters.commitsRefusedStale == 1)
+
+            // Decided again (as the input consumer does after a refusal), on what the store has now:
+            // revision 2, paused, so the result is deferred until a resume — on the stale cached
+            // revision it would have been applied to a running instance.
+            _ = try await o.process([completed("a", task: 1, offset: 1)])
+            let redecided = try #require(try await store.versionedInstance(id: "i"))
+            #expect(redecided.revision == 3)
+            #expect(redecided.instance.status == .paused)
+            #expect(try await store.history(instanceId: "i", afterSequence: 0, limit: 100).map(\.type) == [.workflowStarted, .taskScheduled, .inputDeferred])
+            #expect(o.counters.commitsRefusedStale == 1)
         }
     }
 }

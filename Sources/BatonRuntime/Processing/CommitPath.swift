@@ -64,7 +64,17 @@ public final class CommitPath: Sendable {
             write: { [self] prepared throws(StoreError) in
                 let start = ContinuousClock.now
                 let batch = prepared.batch
-                let sequences = try await store.commit(prepared: prepared)
+                let sequences: [Int64]
+                do throws(StoreError) {
+                    sequences = try await store.commit(prepared: prepared)
+                } catch where error.code == .stale {
+                    // Another writer committed one of these instances since it was read: forget
+                    // what this process holds of them (the pipeline drops its overlay as for any
+                    // failed commit), so the batch is decided again on what the store has now.
+                    for instance in changed { cache.remove(instance.id) }
+                    statistics.update { $0.commitsRefusedStale += 1 }
+                    throw StoreError(.stale, error.message + "; the batch is decided again from the store", isRetryable: true)
+                }
                 latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
                 latencyProbe?.stage("3b of which in the store: write + fsync (per batch)", ContinuousClock.now - start)
                 if batch.timers.contains(where: { if case .set = $0 { return true } else { return false } }) {

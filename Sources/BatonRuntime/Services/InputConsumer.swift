@@ -157,6 +157,12 @@ public final class InputConsumer: Service {
             logger.critical("store failure that retrying cannot fix; stopping", metadata: ["error": "\(error)"])
             throw error
         }
+        if error.code == .stale {
+            // Another writer moved an instance on: an expected outcome with several writers, not
+            // a store outage; the batch is decided again at once.
+            logger.info("an instance changed under this batch; deciding it again", metadata: ["error": "\(error)"])
+            return
+        }
         readiness.set("store", notReadyBecause: error.message)
         logger.warning("store unavailable; retrying the batch", metadata: ["error": "\(error)"])
     }

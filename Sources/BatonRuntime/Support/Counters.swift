@@ -27,6 +27,9 @@ public struct RuntimeCounters: Sendable, Hashable {
     public var outboxParked = 0
     /// Publication rounds of the outbox relay.
     public var relayRounds = 0
+    /// Batches the store refused because another writer had moved one of their instances on
+    /// (compare-and-set); each was decided again from the store.
+    public var commitsRefusedStale = 0
 
     /// Where the time goes (seconds, summed): deciding and committing batches, committing Kafka
     /// offsets, waiting for delivery reports, and marking outbox rows sent. The benchmark prints
