@@ -95,4 +95,30 @@ struct CompareAndSetTests {
             #expect(o.counters.commitsRefusedStale == 1)
         }
     }
+
+    @Test func aCommandRefusedAsStaleIsDecidedAgainOnWhatTheOtherWriterCommitted() async throws {
+        try await withOrchestrator { store, o in
+            _ = try await o.startInstance(workflowId: "chain", version: nil, input: [:], idempotencyKey: nil)
+            // Another process pauses the instance; this one still caches revision 1 (running).
+            let other = try #require(try await store.versionedInstance(id: "i"))
+            var paused = other.instance
+            paused.status = .paused
+            var batch = StoreBatch(instances: [paused])
+            batch.decidedFrom = ["i": other.revision]
+            try await store.commit(batch)
+
+            // Pause on the cached running state is refused by the store, decided again on the
+            // paused one, and answered as what it is there: a conflict, not an internal error.
+            let error = await #expect(throws: ServiceError.self) { try await o.operate(.pause, id: "i", reason: "test", by: "t") }
+            #expect(error?.code == .conflict)
+            #expect(error?.message.contains("PAUSED") == true || error?.message.contains("paused") == true, "\(String(describing: error))")
+            #expect(o.counters.commitsRefusedStale == 1)
+            #expect(o.counters.commandsDecidedAgain == 1)
+
+            // Resume works through the same path, on revision 2, and commits revision 3.
+            let resumed = try await o.operate(.resume, id: "i", reason: "test", by: "t")
+            #expect(resumed.status == .running)
+            #expect(try await store.versionedInstance(id: "i")?.revision == 3)
+        }
+    }
 }

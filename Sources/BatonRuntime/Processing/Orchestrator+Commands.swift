@@ -34,6 +34,12 @@ extension Orchestrator {
         if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > 255 {
             throw ServiceError(.invalidInput, "Idempotency-Key must be 1–255 bytes")
         }
+        return try await decidingAgainWhenStale("start an instance of '\(workflowId)'") { () throws(ServiceError) in
+            try await startInstanceOnce(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey)
+        }
+    }
+
+    private func startInstanceOnce(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
         await writeLock.lock()
         defer { writeLock.unlock() }
         let generation = pipeline.generation
@@ -138,6 +144,37 @@ extension Orchestrator {
     /// definition version, let `decide` ask the engine (or refuse), and commit the transition
     /// before returning, so the caller's response reflects what is durable.
     private func operateOnInstance(
+        _ id: String,
+        decide: (WorkflowInstance, WorkflowDefinition, Timestamp) throws(ServiceError) -> Transition
+    ) async throws(ServiceError) -> WorkflowInstance {
+        try await decidingAgainWhenStale("change instance '\(id)'") { () throws(ServiceError) in
+            try await operateOnInstanceOnce(id, decide: decide)
+        }
+    }
+
+    /// Runs a command's decide-and-commit again while the store refuses it as stale (another
+    /// process committed one of its instances after it was read; the refused commit dropped them
+    /// from the cache, so the next round reads them afresh). Bounded: an instance that changes
+    /// under every attempt is answered as unavailable for now, not retried forever.
+    private func decidingAgainWhenStale<T>(_ what: String, _ body: () async throws(ServiceError) -> T) async throws(ServiceError) -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch where error.code == .staleDecision {
+                statistics.update { $0.commandsDecidedAgain += 1 }
+                guard attempt < Self.maxCommandDecisions else {
+                    throw ServiceError(.unavailable, "could not \(what): other writers changed it under each of \(attempt) attempts (\(error.message)); try again")
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// Attempts per command before a stale refusal is answered as unavailable.
+    static let maxCommandDecisions = 8
+
+    private func operateOnInstanceOnce(
         _ id: String,
         decide: (WorkflowInstance, WorkflowDefinition, Timestamp) throws(ServiceError) -> Transition
     ) async throws(ServiceError) -> WorkflowInstance {

@@ -30,6 +30,8 @@ public struct RuntimeCounters: Sendable, Hashable {
     /// Batches the store refused because another writer had moved one of their instances on
     /// (compare-and-set); each was decided again from the store.
     public var commitsRefusedStale = 0
+    /// API commands decided again after such a refusal.
+    public var commandsDecidedAgain = 0
 
     /// Where the time goes (seconds, summed): deciding and committing batches, committing Kafka
     /// offsets, waiting for delivery reports, and marking outbox rows sent. The benchmark prints

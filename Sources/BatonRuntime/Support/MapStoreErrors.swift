@@ -9,6 +9,7 @@ func mapStore<T>(_ body: () async throws -> T) async throws(ServiceError) -> T {
         case .unavailable, .locked: throw ServiceError(.unavailable, "the store is unavailable: \(error.message)")
         case .conflict: throw ServiceError(.conflict, error.message)
         case .invalid: throw ServiceError(.invalidInput, error.message)
+        case .stale: throw ServiceError(.staleDecision, error.message)
         default: throw ServiceError(.internal, "store failure: \(error.message)")
         }
     } catch let error as ServiceError {
