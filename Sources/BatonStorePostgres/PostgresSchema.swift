@@ -195,6 +195,32 @@ enum PostgresSchema {
             CREATE INDEX buffered_events_by_expiry ON buffered_events (expires_at)
             """,
         ],
+        // 2: several processes on one database (outbox shards and their leases, members, timer
+        // claims, one running instance per business key enforced by the database).
+        [
+            "ALTER TABLE outbox ADD COLUMN shard integer NOT NULL DEFAULT 0",
+            "CREATE INDEX outbox_by_shard ON outbox (shard, sequence)",
+            """
+            CREATE TABLE outbox_shards (
+                shard integer PRIMARY KEY,
+                owner text,
+                epoch bigint NOT NULL DEFAULT 0,
+                lease_until bigint NOT NULL DEFAULT 0
+            )
+            """,
+            "INSERT INTO outbox_shards (shard) SELECT generate_series(0, \(OutboxShards.count - 1))",
+            """
+            CREATE TABLE baton_members (
+                member text PRIMARY KEY,
+                seen_at bigint NOT NULL
+            )
+            """,
+            "ALTER TABLE timers ADD COLUMN claimed_until bigint NOT NULL DEFAULT 0",
+            """
+            CREATE UNIQUE INDEX instances_running_business_key ON instances (workflow_id, business_key)
+            WHERE business_key IS NOT NULL AND status IN ('RUNNING', 'PAUSED')
+            """,
+        ],
     ]
 
     /// The schema version this build writes.

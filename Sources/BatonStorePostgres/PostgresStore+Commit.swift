@@ -27,7 +27,7 @@ extension PostgresStore {
         let encoded = prepared.encoded as? EncodedBatch ?? EncodedBatch(prepared.batch)
         let logger = logger
         let parts = writtenParts.toWrite(encoded)
-        let sequences = try await transaction("commit a batch") { connection in
+        let sequences = try await refusingAsStaleWhenShared { () throws(StoreError) in try await transaction("commit a batch") { connection in
             let sequences = try await Self.write(encoded, to: connection, logger: logger)
             if !parts.isEmpty {
                 var rows = JSONRows()
@@ -48,9 +48,21 @@ extension PostgresStore {
             }
             Failpoint.insideBatchTransaction.reached()
             return sequences
-        }
+        } }
         writtenParts.committed(encoded)
         return sequences
+    }
+
+    /// With several writers, a unique key that exists already (a dedupe mark, a running instance
+    /// with the batch's business key) means another process committed the same input or start
+    /// first: the batch is stale and is decided again, which finds the other's write. With one
+    /// owning process it can only be a bug, and stays a `.conflict`.
+    private func refusingAsStaleWhenShared<T>(_ body: () async throws(StoreError) -> T) async throws(StoreError) -> T {
+        do {
+            return try await body()
+        } catch where error.code == .conflict && ownership == .shared {
+            throw StoreError(.stale, error.message + "; another writer committed it first", isRetryable: true)
+        }
     }
 
     /// The body of the commit transaction: one multi-row statement per table (see `JSONRows`).
@@ -86,6 +98,7 @@ extension PostgresStore {
             for (index, message) in batch.outbox.enumerated() {
                 rows.row {
                     $0.int("ord", index)
+                    $0.int("shard", OutboxShards.shard(forKey: message.key))
                     $0.text("topic", message.topic)
                     $0.hex("key", message.key)
                     $0.hex("value", message.value)
@@ -95,9 +108,9 @@ extension PostgresStore {
             // Identity values are drawn in the SELECT's order, so the sorted sequences are the
             // batch's order (RETURNING itself promises no order).
             let result = try await connection.query("""
-                INSERT INTO outbox (topic, key, value, headers, created_at)
-                SELECT x.topic, decode(x.key, 'hex'), decode(x.value, 'hex'), decode(x.headers, 'hex'), \(wallClockMilliseconds())
-                FROM json_to_recordset(\(rows.parameter)::json) AS x(ord integer, topic text, key text, value text, headers text)
+                INSERT INTO outbox (shard, topic, key, value, headers, created_at)
+                SELECT x.shard, x.topic, decode(x.key, 'hex'), decode(x.value, 'hex'), decode(x.headers, 'hex'), \(wallClockMilliseconds())
+                FROM json_to_recordset(\(rows.parameter)::json) AS x(ord integer, shard integer, topic text, key text, value text, headers text)
                 ORDER BY x.ord
                 RETURNING sequence
                 """, logger: logger)
@@ -322,7 +335,7 @@ extension PostgresStore {
             try await connection.query("""
                 INSERT INTO timers (instance_id, timer_id, fire_at)
                 SELECT x.instance_id, x.timer_id, x.fire_at FROM json_to_recordset(\(sets.parameter)::json) AS x(instance_id text, timer_id text, fire_at bigint)
-                ON CONFLICT (instance_id, timer_id) DO UPDATE SET fire_at = excluded.fire_at
+                ON CONFLICT (instance_id, timer_id) DO UPDATE SET fire_at = excluded.fire_at, claimed_until = 0
                 """, logger: logger)
         }
     }

@@ -9,15 +9,7 @@ extension PostgresStore {
         let rows = try await run("read the outbox") { connection in
             try await connection.query("SELECT sequence, topic, key, value, headers FROM outbox ORDER BY sequence LIMIT \(limit)", logger: logger).collect()
         }
-        var messages: [OutboxMessage] = []
-        messages.reserveCapacity(rows.count)
-        for row in rows {
-            let (sequence, topic, key, value, headers) = try decode(row, (Int64, String, ByteBuffer?, ByteBuffer, ByteBuffer?).self, "an outbox row")
-            messages.append(OutboxMessage(
-                sequence: sequence, topic: topic, key: key?.bytes, value: value.bytes,
-                headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence)))
-        }
-        return messages
+        return try outboxMessages(rows)
     }
 
     /// Deletes the rows; unknown sequences (already removed) are ignored, so a relay that retries
@@ -78,6 +70,7 @@ extension PostgresStore {
     /// - Throws: `.invalid` for a limit below 1.
     public func dueTimers(until: Timestamp, limit: Int) async throws(StoreError) -> [DueTimer] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
+        if ownership == .shared { return try await claimDueTimers(until: until, limit: limit) }
         return try await run("read due timers") { connection in
             var due: [DueTimer] = []
             let rows = try await connection.query("""
@@ -93,7 +86,11 @@ extension PostgresStore {
 
     public func nextTimerAt() async throws(StoreError) -> Timestamp? {
         try await run("read the next timer") { connection in
-            for try await fireAt in try await connection.query("SELECT MIN(fire_at) FROM timers", logger: logger).decode(Int64?.self) {
+            // With several processes, timers another one has claimed are its to fire.
+            let query: PostgresQuery = ownership == .shared
+                ? "SELECT MIN(fire_at) FROM timers WHERE claimed_until < \(unescaped: Self.databaseNow)"
+                : "SELECT MIN(fire_at) FROM timers"
+            for try await fireAt in try await connection.query(query, logger: logger).decode(Int64?.self) {
                 return fireAt.map { Timestamp(milliseconds: $0) }
             }
             return nil

@@ -13,8 +13,9 @@ import Synchronization
 /// the database, not from this process: instance writes compare and set their revision, unique
 /// keys refuse a second dedupe mark or history sequence, and the schema is migrated once under an
 /// advisory lock however many processes start together.
-public final class PostgresStore: WorkflowStore, Sendable {
+public final class PostgresStore: SharedWorkflowStore, Sendable {
     public let configuration: Configuration
+    public let ownership: Ownership
     let client: PostgresClient
     let logger: Logger
     /// `client.run()`, which owns the pool's connections; cancelled by `close()`.
@@ -25,8 +26,9 @@ public final class PostgresStore: WorkflowStore, Sendable {
     /// Which instance parts (foreach chunks) the database holds at which revision.
     let writtenParts = WrittenParts()
 
-    private init(configuration: Configuration, client: PostgresClient, logger: Logger) {
+    private init(configuration: Configuration, ownership: Ownership, client: PostgresClient, logger: Logger) {
         self.configuration = configuration
+        self.ownership = ownership
         self.client = client
         self.logger = logger
         self.runner = Task { await client.run() }
@@ -51,7 +53,7 @@ public final class PostgresStore: WorkflowStore, Sendable {
         _ configuration: Configuration, ownership: Ownership = .exclusive, logger: Logger = Logger(label: "baton.store.postgres")
     ) async throws(StoreError) -> PostgresStore {
         let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
-        let store = PostgresStore(configuration: configuration, client: client, logger: logger)
+        let store = PostgresStore(configuration: configuration, ownership: ownership, client: client, logger: logger)
         do {
             if ownership == .exclusive { try await store.takeOwnership() }
             try await store.transaction("migrate the schema") { connection in

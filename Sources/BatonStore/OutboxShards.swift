@@ -1,0 +1,74 @@
+/// The outbox split into shards, each published by one process at a time.
+///
+/// With several Baton processes on one database, each commit writes outbox rows for the instances
+/// it moved, wherever the inputs arrived. If every process published what it committed, two
+/// processes could send one instance's messages out of order. Instead every row belongs to a
+/// shard (a hash of its Kafka key, which is the instance id for everything Baton itself emits),
+/// and a shard is published only by the process holding its lease: one relay per shard, in
+/// sequence order, so the messages of one key keep the order they were committed in.
+public enum OutboxShards {
+    /// Shards of the outbox. More than any sensible number of processes, few enough that every
+    /// process can scan all of its shards in one query.
+    public static let count = 64
+
+    /// The shard of a row with Kafka key `key` (FNV-1a, stable across processes and releases);
+    /// rows without a key are in shard 0.
+    public static func shard(forKey key: [UInt8]?) -> Int {
+        guard let key else { return 0 }
+        var hash: UInt32 = 2_166_136_261
+        for byte in key {
+            hash ^= UInt32(byte)
+            hash &*= 16_777_619
+        }
+        return Int(hash % UInt32(count))
+    }
+}
+
+/// The right to publish one shard, until the database hands it to someone else.
+///
+/// `epoch` is the fencing token: it grows every time the shard changes hands, and removing
+/// published rows succeeds only while the lease row still names this holder and this epoch, so
+/// a process that lost the shard (paused past its lease, cut off from the database) can no longer
+/// touch its rows.
+public struct OutboxLease: Sendable, Hashable {
+    public var shard: Int
+    public var epoch: Int64
+
+    public init(shard: Int, epoch: Int64) {
+        self.shard = shard
+        self.epoch = epoch
+    }
+}
+
+/// What one lease round returned.
+public struct OutboxLeaseGrant: Sendable, Hashable {
+    /// Every shard this member holds now (renewed or newly taken).
+    public var leases: [OutboxLease]
+    /// Members seen within the lease time, this one included: the shards are spread over them.
+    public var members: Int
+
+    public init(leases: [OutboxLease], members: Int) {
+        self.leases = leases
+        self.members = members
+    }
+}
+
+/// A store several processes share: the outbox is published per leased shard and due timers
+/// are claimed, so each is handled by one process.
+public protocol SharedWorkflowStore: WorkflowStore {
+    /// One heartbeat of `member`: records it as alive, renews the leases it still holds, gives
+    /// back what exceeds its fair share (shards / live members, rounded up) and takes free or
+    /// expired shards up to it. Times are the database's clock, so processes need not agree on
+    /// theirs.
+    func leaseOutboxShards(member: String, leaseMilliseconds: Int64) async throws(StoreError) -> OutboxLeaseGrant
+    /// Gives every lease of `member` back and forgets it (a clean stop: others take over at
+    /// once instead of after the lease time).
+    func releaseOutboxShards(member: String) async throws(StoreError)
+    /// The oldest unsent rows of the leased shards, ascending by sequence, leaving out
+    /// `excluding` (rows published and not yet removed).
+    func pendingOutbox(leases: [OutboxLease], excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage]
+    /// Removes published rows of the shards `member` still holds at the given epochs; rows of a
+    /// shard that changed hands stay for the new holder. Returns how many were removed.
+    @discardableResult
+    func markOutboxSent(_ sequences: [Int64], member: String, leases: [OutboxLease]) async throws(StoreError) -> Int
+}

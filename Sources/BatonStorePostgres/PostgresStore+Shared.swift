@@ -1,0 +1,123 @@
+import BatonCore
+import BatonStore
+import PostgresNIO
+
+/// What several processes on one database need besides compare-and-set commits: outbox shard
+/// leases (one publisher per shard, fenced by an epoch) and timer claims.
+extension PostgresStore {
+    /// The database's clock in milliseconds, inside a query (leases and claims are compared
+    /// against one clock, whatever the processes' clocks say).
+    static let databaseNow = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+
+    /// How long a claimed timer stays with the process that claimed it: long enough to decide and
+    /// commit it, short enough that a process that died holding it delays it only this much.
+    static let timerClaimMilliseconds: Int64 = 15_000
+
+    public func leaseOutboxShards(member: String, leaseMilliseconds lease: Int64) async throws(StoreError) -> OutboxLeaseGrant {
+        guard lease > 0 else { throw StoreError(.invalid, "a lease must last longer than 0 ms, got \(lease)") }
+        return try await transaction("lease outbox shards") { connection in
+            var now: Int64 = 0
+            for try await value in try await connection.query("SELECT \(unescaped: Self.databaseNow)", logger: logger).decode(Int64.self) { now = value }
+            try await connection.query("""
+                INSERT INTO baton_members (member, seen_at) VALUES (\(member), \(now))
+                ON CONFLICT (member) DO UPDATE SET seen_at = excluded.seen_at
+                """, logger: logger)
+            // Members gone for long are forgotten; those gone for one lease are not counted.
+            try await connection.query("DELETE FROM baton_members WHERE seen_at < \(now - 10 * lease)", logger: logger)
+            var members = 1
+            for try await count in try await connection.query("SELECT COUNT(*) FROM baton_members WHERE seen_at >= \(now - lease)", logger: logger).decode(Int.self) {
+                members = max(1, count)
+            }
+            let fairShare = (OutboxShards.count + members - 1) / members
+            var held: [OutboxLease] = []
+            let renewed = try await connection.query("""
+                UPDATE outbox_shards SET lease_until = \(now + lease) WHERE owner = \(member) AND lease_until >= \(now) RETURNING shard, epoch
+                """, logger: logger)
+            for try await (shard, epoch) in renewed.decode((Int, Int64).self) { held.append(OutboxLease(shard: shard, epoch: epoch)) }
+            held.sort { $0.shard < $1.shard }
+            if held.count > fairShare {
+                let extra = held[fairShare...].map(\.shard)
+                held.removeLast(held.count - fairShare)
+                try await connection.query("UPDATE outbox_shards SET owner = NULL, lease_until = 0 WHERE owner = \(member) AND shard = ANY(\(extra))", logger: logger)
+            } else if held.count < fairShare {
+                let taken = try await connection.query("""
+                    UPDATE outbox_shards SET owner = \(member), epoch = epoch + 1, lease_until = \(now + lease)
+                    WHERE shard IN (
+                        SELECT shard FROM outbox_shards WHERE owner IS NULL OR lease_until < \(now)
+                        ORDER BY shard LIMIT \(fairShare - held.count) FOR UPDATE SKIP LOCKED)
+                    RETURNING shard, epoch
+                    """, logger: logger)
+                for try await (shard, epoch) in taken.decode((Int, Int64).self) { held.append(OutboxLease(shard: shard, epoch: epoch)) }
+                held.sort { $0.shard < $1.shard }
+            }
+            return OutboxLeaseGrant(leases: held, members: members)
+        }
+    }
+
+    public func releaseOutboxShards(member: String) async throws(StoreError) {
+        try await transaction("release outbox shards") { connection in
+            try await connection.query("UPDATE outbox_shards SET owner = NULL, lease_until = 0 WHERE owner = \(member)", logger: logger)
+            try await connection.query("DELETE FROM baton_members WHERE member = \(member)", logger: logger)
+        }
+    }
+
+    /// - Throws: `.invalid` for a limit below 1.
+    public func pendingOutbox(leases: [OutboxLease], excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage] {
+        guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
+        guard !leases.isEmpty else { return [] }
+        let shards = leases.map(\.shard)
+        let rows = try await run("read the outbox of leased shards") { connection in
+            try await connection.query("""
+                SELECT sequence, topic, key, value, headers FROM outbox
+                WHERE shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)
+                """, logger: logger).collect()
+        }
+        return try outboxMessages(rows)
+    }
+
+    @discardableResult
+    public func markOutboxSent(_ sequences: [Int64], member: String, leases: [OutboxLease]) async throws(StoreError) -> Int {
+        guard !sequences.isEmpty, !leases.isEmpty else { return 0 }
+        let shards = leases.map(\.shard)
+        let epochs = leases.map(\.epoch)
+        return try await run("remove published outbox rows of leased shards") { connection in
+            let removed = try await connection.query("""
+                DELETE FROM outbox AS o USING outbox_shards AS s, unnest(\(shards)::bigint[], \(epochs)::bigint[]) AS l(shard, epoch)
+                WHERE o.sequence = ANY(\(sequences)) AND o.shard = l.shard AND s.shard = l.shard AND s.epoch = l.epoch AND s.owner = \(member)
+                RETURNING o.sequence
+                """, logger: logger).collect()
+            return removed.count
+        }
+    }
+
+    /// Due timers claimed for `timerClaimMilliseconds`, skipping rows another process is claiming
+    /// right now, so each due timer goes to one process.
+    func claimDueTimers(until: Timestamp, limit: Int) async throws(StoreError) -> [DueTimer] {
+        try await run("claim due timers") { connection in
+            var due: [DueTimer] = []
+            let rows = try await connection.query("""
+                UPDATE timers AS t SET claimed_until = \(unescaped: Self.databaseNow) + \(Self.timerClaimMilliseconds)
+                FROM (SELECT instance_id, timer_id FROM timers WHERE fire_at <= \(until.milliseconds) AND claimed_until < \(unescaped: Self.databaseNow)
+                      ORDER BY fire_at, instance_id, timer_id LIMIT \(limit) FOR UPDATE SKIP LOCKED) AS d
+                WHERE t.instance_id = d.instance_id AND t.timer_id = d.timer_id
+                RETURNING t.instance_id, t.timer_id, t.fire_at
+                """, logger: logger)
+            for try await (instanceId, timerId, fireAt) in rows.decode((String, String, Int64).self) {
+                due.append(DueTimer(instanceId: instanceId, timerId: timerId, fireAt: Timestamp(milliseconds: fireAt)))
+            }
+            return due.sorted { ($0.fireAt, $0.instanceId, $0.timerId) < ($1.fireAt, $1.instanceId, $1.timerId) }
+        }
+    }
+
+    func outboxMessages(_ rows: [PostgresRow]) throws(StoreError) -> [OutboxMessage] {
+        var messages: [OutboxMessage] = []
+        messages.reserveCapacity(rows.count)
+        for row in rows {
+            let (sequence, topic, key, value, headers) = try decode(row, (Int64, String, ByteBuffer?, ByteBuffer, ByteBuffer?).self, "an outbox row")
+            messages.append(OutboxMessage(
+                sequence: sequence, topic: topic, key: key?.bytes, value: value.bytes,
+                headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence)))
+        }
+        return messages
+    }
+}
