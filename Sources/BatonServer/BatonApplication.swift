@@ -30,12 +30,18 @@ public final class BatonApplication: Sendable {
     public let relay: OutboxRelay
     public let inputConsumer: InputConsumer
     public let timers: TimerService
+    /// With a store several processes share (PostgreSQL): this process's outbox shards, and the
+    /// poll that learns definitions registered elsewhere. Nil on SQLite.
+    public let outboxLeases: OutboxShardLeases?
+    let definitionWatcher: DefinitionWatcher?
     let api: (any Service)?
     let logger: Logger
     /// Extra services run in the same group (the example worker in `baton dev`).
     let extraServices: [any Service]
 
-    init(configuration: BatonConfiguration, orchestrator: Orchestrator, service: WorkflowAPIService, readiness: Readiness, store: any WorkflowStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+    init(configuration: BatonConfiguration, orchestrator: Orchestrator, service: WorkflowAPIService, readiness: Readiness, store: any WorkflowStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, outboxLeases: OutboxShardLeases?, definitionWatcher: DefinitionWatcher?, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+        self.outboxLeases = outboxLeases
+        self.definitionWatcher = definitionWatcher
         self.configuration = configuration
         self.orchestrator = orchestrator
         self.service = service
@@ -53,7 +59,11 @@ public final class BatonApplication: Sendable {
 
     /// The services, in start order (stopped in reverse).
     public var services: [any Service] {
-        var all: [any Service] = [relay, inputConsumer, timers]
+        // The leases stop after the relay (reverse order), so they are given back only once
+        // nothing of their shards is on its way.
+        var all: [any Service] = outboxLeases.map { [$0] } ?? []
+        all += [relay, inputConsumer, timers]
+        if let definitionWatcher { all.append(definitionWatcher) }
         if let api { all.append(api) }
         return all + extraServices
     }
@@ -117,7 +127,12 @@ public func buildApplication(
         // relay and timer wake-up ← commit path ← orchestrator ← consumer, timer service, API.
         let statistics = RuntimeStatistics()
         let readiness = Readiness()
-        let relay = OutboxRelay(store: store, producer: producer, logger: logger, statistics: statistics, onDelivered: onDelivered, latencyProbe: latencyProbe)
+        var outboxLeases: OutboxShardLeases?
+        if let shared = store as? any SharedWorkflowStore, (store as? PostgresStore)?.ownership == .shared {
+            outboxLeases = OutboxShardLeases(store: shared, member: memberName(), logger: logger)
+        }
+        let relay = OutboxRelay(
+            store: store, producer: producer, logger: logger, statistics: statistics, onDelivered: onDelivered, latencyProbe: latencyProbe, sharding: outboxLeases)
         let timerWake = WakeSignal()
         let commits = CommitPath(
             store: store, cacheBytes: configuration.instanceCacheBytes, statistics: statistics,
@@ -137,6 +152,7 @@ public func buildApplication(
         let inputConsumer = InputConsumer(consumer: consumer, orchestrator: orchestrator, readiness: readiness, logger: logger)
         let timers = TimerService(orchestrator: orchestrator, wake: timerWake, logger: logger)
         let service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
+        let definitionWatcher = outboxLeases == nil ? nil : DefinitionWatcher(orchestrator: orchestrator, logger: logger)
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
@@ -146,7 +162,8 @@ public func buildApplication(
         }
         return BatonApplication(
             configuration: configuration, orchestrator: orchestrator, service: service, readiness: readiness, store: store, producer: producer, consumer: consumer,
-            relay: relay, inputConsumer: inputConsumer, timers: timers, api: api, extraServices: extraServices, logger: logger
+            relay: relay, inputConsumer: inputConsumer, timers: timers, outboxLeases: outboxLeases, definitionWatcher: definitionWatcher, api: api,
+            extraServices: extraServices, logger: logger
         )
     } catch {
         await store.close()
@@ -154,11 +171,18 @@ public func buildApplication(
     }
 }
 
-/// The store `configuration` names: a PostgreSQL database (owned by this process alone, as a
-/// SQLite file is, until several processes are supported) or a SQLite file.
+/// The store `configuration` names: a PostgreSQL database, shared with any other Baton process
+/// pointed at it, or a SQLite file (one process).
 func openStore(_ configuration: BatonConfiguration.Store, logger: Logger) async throws(StoreError) -> any WorkflowStore {
     if let postgres = configuration.postgres {
-        return try await PostgresStore.open(postgres, ownership: .exclusive, logger: logger)
+        return try await PostgresStore.open(postgres, ownership: .shared, logger: logger)
     }
     return try await SQLiteStore.open(.init(path: configuration.path, synchronous: configuration.synchronous))
+}
+
+/// This process among those sharing a store: host, pid and a random suffix (a restarted process
+/// is a new member; its predecessor's leases simply expire).
+func memberName() -> String {
+    let host = ProcessInfo.processInfo.hostName
+    return "\(host)-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
 }

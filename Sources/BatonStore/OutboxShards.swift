@@ -56,6 +56,12 @@ public struct OutboxLeaseGrant: Sendable, Hashable {
 /// A store several processes share: the outbox is published per leased shard and due timers
 /// are claimed, so each is handled by one process.
 public protocol SharedWorkflowStore: WorkflowStore {
+    /// True when other processes may write the store now. Then a decision is only as good as
+    /// the revisions it read: a commit also verifies the revision of every instance in
+    /// `StoreBatch.decidedFrom` it does not write (and holds them until it commits), so a
+    /// decision that only read an instance (a timer found gone, an input found already applied)
+    /// is refused as stale when another process moved that instance on meanwhile.
+    var isShared: Bool { get }
     /// One heartbeat of `member`: records it as alive, renews the leases it still holds, gives
     /// back what exceeds its fair share (shards / live members, rounded up) and takes free or
     /// expired shards up to it. Times are the database's clock, so processes need not agree on

@@ -23,11 +23,14 @@ extension PostgresStore {
 
     @discardableResult
     public func commit(prepared: PreparedBatch) async throws(StoreError) -> [Int64] {
-        guard !prepared.batch.isEmpty else { return [] }
+        let written = Set(prepared.batch.instances.map(\.id))
+        let readOnly = isShared ? prepared.batch.decidedFrom.filter { !written.contains($0.key) } : [:]
+        guard !prepared.batch.isEmpty || !readOnly.isEmpty else { return [] }
         let encoded = prepared.encoded as? EncodedBatch ?? EncodedBatch(prepared.batch)
         let logger = logger
         let parts = writtenParts.toWrite(encoded)
         let sequences = try await refusingAsStaleWhenShared { () throws(StoreError) in try await transaction("commit a batch") { connection in
+            try await Self.verifyRevisions(readOnly, on: connection, logger: logger)
             let sequences = try await Self.write(encoded, to: connection, logger: logger)
             if !parts.isEmpty {
                 var rows = JSONRows()
@@ -62,6 +65,30 @@ extension PostgresStore {
             return try await body()
         } catch where error.code == .conflict && ownership == .shared {
             throw StoreError(.stale, error.message + "; another writer committed it first", isRetryable: true)
+        }
+    }
+
+    /// Checks that the instances the batch only read are still at the revisions it read, and
+    /// share-locks them until the transaction ends, so no other writer moves them before it
+    /// commits.
+    static func verifyRevisions(_ expected: [String: Int64], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !expected.isEmpty else { return }
+        var rows = JSONRows()
+        for (id, revision) in expected.sorted(by: { $0.key < $1.key }) {
+            rows.row {
+                $0.text("id", id)
+                $0.int("expected", revision)
+            }
+        }
+        var current: Set<String> = []
+        let result = try await connection.query("""
+            SELECT i.id FROM instances AS i JOIN json_to_recordset(\(rows.parameter)::json) AS x(id text, expected bigint)
+                ON i.id = x.id AND i.revision = x.expected
+            ORDER BY i.id FOR SHARE OF i
+            """, logger: logger)
+        for try await id in result.decode(String.self) { current.insert(id) }
+        if let moved = expected.keys.sorted().first(where: { !current.contains($0) }) {
+            throw StoreError.staleInstance(moved, expected: expected[moved], found: try await storedRevision(of: moved, connection, logger: logger))
         }
     }
 
@@ -216,7 +243,7 @@ extension PostgresStore {
         }
     }
 
-    private static func storedRevision(of id: String, _ connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+    static func storedRevision(of id: String, _ connection: PostgresConnection, logger: Logger) async throws -> Int64? {
         for try await revision in try await connection.query("SELECT revision FROM instances WHERE id = \(id)", logger: logger).decode(Int64.self) {
             return revision
         }

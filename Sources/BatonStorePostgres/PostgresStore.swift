@@ -34,6 +34,8 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         self.runner = Task { await client.run() }
     }
 
+    public var isShared: Bool { ownership == .shared }
+
     /// Whether other processes may use the database at the same time.
     public enum Ownership: Sendable, Hashable {
         /// One process owns the database, as one owns a SQLite file: a second `open` is refused

@@ -20,6 +20,9 @@ public final class CommitPath: Sendable {
     let latencyProbe: StepLatencyProbe?
     let pipeline = CommitPipeline()
     let cache: InstanceCache
+    /// Other processes write the store too: a decision that changed nothing is still committed
+    /// (the store verifies the revisions it read), and API reads bypass the cache.
+    let verifiesReads: Bool
     private let outbox: (any CommittedOutboxSink)?
     private let timers: WakeSignal?
 
@@ -36,6 +39,7 @@ public final class CommitPath: Sendable {
         self.statistics = statistics
         self.latencyProbe = latencyProbe
         self.cache = InstanceCache(capacityBytes: cacheBytes)
+        self.verifiesReads = (store as? any SharedWorkflowStore)?.isShared ?? false
         self.outbox = outbox
         self.timers = timers
     }
@@ -50,7 +54,7 @@ public final class CommitPath: Sendable {
         _ work: BatchWork, decidedIn generation: UInt64, counts: RuntimeCounters = RuntimeCounters(),
         requires: CommitTicket? = nil, afterCommit: @escaping @Sendable () async -> Void = {}
     ) -> Task<Result<Void, StoreError>, Never> {
-        guard !work.isEmpty || requires != nil else {
+        guard !work.isEmpty || requires != nil || (verifiesReads && !work.decidedFrom.isEmpty) else {
             statistics.update { $0.add(counts) }
             return Task { .success(()) }
         }
@@ -72,6 +76,7 @@ public final class CommitPath: Sendable {
                     // what this process holds of them (the pipeline drops its overlay as for any
                     // failed commit), so the batch is decided again on what the store has now.
                     for instance in changed { cache.remove(instance.id) }
+                    for id in batch.decidedFrom.keys { cache.remove(id) }
                     statistics.update { $0.commitsRefusedStale += 1 }
                     throw StoreError(.stale, error.message + "; the batch is decided again from the store", isRetryable: true)
                 }
@@ -128,7 +133,7 @@ public final class CommitPath: Sendable {
 
     /// The committed instance, from the cache when it holds it (API reads).
     func committedInstance(id: String) async throws(StoreError) -> WorkflowInstance? {
-        if let cached = cache.get(id) { return cached.instance }
+        if !verifiesReads, let cached = cache.get(id) { return cached.instance }
         return try await store.instance(id: id)
     }
 }

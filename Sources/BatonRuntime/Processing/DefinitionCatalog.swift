@@ -6,8 +6,8 @@ import Synchronization
 /// Compiled definitions by id and version, with the latest version of each.
 ///
 /// Compiling is not free (every expression is parsed), and the same few definitions serve every
-/// message, so each version is compiled once per process. Only this process writes the store, so
-/// the catalog never goes stale.
+/// message, so each version is compiled once per process. Versions registered through other
+/// processes sharing the store are learned by `DefinitionWatcher`.
 final class DefinitionCatalog: Sendable {
     private struct State {
         var versions: [String: [Int: WorkflowDefinition]] = [:]
@@ -25,6 +25,8 @@ final class DefinitionCatalog: Sendable {
             if isLatest || (s.latest[definition.id] ?? 0) < definition.version { s.latest[definition.id] = definition.version }
         }
     }
+
+    func latestVersion(of id: String) -> Int? { state.withLock { $0.latest[id] } }
 
     func cached(id: String, version: Int?) -> WorkflowDefinition? {
         state.withLock { s in

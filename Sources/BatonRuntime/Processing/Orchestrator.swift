@@ -85,6 +85,28 @@ public final class Orchestrator: Sendable {
         return taskTopics.sorted()
     }
 
+    /// Learns the definition versions other processes registered since this one last looked
+    /// (several processes on one store): compiles the new latest versions, so triggers match them
+    /// here too, and makes sure their task topics exist. Returns the ids learned.
+    public func learnNewDefinitions() async throws(StoreError) -> [String] {
+        var learned: [String] = []
+        var taskTopics: Set<String> = []
+        for summary in try await store.definitions() where (catalog.latestVersion(of: summary.id) ?? 0) < summary.latestVersion {
+            guard let definition = try await catalog.resolve(id: summary.id, version: summary.latestVersion, store: store) else { continue }
+            catalog.insert(definition, isLatest: true)
+            learned.append(summary.id)
+            for type in definition.taskTypes { taskTopics.insert(configuration.topics.tasks(type)) }
+        }
+        if !taskTopics.isEmpty {
+            do {
+                try await provisionTopics(taskTopics.sorted())
+            } catch {
+                throw StoreError(.unavailable, "could not create the task topics of definitions registered elsewhere: \(error)", isRetryable: true)
+            }
+        }
+        return learned
+    }
+
     /// The orchestrator's clock (the timer service fires by it).
     public var now: Timestamp { clock() }
 

@@ -25,6 +25,13 @@ import Synchronization
 /// of it. Removing published rows is off the publication path: a separate loop deletes them. A crash
 /// between publish and removal republishes: every message carries a stable id, so consumers drop
 /// the duplicate.
+///
+/// With several processes on one store (`sharding`), the relay publishes only the shards this
+/// process leases, and reads them from the store rather than trusting the hand-over (other
+/// processes commit rows for them too, and sequences from concurrent transactions become visible
+/// out of order). A scan waits for the rounds in flight, so one shard's rows go out in sequence
+/// order; rows published and not yet removed are left out of the next scan; removal is fenced
+/// by the lease's epoch.
 public final class OutboxRelay: Service {
     public struct Configuration: Sendable {
         /// Rows per scan. Default: 1000.
@@ -38,11 +45,15 @@ public final class OutboxRelay: Service {
         /// Rounds published at once (rounds in flight never share a key). 1 sends one round at a
         /// time. Default: 4.
         public var roundsInFlight: Int
+        /// With `sharding`: how often the leased shards are scanned for rows other processes
+        /// committed. Default: 20 ms.
+        public var pollInterval: Duration
 
         public init(
             batchSize: Int = 1000, idleInterval: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(5),
-            removalInterval: Duration = .milliseconds(100), roundsInFlight: Int = 4
+            removalInterval: Duration = .milliseconds(100), roundsInFlight: Int = 4, pollInterval: Duration = .milliseconds(20)
         ) {
+            self.pollInterval = pollInterval
             self.batchSize = batchSize
             self.idleInterval = idleInterval
             self.maxBackoff = maxBackoff
@@ -102,7 +113,11 @@ public final class OutboxRelay: Service {
     let onDelivered: (@Sendable ([OutboxMessage]) -> Void)?
     let latencyProbe: StepLatencyProbe?
     let clock: @Sendable () -> Timestamp
-    private let signal = WakeSignal()
+    /// This process's outbox shards, when the store is shared by several processes.
+    let sharding: OutboxShardLeases?
+    private let signal: WakeSignal
+    /// Rows published and not yet removed (with `sharding`): left out of scans.
+    private let unremoved = Mutex<Set<Int64>>([])
     private let inbox = Mutex(Inbox())
     private let rounds = Mutex(Rounds())
     private let sent = Mutex<[Int64]>([])
@@ -113,9 +128,12 @@ public final class OutboxRelay: Service {
     public init(
         store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger,
         statistics: RuntimeStatistics = RuntimeStatistics(), onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil,
-        latencyProbe: StepLatencyProbe? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp.wallClock }
+        latencyProbe: StepLatencyProbe? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp.wallClock },
+        sharding: OutboxShardLeases? = nil
     ) {
         self.clock = clock
+        self.sharding = sharding
+        self.signal = sharding?.changed ?? WakeSignal()
         self.onDelivered = onDelivered
         self.latencyProbe = latencyProbe
         self.store = store
@@ -131,6 +149,11 @@ public final class OutboxRelay: Service {
     /// Hands over rows just committed (with their sequences), in commit order.
     public func enqueue(_ rows: [OutboxMessage]) {
         guard !rows.isEmpty else { return }
+        if sharding != nil {
+            // Scanned from the store, with what other processes committed.
+            signal.signal()
+            return
+        }
         let now = latencyProbe == nil ? nil : ContinuousClock.now
         inbox.withLock { s in
             s.rows.append(contentsOf: rows)
@@ -206,8 +229,8 @@ public final class OutboxRelay: Service {
             }
             guard let pending, !pending.isEmpty else {
                 // Nothing to send, or rows that must wait for a round in flight: a commit or the
-                // end of a round wakes the loop.
-                await signal.wait(timeout: configuration.idleInterval)
+                // end of a round wakes the loop (and, shared, the poll for others' commits).
+                await signal.wait(timeout: sharding == nil ? configuration.idleInterval : configuration.pollInterval)
                 continue
             }
             let id = rounds.withLock { r in
@@ -250,6 +273,13 @@ public final class OutboxRelay: Service {
     /// when rows wait for a round in flight (one holds a key they hold, or the store must be read
     /// and rounds are still out).
     private func nextRows() async throws(StoreError) -> [OutboxMessage]? {
+        if let sharding, let store = store as? any SharedWorkflowStore {
+            guard rounds.withLock({ $0.inFlight.isEmpty }) else { return nil }
+            let leases = sharding.current()
+            guard !leases.isEmpty else { return [] }
+            let excluding = unremoved.withLock { Array($0) }
+            return try await store.pendingOutbox(leases: leases, excluding: excluding, limit: configuration.batchSize)
+        }
         if inbox.withLock({ $0.scanning }) {
             guard rounds.withLock({ $0.inFlight.isEmpty }) else { return nil }
             let scanned = try await store.pendingOutbox(limit: configuration.batchSize)
@@ -316,6 +346,7 @@ public final class OutboxRelay: Service {
             onDelivered(pending.filter { sent.contains($0.sequence) })
         }
         if !delivered.isEmpty {
+            if sharding != nil { unremoved.withLock { $0.formUnion(delivered) } }
             sent.withLock { $0.append(contentsOf: delivered) }
             sentSignal.signal()
         }
@@ -374,7 +405,13 @@ public final class OutboxRelay: Service {
             }
             do {
                 let start = ContinuousClock.now
-                try await store.markOutboxSent(batch)
+                if let sharding, let store = store as? any SharedWorkflowStore {
+                    // Fenced: rows of a shard that changed hands stay for its new holder.
+                    try await store.markOutboxSent(batch, member: sharding.member, leases: sharding.current())
+                    unremoved.withLock { $0.subtract(batch) }
+                } else {
+                    try await store.markOutboxSent(batch)
+                }
                 statistics.record(Round(published: 0, publishSeconds: 0, markSentSeconds: (ContinuousClock.now - start).seconds))
                 backoff = .milliseconds(50)
                 // Each delete is a transaction queued among the commits; gathering rows for a

@@ -53,6 +53,21 @@ public final class TimerService: Service {
         self.logger = logger
     }
 
+    /// Fires `due`, deciding again at once while another process moved one of their instances
+    /// under the decision: the timers are claimed by this process (on a shared store), so
+    /// leaving them would delay them until the claim runs out.
+    private func fire(_ due: [DueTimer]) async throws(StoreError) {
+        var attempt = 1
+        while true {
+            do {
+                try await orchestrator.fireTimers(due)
+                return
+            } catch where error.code == .stale && attempt < 8 {
+                attempt += 1
+            }
+        }
+    }
+
     public func run() async throws {
         var backoff = Duration.milliseconds(50)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -60,7 +75,7 @@ public final class TimerService: Service {
                 let now = orchestrator.now
                 let due = try await orchestrator.store.dueTimers(until: now, limit: configuration.batchSize)
                 if !due.isEmpty {
-                    try await orchestrator.fireTimers(due)
+                    try await fire(due)
                     backoff = .milliseconds(50)
                     continue
                 }
