@@ -38,11 +38,13 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
 
     /// Whether other processes may use the database at the same time.
     public enum Ownership: Sendable, Hashable {
-        /// One process owns the database, as one owns a SQLite file: a second `open` is refused
-        /// with `.locked` while the first is open (a session advisory lock on a connection of its
-        /// own, released by the server when that connection ends, however the process ended).
+        /// One process owns the database, as one owns a SQLite file: a second exclusive `open`
+        /// is refused with `.locked` while the first is open (a session advisory lock on a
+        /// connection of its own, released by the server when that connection ends, however the
+        /// process ended). For tools that must be alone; shared stores do not take the lock.
         case exclusive
-        /// Several processes share it; each write is arbitrated by the database.
+        /// Several processes share it (`baton serve`); each write is arbitrated by the database:
+        /// compare-and-set, read revisions verified, outbox shards leased, timers claimed.
         case shared
     }
 
@@ -103,7 +105,7 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         guard try outcome.get() else {
             throw StoreError(
                 .locked,
-                "the PostgreSQL database \(configuration.redactedURL) is in use by another Baton process; run one Baton process per database (several processes on one database are not supported yet)"
+                "the PostgreSQL database \(configuration.redactedURL) is in use by another Baton process; a store opened for exclusive use shares it with no one (baton serve opens PostgreSQL shared)"
             )
         }
     }

@@ -38,8 +38,8 @@ struct PostgresStoreTests {
         }
     }
 
-    /// Until several processes are supported end to end, a second `baton serve` on the same
-    /// database is refused, as on a SQLite file; the lock goes with the first store.
+    /// A store opened for exclusive use (a tool that must be alone) keeps other exclusive opens
+    /// out, as a SQLite file does; the lock goes with the first store.
     @Test func anExclusiveOwnerKeepsOthersOutUntilItCloses() async throws {
         try await withDatabase { database in
             let owner = try await PostgresStore.open(database)
