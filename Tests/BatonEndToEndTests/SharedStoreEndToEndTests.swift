@@ -45,8 +45,13 @@ struct SharedStoreEndToEndTests {
             do {
                 _ = try await peer.app.orchestrator.registerDefinition(text: Self.definition)
                 // Triggers start instances in the process that consumes them, so the first
-                // process must know the definition by now (its watcher polls every 500 ms).
-                try await Task.sleep(for: .seconds(1))
+                // process must know the definition (its watcher polls every 500 ms; the promise is
+                // one second, the bound here is looser for a loaded CI machine).
+                let registered = ContinuousClock.now
+                try await h.waitUntil("the first process to learn the definition", timeout: .seconds(10)) { h.orchestrator.knownLatestVersion(of: "relay") == 1 }
+                let learnedAfter = ContinuousClock.now - registered
+                print("definition registered through process 2 known to process 1 after \(learnedAfter)")
+                #expect(learnedAfter < .seconds(3))
 
                 let count = 300
                 var records: [KafkaRecord] = []

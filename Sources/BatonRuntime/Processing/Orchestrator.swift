@@ -107,6 +107,10 @@ public final class Orchestrator: Sendable {
         return learned
     }
 
+    /// The latest version of definition `id` this process has compiled (what its triggers match),
+    /// nil when it knows none.
+    public func knownLatestVersion(of id: String) -> Int? { catalog.latestVersion(of: id) }
+
     /// The orchestrator's clock (the timer service fires by it).
     public var now: Timestamp { clock() }
 
