@@ -15,6 +15,12 @@ extension PostgresStore {
         /// Connections this process opens at most. Default: 10 (a commit holds one, reads and
         /// the relay a few more; PostgreSQL's default limit is 100 for all processes together).
         public var maxConnections: Int
+        /// How long one store call (a read, or a whole commit) may take before it is given up as
+        /// a retryable `.unavailable` and its connection closed. Default: 30 s. A safety net:
+        /// PostgresNIO 1.33 never answers a query written to a connection the server is just
+        /// closing (a failover, `pg_terminate_backend`), and without a deadline that call — and
+        /// the commit pipeline behind it — would wait for ever.
+        public var operationTimeout: Duration = .seconds(30)
 
         public enum TLSMode: String, Sendable, Hashable, CaseIterable {
             case disable, prefer, require
@@ -47,6 +53,7 @@ extension PostgresStore {
             }
             var tls = TLSMode.prefer
             var pool = 10
+            var timeout = Duration.seconds(30)
             for item in components.queryItems ?? [] {
                 switch item.name {
                 case "sslmode":
@@ -59,14 +66,20 @@ extension PostgresStore {
                         throw StoreError(.invalid, "pool '\(item.value ?? "")' must be a number of connections from 1 to 1000")
                     }
                     pool = value
+                case "timeout":
+                    guard let value = item.value.flatMap(Double.init), value >= 0.1, value <= 3_600 else {
+                        throw StoreError(.invalid, "timeout '\(item.value ?? "")' must be seconds from 0.1 to 3600 (how long one store call may take)")
+                    }
+                    timeout = .milliseconds(Int64(value * 1_000))
                 default:
-                    throw StoreError(.invalid, "the PostgreSQL URL parameter '\(item.name)' is unknown; Baton reads sslmode and pool")
+                    throw StoreError(.invalid, "the PostgreSQL URL parameter '\(item.name)' is unknown; Baton reads sslmode, pool and timeout")
                 }
             }
             self.init(
                 host: components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", port: components.port ?? 5432,
                 username: user.removingPercentEncoding ?? user, password: components.password.map { $0.removingPercentEncoding ?? $0 },
                 database: database.removingPercentEncoding ?? database, tls: tls, maxConnections: pool)
+            self.operationTimeout = timeout
         }
 
         /// The URL without its password, for messages and logs.

@@ -6,7 +6,7 @@ extension PostgresStore {
     /// - Throws: `.invalid` for a limit outside 1...1000.
     public func deadLetters(_ query: DeadLetterQuery) async throws(StoreError) -> [DeadLetterRecord] {
         guard (1...1000).contains(query.limit) else { throw StoreError(.invalid, "limit must be between 1 and 1000, got \(query.limit)") }
-        let rows = try await run("list dead letters") { connection in
+        let rows = try await run("list dead letters") { [self] connection in
             try await connection.query("""
                 SELECT \(unescaped: Self.deadLetterColumns) FROM dead_letters
                 WHERE id > \(query.afterId) AND (\(query.reason)::text IS NULL OR reason = \(query.reason))
@@ -21,7 +21,7 @@ extension PostgresStore {
     }
 
     public func deadLetter(id: Int64) async throws(StoreError) -> DeadLetterRecord? {
-        let rows = try await run("read dead letter \(id)") { connection in
+        let rows = try await run("read dead letter \(id)") { [self] connection in
             try await connection.query("SELECT \(unescaped: Self.deadLetterColumns) FROM dead_letters WHERE id = \(id)", logger: logger).collect()
         }
         return try rows.first.map { row throws(StoreError) in try deadLetter(row) }

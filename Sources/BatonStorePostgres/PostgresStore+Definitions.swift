@@ -9,7 +9,7 @@ extension PostgresStore {
     /// latest version (a second registration waits, then reads the first one's version).
     public func registerDefinition(id: String, document: JSONValue, at time: Timestamp) async throws(StoreError) -> Int {
         let text = JSONText(document.serializedBytes())
-        return try await transaction("register definition '\(id)'") { connection in
+        return try await transaction("register definition '\(id)'") { [self] connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("baton.definition." + id), 0))", logger: logger)
             let rows = try await connection.query("""
                 INSERT INTO definitions (id, version, document, created_at)
@@ -22,7 +22,7 @@ extension PostgresStore {
     }
 
     public func definition(id: String, version: Int?) async throws(StoreError) -> DefinitionRecord? {
-        let rows = try await run("read definition '\(id)'") { connection in
+        let rows = try await run("read definition '\(id)'") { [self] connection in
             if let version {
                 try await connection.query("SELECT id, version, document, created_at FROM definitions WHERE id = \(id) AND version = \(version)", logger: logger).collect()
             } else {
@@ -33,7 +33,7 @@ extension PostgresStore {
     }
 
     public func definitionVersions(id: String) async throws(StoreError) -> [DefinitionRecord] {
-        let rows = try await run("read the versions of definition '\(id)'") { connection in
+        let rows = try await run("read the versions of definition '\(id)'") { [self] connection in
             try await connection.query("SELECT id, version, document, created_at FROM definitions WHERE id = \(id) ORDER BY version", logger: logger).collect()
         }
         var records: [DefinitionRecord] = []
@@ -43,7 +43,7 @@ extension PostgresStore {
 
     /// One summary per definition id, ordered by id; `updatedAt` is when the latest version was registered.
     public func definitions() async throws(StoreError) -> [DefinitionSummary] {
-        try await run("list definitions") { connection in
+        try await run("list definitions") { [self] connection in
             let rows = try await connection.query("""
                 SELECT d.id, d.version, counts.n, d.created_at
                 FROM (SELECT id, MAX(version) AS latest, COUNT(*) AS n FROM definitions GROUP BY id) AS counts
@@ -59,7 +59,7 @@ extension PostgresStore {
     }
 
     public func instanceCounts(workflowId: String) async throws(StoreError) -> [InstanceCount] {
-        let rows = try await run("count the instances of '\(workflowId)'") { connection in
+        let rows = try await run("count the instances of '\(workflowId)'") { [self] connection in
             var rows: [(Int, String, Int)] = []
             let result = try await connection.query("""
                 SELECT workflow_version, status, COUNT(*) FROM instances WHERE workflow_id = \(workflowId)
@@ -79,7 +79,7 @@ extension PostgresStore {
     }
 
     public func runningInstanceIds(workflowId: String, businessKey key: String) async throws(StoreError) -> [String] {
-        try await run("find the running instance of '\(workflowId)' with key '\(key)'") { connection in
+        try await run("find the running instance of '\(workflowId)' with key '\(key)'") { [self] connection in
             var ids: [String] = []
             let rows = try await connection.query("""
                 SELECT id FROM instances WHERE workflow_id = \(workflowId) AND business_key = \(key) AND status IN ('RUNNING', 'PAUSED') ORDER BY id

@@ -7,7 +7,7 @@ import PostgresNIO
 /// The event-wait index and the kept events of `waitForEvent` steps.
 extension PostgresStore {
     public func eventWaits(event: String, eventKeySource source: String, correlationKey key: String) async throws(StoreError) -> [WaitingInstance] {
-        try await run("read the waits for '\(event)'") { connection in
+        try await run("read the waits for '\(event)'") { [self] connection in
             var waits: [WaitingInstance] = []
             let rows = try await connection.query("""
                 SELECT instance_id, wait_id FROM event_waits WHERE event = \(event) AND event_key = \(source) AND correlation_key = \(key)
@@ -19,7 +19,7 @@ extension PostgresStore {
     }
 
     public func eventKeySources(event: String) async throws(StoreError) -> [String] {
-        try await run("read the eventKey expressions for '\(event)'") { connection in
+        try await run("read the eventKey expressions for '\(event)'") { [self] connection in
             var sources: [String] = []
             let rows = try await connection.query(
                 "SELECT DISTINCT event_key FROM event_waits WHERE event = \(event) AND event_key IS NOT NULL ORDER BY event_key", logger: logger)
@@ -29,7 +29,7 @@ extension PostgresStore {
     }
 
     public func bufferedEvents(event: String, eventKeySource source: String, correlationKey key: String, at now: Timestamp) async throws(StoreError) -> [BufferedEvent] {
-        let rows = try await run("read the kept events for '\(event)'") { connection in
+        let rows = try await run("read the kept events for '\(event)'") { [self] connection in
             try await connection.query("""
                 SELECT ref, data, origin, arrived_at, expires_at FROM buffered_events
                 WHERE event = \(event) AND event_key = \(source) AND correlation_key = \(key) AND expires_at > \(now.milliseconds)

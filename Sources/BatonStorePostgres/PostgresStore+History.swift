@@ -7,7 +7,7 @@ extension PostgresStore {
     /// - Throws: `.invalid` for a limit below 1.
     public func history(instanceId: String, afterSequence: Int, limit: Int) async throws(StoreError) -> [HistoryEvent] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
-        let rows = try await run("read the history of instance '\(instanceId)'") { connection in
+        let rows = try await run("read the history of instance '\(instanceId)'") { [self] connection in
             try await connection.query("""
                 SELECT sequence, time, type, step_id, task_id, attempt, data, execution_id FROM history
                 WHERE instance_id = \(instanceId) AND sequence > \(afterSequence) ORDER BY sequence LIMIT \(limit)
@@ -29,7 +29,7 @@ extension PostgresStore {
     }
 
     public func stepExecutions(instanceId: String) async throws(StoreError) -> [StepExecution] {
-        let rows = try await run("read the step executions of instance '\(instanceId)'") { connection in
+        let rows = try await run("read the step executions of instance '\(instanceId)'") { [self] connection in
             try await connection.query("""
                 SELECT task_id, step_id, attempt, status, input, output, error, scheduled_at, completed_at FROM step_executions
                 WHERE instance_id = \(instanceId) ORDER BY history_sequence
@@ -55,7 +55,7 @@ extension PostgresStore {
     /// One query for all keys (`= ANY`), however many there are.
     public func dedupeValues(for keys: [String]) async throws(StoreError) -> [String: String] {
         guard !keys.isEmpty else { return [:] }
-        return try await run("read dedupe marks") { connection in
+        return try await run("read dedupe marks") { [self] connection in
             var values: [String: String] = [:]
             let rows = try await connection.query("SELECT key, value FROM dedupe WHERE key = ANY(\(keys))", logger: logger)
             for try await (key, value) in rows.decode((String, String).self) { values[key] = value }

@@ -6,7 +6,7 @@ import PostgresNIO
 
 extension PostgresStore {
     public func versionedInstance(id: String) async throws(StoreError) -> VersionedInstance? {
-        let loaded = try await run("read instance '\(id)'") { connection -> (row: PostgresRow, parts: [PostgresRow])? in
+        let loaded = try await run("read instance '\(id)'") { [self] connection -> (row: PostgresRow, parts: [PostgresRow])? in
             let rows = try await connection.query("SELECT id, state, revision FROM instances WHERE id = \(id)", logger: logger).collect()
             guard let row = rows.first else { return nil }
             let parts = try await Self.partRows(of: row, connection: connection, logger: logger)
@@ -48,7 +48,7 @@ extension PostgresStore {
         conditions.appendLiteral(" ORDER BY created_at DESC, id DESC LIMIT ")
         conditions.appendInterpolation(query.limit + 1)
         let listing = PostgresQuery(stringInterpolation: conditions)
-        let loaded = try await run("list instances") { connection -> [(row: PostgresRow, parts: [PostgresRow])] in
+        let loaded = try await run("list instances") { [self] connection -> [(row: PostgresRow, parts: [PostgresRow])] in
             var loaded: [(row: PostgresRow, parts: [PostgresRow])] = []
             for row in try await connection.query(listing, logger: logger).collect() {
                 loaded.append((row, try await Self.partRows(of: row, connection: connection, logger: logger)))

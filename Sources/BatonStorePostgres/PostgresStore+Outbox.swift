@@ -6,7 +6,7 @@ extension PostgresStore {
     /// - Throws: `.invalid` for a limit below 1.
     public func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
-        let rows = try await run("read the outbox") { connection in
+        let rows = try await run("read the outbox") { [self] connection in
             try await connection.query("SELECT sequence, topic, key, value, headers FROM outbox ORDER BY sequence LIMIT \(limit)", logger: logger).collect()
         }
         return try outboxMessages(rows)
@@ -18,7 +18,7 @@ extension PostgresStore {
     public func markOutboxSent(_ sequences: [Int64]) async throws(StoreError) {
         guard !sequences.isEmpty else { return }
         let runs = contiguousRuns(sequences)
-        try await transaction("remove published outbox rows") { connection in
+        try await transaction("remove published outbox rows") { [self] connection in
             for run in runs {
                 try await connection.query("DELETE FROM outbox WHERE sequence BETWEEN \(run.lowerBound) AND \(run.upperBound)", logger: logger)
             }
@@ -26,7 +26,7 @@ extension PostgresStore {
     }
 
     public func outboxCount() async throws(StoreError) -> Int {
-        try await run("count the outbox") { connection in
+        try await run("count the outbox") { [self] connection in
             for try await count in try await connection.query("SELECT COUNT(*) FROM outbox", logger: logger).decode(Int.self) { return count }
             return 0
         }
@@ -35,7 +35,7 @@ extension PostgresStore {
     /// Moves the rows into `outbox_parked` in one transaction.
     public func parkOutbox(_ rows: [ParkedOutboxMessage]) async throws(StoreError) {
         guard !rows.isEmpty else { return }
-        try await transaction("park outbox rows") { connection in
+        try await transaction("park outbox rows") { [self] connection in
             for row in rows {
                 try await connection.query("""
                     INSERT INTO outbox_parked (sequence, topic, key, value, headers, reason, message, parked_at)
@@ -49,7 +49,7 @@ extension PostgresStore {
 
     public func parkedOutbox(afterSequence: Int64, limit: Int) async throws(StoreError) -> [ParkedOutboxMessage] {
         guard (1...1000).contains(limit) else { throw StoreError(.invalid, "limit must be between 1 and 1000, got \(limit)") }
-        let rows = try await run("read parked outbox rows") { connection in
+        let rows = try await run("read parked outbox rows") { [self] connection in
             try await connection.query("""
                 SELECT sequence, topic, key, value, headers, reason, message, parked_at FROM outbox_parked
                 WHERE sequence > \(afterSequence) ORDER BY sequence LIMIT \(limit)
@@ -71,7 +71,7 @@ extension PostgresStore {
     public func dueTimers(until: Timestamp, limit: Int) async throws(StoreError) -> [DueTimer] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
         if ownership == .shared { return try await claimDueTimers(until: until, limit: limit) }
-        return try await run("read due timers") { connection in
+        return try await run("read due timers") { [self] connection in
             var due: [DueTimer] = []
             let rows = try await connection.query("""
                 SELECT instance_id, timer_id, fire_at FROM timers WHERE fire_at <= \(until.milliseconds)
@@ -85,7 +85,7 @@ extension PostgresStore {
     }
 
     public func nextTimerAt() async throws(StoreError) -> Timestamp? {
-        try await run("read the next timer") { connection in
+        try await run("read the next timer") { [self] connection in
             // With several processes, timers another one has claimed are its to fire.
             let query: PostgresQuery = ownership == .shared
                 ? "SELECT MIN(fire_at) FROM timers WHERE claimed_until < \(unescaped: Self.databaseNow)"

@@ -15,7 +15,7 @@ extension PostgresStore {
 
     public func leaseOutboxShards(member: String, leaseMilliseconds lease: Int64) async throws(StoreError) -> OutboxLeaseGrant {
         guard lease > 0 else { throw StoreError(.invalid, "a lease must last longer than 0 ms, got \(lease)") }
-        return try await transaction("lease outbox shards") { connection in
+        return try await transaction("lease outbox shards") { [self] connection in
             var now: Int64 = 0
             for try await value in try await connection.query("SELECT \(unescaped: Self.databaseNow)", logger: logger).decode(Int64.self) { now = value }
             try await connection.query("""
@@ -55,7 +55,7 @@ extension PostgresStore {
     }
 
     public func releaseOutboxShards(member: String) async throws(StoreError) {
-        try await transaction("release outbox shards") { connection in
+        try await transaction("release outbox shards") { [self] connection in
             try await connection.query("UPDATE outbox_shards SET owner = NULL, lease_until = 0 WHERE owner = \(member)", logger: logger)
             try await connection.query("DELETE FROM baton_members WHERE member = \(member)", logger: logger)
         }
@@ -66,7 +66,7 @@ extension PostgresStore {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
         guard !leases.isEmpty else { return [] }
         let shards = leases.map(\.shard)
-        let rows = try await run("read the outbox of leased shards") { connection in
+        let rows = try await run("read the outbox of leased shards") { [self] connection in
             try await connection.query("""
                 SELECT sequence, topic, key, value, headers FROM outbox
                 WHERE shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)
@@ -80,7 +80,7 @@ extension PostgresStore {
         guard !sequences.isEmpty, !leases.isEmpty else { return 0 }
         let shards = leases.map(\.shard)
         let epochs = leases.map(\.epoch)
-        return try await run("remove published outbox rows of leased shards") { connection in
+        return try await run("remove published outbox rows of leased shards") { [self] connection in
             let removed = try await connection.query("""
                 DELETE FROM outbox AS o USING outbox_shards AS s, unnest(\(shards)::bigint[], \(epochs)::bigint[]) AS l(shard, epoch)
                 WHERE o.sequence = ANY(\(sequences)) AND o.shard = l.shard AND s.shard = l.shard AND s.epoch = l.epoch AND s.owner = \(member)
@@ -93,7 +93,7 @@ extension PostgresStore {
     /// Due timers claimed for `timerClaimMilliseconds`, skipping rows another process is claiming
     /// right now, so each due timer goes to one process.
     func claimDueTimers(until: Timestamp, limit: Int) async throws(StoreError) -> [DueTimer] {
-        try await run("claim due timers") { connection in
+        try await run("claim due timers") { [self] connection in
             var due: [DueTimer] = []
             let rows = try await connection.query("""
                 UPDATE timers AS t SET claimed_until = \(unescaped: Self.databaseNow) + \(Self.timerClaimMilliseconds)

@@ -121,22 +121,69 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
     }
 
     /// Runs `body` on a pooled connection outside a transaction (reads, single statements).
-    func run<T: Sendable>(_ what: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func run<T: Sendable>(_ what: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         try checkOpen()
+        let client = client
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await OperationDeadline.run(within: configuration.operationTimeout) { held in
+                try await client.withConnection { connection in
+                    held.hold(connection)
+                    try Self.checkUsable(connection)
+                    return try await body(connection)
+                }
+            }
         } catch {
             throw mapError(error, what())
         }
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(_ what: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func transaction<T: Sendable>(_ what: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         try checkOpen()
+        let (client, logger) = (client, logger)
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await OperationDeadline.run(within: configuration.operationTimeout) { held in try await client.withConnection { connection in
+                held.hold(connection)
+                try Self.checkUsable(connection)
+                try await connection.query("BEGIN", logger: logger)
+                let value: T
+                do {
+                    value = try await body(connection)
+                } catch {
+                    // PostgresNIO 1.33 never answers a query written to a connection that has
+                    // just closed (its promise is dropped): a ROLLBACK after the server ended the
+                    // session would hang this call for good. A closed connection has no
+                    // transaction left to roll back; the pool replaces it.
+                    if !connection.isClosed, !Self.isConnectionLoss(error) {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                    }
+                    throw error
+                }
+                do {
+                    try await connection.query("COMMIT", logger: logger)
+                } catch {
+                    throw UnknownCommitOutcome(underlying: error)
+                }
+                return value
+            } }
         } catch {
             throw mapError(error, what())
+        }
+    }
+
+    /// A connection the server closed while it sat in the pool is refused before a query is
+    /// written to it (see `transaction`: such a query would never be answered).
+    private static func checkUsable(_ connection: PostgresConnection) throws {
+        if connection.isClosed { throw StoreError(.unavailable, "the pooled connection was closed by the server", isRetryable: true) }
+    }
+
+    /// Whether `error` means the session is gone (nothing to roll back, nothing more to send).
+    private static func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown: return true
+        case .server: return (error.serverInfo?[.sqlState] ?? "").hasPrefix("57P") || (error.serverInfo?[.sqlState] ?? "").hasPrefix("08")
+        default: return false
         }
     }
 
@@ -150,6 +197,17 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
     /// connection, a server shutting down or out of resources, a serialisation failure).
     func mapError(_ error: any Error, _ what: String) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? OperationDeadline.TimedOut {
+            logger.warning("PostgreSQL store call given up", metadata: ["operation": "\(what)", "after": "\(error.after)"])
+            return StoreError(.unavailable, "\(what) failed: PostgreSQL at \(configuration.redactedURL) did not answer within \(error.after); its connection was closed", isRetryable: true)
+        }
+        if let error = error as? UnknownCommitOutcome {
+            var mapped = mapError(error.underlying, what)
+            // The server may or may not have committed: retrying is safe (dedupe marks and
+            // revisions refuse a second application), giving up is not.
+            mapped.message += " (while committing; the transaction may or may not have been applied)"
+            return mapped
+        }
         if let error = error as? PostgresTransactionError {
             if let inner = error.closureError ?? error.commitError ?? error.beginError {
                 var mapped = mapError(inner, what)
@@ -195,4 +253,9 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         }
         return StoreError(.unavailable, "\(what) failed: \(error)", isRetryable: true)
     }
+}
+
+/// COMMIT was sent but not answered: the transaction may or may not be applied.
+struct UnknownCommitOutcome: Error {
+    var underlying: any Error
 }

@@ -129,13 +129,16 @@ struct PostgresStoreTests {
         #expect(full.redactedURL == "postgres://baton:***@db.internal:6543/workflows")
         let short = try PostgresStore.Configuration(url: "postgresql://me@localhost/baton")
         #expect(short.port == 5432 && short.password == nil && short.tls == .prefer && short.maxConnections == 10)
+        #expect(short.operationTimeout == .seconds(30))
+        #expect(try PostgresStore.Configuration(url: "postgres://me@host/db?timeout=2.5").operationTimeout == .milliseconds(2_500))
         for (url, complaint) in [
             ("mysql://me@host/db", "is not a PostgreSQL URL"),
             ("postgres://host/db", "names no user"),
             ("postgres://me@host/", "names no database"),
             ("postgres://me@host/db?sslmode=maybe", "sslmode 'maybe'"),
             ("postgres://me@host/db?pool=0", "pool '0'"),
-            ("postgres://me@host/db?timeout=3", "parameter 'timeout' is unknown"),
+            ("postgres://me@host/db?timeout=0", "timeout '0'"),
+            ("postgres://me@host/db?connect_timeout=3", "parameter 'connect_timeout' is unknown"),
             ("postgres://me:hunter2@host/db?x=1", "parameter 'x' is unknown"),
         ] {
             #expect(throws: StoreError.self) { try PostgresStore.Configuration(url: url) }
@@ -162,7 +165,7 @@ private func outcome(_ body: () async throws(StoreError) -> Void) async -> Resul
 extension PostgresStore {
     /// The rows of `baton_schema`.
     fileprivate func schemaVersions() async throws(StoreError) -> [Int] {
-        try await run("read the schema version") { connection in
+        try await run("read the schema version") { [self] connection in
             var versions: [Int] = []
             for try await version in try await connection.query("SELECT version FROM baton_schema", logger: logger).decode(Int.self) { versions.append(version) }
             return versions
@@ -170,7 +173,7 @@ extension PostgresStore {
     }
 
     fileprivate func setSchemaVersion(_ version: Int) async throws(StoreError) {
-        _ = try await run("set the schema version") { connection in
+        _ = try await run("set the schema version") { [self] connection in
             try await connection.query("UPDATE baton_schema SET version = \(version)", logger: logger).collect().count
         }
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts a throwaway PostgreSQL on 127.0.0.1 for the tests and prints its port.
+# Starts a throwaway PostgreSQL on 127.0.0.1 for the tests and prints its port, its directory and
+# the folder of its binaries (one line: PORT DIR BIN; a test that restarts the server needs them).
 #
 #   postgres-server.sh WATCH_PID
 #
@@ -51,4 +52,4 @@ nohup bash -c '
   rm -rf "$3"
 ' watchdog "$watch_pid" "$bin" "$dir" "${as_postgres[@]}" </dev/null >/dev/null 2>&1 &
 
-echo "$port"
+echo "$port $dir $bin"
