@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonServer", "BatonAPI", "BatonCore", "BatonExpressions", "BatonMessages", "BatonRuntime", "BatonKafka", "BatonStoreSQLite",
+                "BatonServer", "BatonAPI", "BatonCore", "BatonExpressions", "BatonMessages", "BatonRuntime", "BatonKafka", "BatonStore", "BatonStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "BatonStoreTests",
             dependencies: [
-                "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonCore", "BatonExpressions", "BatonTestSupport",
+                "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonCore", "BatonExpressions", "BatonTestSupport", "BatonServer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
