@@ -81,9 +81,22 @@ public final class BatonApplication: Sendable {
             try await group.run()
         } catch {
             await shutdownClients()
+            logSummary()
             throw error
         }
         await shutdownClients()
+        logSummary()
+    }
+
+    /// What this process did, logged once as it stops (`notice`): with several processes, the
+    /// refusals by compare-and-set say how often they stepped on each other's instances.
+    func logSummary() {
+        let c = orchestrator.counters
+        logger.notice("stopped", metadata: [
+            "messagesProcessed": "\(c.messagesProcessed)", "instancesStarted": "\(c.instancesStarted)", "resultsApplied": "\(c.resultsApplied)",
+            "timersFired": "\(c.timersFired)", "outboxPublished": "\(c.outboxPublished)", "inputsIgnored": "\(c.totalIgnored)",
+            "commitsRefusedStale": "\(c.commitsRefusedStale)", "commandsDecidedAgain": "\(c.commandsDecidedAgain)",
+        ])
     }
 
     /// Leaves the consumer group and flushes the producer, blocking calls that run on a thread of

@@ -7,8 +7,8 @@ import BatonStoreSQLite
 import Foundation
 import Logging
 
-/// Reads everything a run left behind — the whole SQLite store and every output topic from
-/// offset 0 — and says whether anything was lost or applied twice.
+/// Reads everything a run left behind — the whole store (SQLite or PostgreSQL) and every output
+/// topic from offset 0 — and says whether anything was lost or applied twice.
 struct FaultChecker {
     struct Report: CustomStringConvertible {
         var scenario: String
@@ -16,6 +16,11 @@ struct FaultChecker {
         var completed = 0
         var notTerminal: [String] = []
         var duplicatesApplied = 0
+        /// Timers whose effect was applied twice: a `wait` step completed twice in one execution,
+        /// or a retry scheduled one attempt twice. Timer firings the engine ignored because the
+        /// timer had already fired (`STALE_TIMER`) changed nothing; counted apart.
+        var timersAppliedTwice = 0
+        var timersIgnoredAsFired = 0
         var historyGaps = 0
         var outboxLeft = 0
         var lifecycleInvalid: [String] = []
@@ -39,22 +44,32 @@ struct FaultChecker {
 
         var lost: Int { notTerminal.count }
         var passed: Bool {
-            lost == 0 && duplicatesApplied == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty
+            lost == 0 && duplicatesApplied == 0 && timersAppliedTwice == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty
                 && taskRequestsMissing == 0 && taskRequestsUnknown == 0 && deadLettersWithoutReason == 0
                 && deadLetterTopic == deadLetters.values.reduce(0, +) && (lifecycleReordered == 0 || toleratesWireReordering)
         }
 
         var description: String {
             "\(scenario): started \(started), completed \(completed), lost \(lost), duplicates applied \(duplicatesApplied), "
+                + "timers applied twice \(timersAppliedTwice) (firings ignored as already fired \(timersIgnoredAsFired)), "
                 + "crashes \(crashes), history gaps \(historyGaps), outbox left \(outboxLeft), invalid lifecycle sequences \(lifecycleInvalid.count), "
                 + "lifecycle wire duplicates \(lifecycleWireDuplicates), reordered on the wire \(lifecycleReordered)\(toleratesWireReordering ? " (tolerated)" : ""), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters) "
                 + "(\(deadLetterTopic) on the topic, \(deadLettersWithoutReason) without a reason), task requests missing \(taskRequestsMissing) \(missingTaskIds), unknown \(taskRequestsUnknown)"
         }
     }
 
-    let storePath: String
+    let openStore: @Sendable () async throws -> any WorkflowStore
     let kafka: KafkaConfiguration
     let topics = TopicNames()
+
+    init(storePath: String, kafka: KafkaConfiguration) {
+        self.init(kafka: kafka) { try await SQLiteStore.open(.init(path: storePath)) }
+    }
+
+    init(kafka: KafkaConfiguration, openStore: @escaping @Sendable () async throws -> any WorkflowStore) {
+        self.kafka = kafka
+        self.openStore = openStore
+    }
 
     /// - Parameter toleratesWireReordering: the embedded broker (librdkafka 2.0.2's mock) does not
     ///   check idempotent producer sequences, so after an injected produce error it can append a
@@ -65,7 +80,7 @@ struct FaultChecker {
         var report = Report(scenario: scenario)
         report.crashes = crashes
         report.toleratesWireReordering = toleratesWireReordering
-        let store = try await SQLiteStore.open(.init(path: storePath))
+        let store = try await openStore()
         var instances: [WorkflowInstance] = []
         var scheduled: Set<String> = []
         var cursor: String?
@@ -86,6 +101,17 @@ struct FaultChecker {
                 if let taskId = event.taskId { outcomes[taskId, default: 0] += 1 }
             }
             if outcomes.values.contains(where: { $0 > 1 }) { report.duplicatesApplied += 1 }
+            var waitsEnded: [String: Int] = [:]
+            var attemptsScheduled: [String: Int] = [:]
+            for event in history {
+                switch event.type {
+                case .waitCompleted: waitsEnded["\(event.executionId ?? "root")/\(event.stepId ?? "")", default: 0] += 1
+                case .taskScheduled: attemptsScheduled[event.taskId ?? "", default: 0] += 1
+                case .inputIgnored where event.data["input"] == "timer" && event.data["reason"] == "STALE_TIMER": report.timersIgnoredAsFired += 1
+                default: break
+                }
+            }
+            if waitsEnded.values.contains(where: { $0 > 1 }) || attemptsScheduled.values.contains(where: { $0 > 1 }) { report.timersAppliedTwice += 1 }
             report.inputsIgnored += history.filter { $0.type == .inputIgnored }.count
             for event in history where event.type == .taskScheduled { if let taskId = event.taskId { scheduled.insert(taskId) } }
         }
