@@ -4,7 +4,7 @@ BUILD_FLAGS  ?=
 BIN          := .build/debug/baton
 RELEASE_BIN  := .build/release/baton
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench bench-waiting clean
 
 all: build
 
@@ -61,6 +61,12 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product baton $(BUILD_FLAGS)
 	$(RELEASE_BIN) bench
+
+# Memory and step rate with 1,000 and then 1,000,000 instances parked on a long wait (several
+# minutes: the million start in chunks of 10,000).
+bench-waiting: deps
+	$(SWIFT) build -c release --product baton $(BUILD_FLAGS)
+	$(RELEASE_BIN) bench --waiting 1000,1000000 --sustained-seconds 10
 
 clean:
 	rm -rf .build var

@@ -56,6 +56,30 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("kafka-property"), help: "A librdkafka property for every client, key=value (repeatable).")
     var kafkaProperties: [String] = []
 
+    @Option(
+        help: "Instead of the usual phases: park this many instances on a 24 h wait (comma-separated counts, cumulative, e.g. 1000,1000000) and measure RSS and the step rate on top of each (make bench-waiting).",
+        transform: { text in
+            try text.split(separator: ",").map { part in
+                guard let count = Int(part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")), count > 0 else {
+                    throw ValidationError("--waiting takes positive counts separated by commas, e.g. 1000,1000000; got '\(part)'")
+                }
+                return count
+            }
+        })
+    var waiting: [Int] = []
+
+    @Option(
+        help: "Instead of the usual phases: the sustained step rate of this many baton serve processes on the --store PostgreSQL database (comma-separated, e.g. 1,2,3).",
+        transform: { text in
+            try text.split(separator: ",").map { part in
+                guard let count = Int(part.trimmingCharacters(in: .whitespaces)), (1...8).contains(count) else {
+                    throw ValidationError("--processes takes counts from 1 to 8 separated by commas, e.g. 1,2,3; got '\(part)'")
+                }
+                return count
+            }
+        })
+    var processes: [Int] = []
+
     func run() async throws {
         var logger = Logger(label: "baton.bench")
         logger.logLevel = .warning
@@ -76,12 +100,26 @@ struct BenchCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--store: \(error.message)")
         }
+        if !processes.isEmpty {
+            guard storeConfiguration.postgres != nil, let store else {
+                throw ValidationError("--processes needs --store postgres://… of an empty database: only PostgreSQL is shared by several processes")
+            }
+            print("baton bench: \(processes.map(String.init).joined(separator: ", ")) × baton serve, \(workflows) workflows × \(steps) task steps in flight, PostgreSQL \(storeConfiguration.postgres!.redactedURL), \(partitions) partitions, 2 cores")
+            try await runProcesses(counts: processes, broker: broker, kafka: kafka, storeURL: store, payload: payload, logger: logger)
+            return
+        }
         let storeName = storeConfiguration.postgres.map { "PostgreSQL \($0.redactedURL)" } ?? "SQLite synchronous=\(synchronous)"
         print("baton bench: \(workflows) workflows × \(steps) task steps, \(storeName), \(partitions) partitions, 2 cores")
-        let baseline = try await measurePipelinedForwarder(broker: broker, kafka: kafka, messages: baselineMessages, payload: payload, logger: logger)
-        print(String(format: "baseline  pipelined librdkafka forwarder: %.0f forwards/s (%d messages: consume → produce without waiting, linger.ms 5, idempotent, offsets committed as each batch's reports arrive)", baseline, baselineMessages))
-        let lockStep = try await measureLockStepForwarder(broker: broker, kafka: kafka, messages: workflows * steps, payload: payload, logger: logger)
-        print(String(format: "          lock-step forwarder (waits for each batch's reports and a synchronous commit; the old baseline): %.0f forwards/s", lockStep))
+        // The waiting run compares Baton with itself (the rate beside few and many waiting
+        // instances), so it skips the forwarders.
+        var baseline = 1.0
+        var lockStep = 1.0
+        if waiting.isEmpty {
+            baseline = try await measurePipelinedForwarder(broker: broker, kafka: kafka, messages: baselineMessages, payload: payload, logger: logger)
+            print(String(format: "baseline  pipelined librdkafka forwarder: %.0f forwards/s (%d messages: consume → produce without waiting, linger.ms 5, idempotent, offsets committed as each batch's reports arrive)", baseline, baselineMessages))
+            lockStep = try await measureLockStepForwarder(broker: broker, kafka: kafka, messages: workflows * steps, payload: payload, logger: logger)
+            print(String(format: "          lock-step forwarder (waits for each batch's reports and a synchronous commit; the old baseline): %.0f forwards/s", lockStep))
+        }
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -113,6 +151,12 @@ struct BenchCommand: AsyncParsableCommand {
             while await app.service.notReadyReason() != nil || !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
             let triggers = try KafkaProducer(configuration: kafka, logger: logger)
             defer { triggers.shutdown() }
+
+            if !waiting.isEmpty {
+                try await runWaiting(app: app, producer: triggers, payload: payload, counts: waiting)
+                group.cancelAll()
+                return
+            }
 
             // 1. Burst: all workflows started at once.
             recorder.reset()
@@ -227,7 +271,7 @@ struct BenchCommand: AsyncParsableCommand {
     /// Keeps `workflows` instances in flight for `sustainedSeconds`, starting one for each that
     /// ends (counted in applied results), then waits for the last ones; returns the rate over the
     /// window.
-    private func runSustained(app: BatonApplication, producer: KafkaProducer, payload: JSONValue) async throws -> (seconds: Double, stepsPerSecond: Double) {
+    func runSustained(app: BatonApplication, producer: KafkaProducer, payload: JSONValue) async throws -> (seconds: Double, stepsPerSecond: Double) {
         let firstApplied = app.orchestrator.counters.resultsApplied
         var started = 0
         let start = ContinuousClock.now
@@ -236,7 +280,7 @@ struct BenchCommand: AsyncParsableCommand {
             let finished = (app.orchestrator.counters.resultsApplied - firstApplied) / steps
             let due = workflows + finished - started
             if due > 0 {
-                try await publishTriggers(count: due, prefix: "sustained-\(started)", producer: producer, payload: payload)
+                try await publishTriggers(count: due, prefix: "sustained-\(firstApplied)-\(started)", producer: producer, payload: payload)
                 started += due
             }
             try await Task.sleep(for: .milliseconds(5))
@@ -299,7 +343,7 @@ struct BenchCommand: AsyncParsableCommand {
     /// Distinguishes this run's trigger events from an earlier run's on a reused store.
     private var runTag: String { "\(getpid())" }
 
-    private func publishTriggers(count: Int, prefix: String, producer: KafkaProducer, payload: JSONValue) async throws {
+    func publishTriggers(count: Int, prefix: String, producer: KafkaProducer, payload: JSONValue) async throws {
         let topics = TopicNames()
         let records = (0..<count).map { i in
             let event = CloudEvent(id: "\(prefix)-\(i)", source: "bench-\(runTag)", type: "bench.start", data: payload)
@@ -313,7 +357,7 @@ struct BenchCommand: AsyncParsableCommand {
         ["orderId": "o-12345", "customer": ["id": "c-42", "tier": "gold"], "items": [["sku": "book-1", "quantity": 2, "price": 12.5], ["sku": "pen-7", "quantity": 10, "price": 1.2]], "total": 37]
     }
 
-    private func benchDefinition(steps: Int) -> String {
+    func benchDefinition(steps: Int) -> String {
         var text = "id: bench\ntriggers:\n  - type: bench.start\nsteps:\n"
         for i in 1...steps {
             text += "  - id: s\(i)\n    type: task\n    taskType: bench.echo\n"
