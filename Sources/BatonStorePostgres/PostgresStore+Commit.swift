@@ -29,7 +29,7 @@ extension PostgresStore {
         let encoded = prepared.encoded as? EncodedBatch ?? EncodedBatch(prepared.batch)
         let logger = logger
         let parts = writtenParts.toWrite(encoded)
-        let sequences = try await refusingAsStaleWhenShared { () throws(StoreError) in try await transaction("commit a batch") { [self] connection in
+        let sequences = try await refusingAsStaleWhenShared { () throws(StoreError) in try await transaction("commit a batch") { connection in
             try await Self.verifyRevisions(readOnly, on: connection, logger: logger)
             let sequences = try await Self.write(encoded, to: connection, logger: logger)
             if !parts.isEmpty {

@@ -25,12 +25,15 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
     private let owner = Mutex<Task<Void, Never>?>(nil)
     /// Which instance parts (foreach chunks) the database holds at which revision.
     let writtenParts = WrittenParts()
+    /// Gives up store calls the server does not answer (see `OperationDeadline`).
+    let deadline: OperationDeadline
 
     private init(configuration: Configuration, ownership: Ownership, client: PostgresClient, logger: Logger) {
         self.configuration = configuration
         self.ownership = ownership
         self.client = client
         self.logger = logger
+        self.deadline = OperationDeadline(timeout: configuration.operationTimeout)
         self.runner = Task { await client.run() }
     }
 
@@ -118,6 +121,7 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         await holder?.value
         runner.cancel()
         await runner.value
+        deadline.stop()
     }
 
     /// Runs `body` on a pooled connection outside a transaction (reads, single statements).
@@ -125,7 +129,7 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         try checkOpen()
         let client = client
         do {
-            return try await OperationDeadline.run(within: configuration.operationTimeout) { held in
+            return try await deadline.run { held in
                 try await client.withConnection { connection in
                     held.hold(connection)
                     try Self.checkUsable(connection)
@@ -142,7 +146,7 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         try checkOpen()
         let (client, logger) = (client, logger)
         do {
-            return try await OperationDeadline.run(within: configuration.operationTimeout) { held in try await client.withConnection { connection in
+            return try await deadline.run { held in try await client.withConnection { connection in
                 held.hold(connection)
                 try Self.checkUsable(connection)
                 try await connection.query("BEGIN", logger: logger)
