@@ -80,6 +80,9 @@ struct BenchCommand: AsyncParsableCommand {
         })
     var processes: [Int] = []
 
+    @Option(name: .customLong("instance-cache-mb"), help: "Memory for running instances kept between steps, in MiB, as baton serve's option (default 128).")
+    var instanceCacheMiB: Int = 128
+
     func run() async throws {
         var logger = Logger(label: "baton.bench")
         logger.logLevel = .warning
@@ -136,6 +139,7 @@ struct BenchCommand: AsyncParsableCommand {
             api: .init(enabled: false)
         )
         configuration.kafka.createTopics = true
+        configuration.instanceCacheBytes = instanceCacheMiB << 20
         let probe = StepLatencyProbe()
         let app = try await buildApplication(configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: partitions), latencyProbe: probe, logger: logger)
         _ = try await app.orchestrator.registerDefinition(text: benchDefinition(steps: steps))
