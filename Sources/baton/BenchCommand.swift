@@ -108,7 +108,7 @@ struct BenchCommand: AsyncParsableCommand {
                 throw ValidationError("--processes needs --store postgres://… of an empty database: only PostgreSQL is shared by several processes")
             }
             print("baton bench: \(processes.map(String.init).joined(separator: ", ")) × baton serve, \(workflows) workflows × \(steps) task steps in flight, PostgreSQL \(storeConfiguration.postgres!.redactedURL), \(partitions) partitions, 2 cores")
-            try await runProcesses(counts: processes, broker: broker, kafka: kafka, storeURL: store, payload: payload, logger: logger)
+            try await runProcesses(counts: processes, properties: properties, storeURL: store, payload: payload, logger: logger)
             return
         }
         let storeName = storeConfiguration.postgres.map { "PostgreSQL \($0.redactedURL)" } ?? "SQLite synchronous=\(synchronous)"

@@ -17,9 +17,32 @@ import Synchronization
 /// process; each `serve` is a child process of this binary, so the figure includes every real
 /// hop: Kafka consumer groups, the database's compare-and-set and the outbox shard leases.
 extension BenchCommand {
-    func runProcesses(
-        counts: [Int], broker: EmbeddedBroker, kafka: KafkaConfiguration, storeURL: String, payload: JSONValue, logger: Logger
-    ) async throws {
+    /// Each count on a broker of its own: the embedded broker ages with the data it has carried
+    /// (see README, Performance), and phases sharing one made every later phase look slower — 3
+    /// processes ran at 0.62–0.65 × one process after the 1- and 2-process phases, 0.9 × alone.
+    func runProcesses(counts: [Int], properties: [String: String], storeURL: String, payload: JSONValue, logger: Logger) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-processes-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var firstRate: Double?
+        for (phase, count) in counts.enumerated() {
+            let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
+            defer { broker.shutdown() }
+            let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: properties)
+            let result = try await measureProcesses(
+                count, phase: phase, broker: broker, kafka: kafka, storeURL: storeURL, payload: payload, folder: folder, logger: logger)
+            if firstRate == nil { firstRate = result.rate }
+            print(String(
+                format: "processes %d × baton serve on one PostgreSQL: %.0f task steps/s sustained for %.1f s with %d workflows in flight (%.2f × the first count); stale refusals %@ (decided again), messages %@",
+                count, result.rate, result.seconds, workflows, result.rate / (firstRate ?? result.rate), result.refusals.map(String.init).joined(separator: " + ") as NSString,
+                result.processed.map(String.init).joined(separator: " + ") as NSString))
+        }
+        print("steps are task requests the worker received in the window; each count runs on a new broker; every process shares the 2 cores with PostgreSQL, the broker and the worker")
+    }
+
+    private func measureProcesses(
+        _ count: Int, phase: Int, broker: EmbeddedBroker, kafka: KafkaConfiguration, storeURL: String, payload: JSONValue, folder: URL, logger: Logger
+    ) async throws -> (rate: Double, seconds: Double, refusals: [Int], processed: [Int]) {
         let topics = TopicNames()
         try await EmbeddedTopicProvisioner(broker: broker, partitions: partitions).ensure(topics.fixed + [topics.tasks("bench.echo")])
         let tasks = TaskCounter(finalStep: "s\(steps)")
@@ -28,59 +51,41 @@ extension BenchCommand {
             return ExampleWorker.echoBehaviour(task)
         }, logger: logger)
         let workerTask = Task { try await worker.run() }
-        defer { workerTask.cancel() }
         let producer = try KafkaProducer(configuration: kafka, logger: logger)
-        defer { producer.shutdown() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-processes-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var registered = false
-        var firstRate: Double?
-        for count in counts {
-            let children = try (0..<count).map { index in
-                try ServeChild(index: index, count: count, bootstrap: broker.bootstrapServers, store: storeURL, properties: kafka.properties, folder: folder)
-            }
-            defer { for child in children { child.stop() } }
-            for child in children { try await child.waitUntilReady() }
-            if !registered {
-                try await children[0].post("/v1/definitions", yaml: benchDefinition(steps: steps))
-                registered = true
-            }
-            for child in children { try await child.waitForDefinition("bench") }
-            while !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
-            // Every process must hold partitions before the window opens (group joins take seconds).
-            try await Task.sleep(for: .seconds(5))
-
-            let firstTasks = tasks.total
-            let firstDone = tasks.finished
-            var started = 0
-            let start = ContinuousClock.now
-            let end = start + .seconds(sustainedSeconds)
-            while ContinuousClock.now < end {
-                let due = workflows + (tasks.finished - firstDone) - started
-                if due > 0 {
-                    try await publishTriggers(count: due, prefix: "p\(count)-\(started)", producer: producer, payload: payload)
-                    started += due
-                }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            let seconds = (ContinuousClock.now - start).benchSeconds
-            let rate = Double(tasks.total - firstTasks) / seconds
-            // Let the last workflows finish, so the next phase starts from quiet.
-            let drained = ContinuousClock.now + .seconds(60)
-            while tasks.finished - firstDone < started, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
-            for child in children { child.stop() }
-            let refusals = children.map { $0.counter("commitsRefusedStale") }
-            let processed = children.map { $0.counter("messagesProcessed") }
-            if firstRate == nil { firstRate = rate }
-            print(String(
-                format: "processes %d × baton serve on one PostgreSQL: %.0f task steps/s sustained for %.1f s with %d workflows in flight (%.2f × one process); stale refusals %@ (decided again), messages %@",
-                count, rate, seconds, workflows, rate / (firstRate ?? rate), refusals.map(String.init).joined(separator: " + ") as NSString,
-                processed.map(String.init).joined(separator: " + ") as NSString))
+        let children = try (0..<count).map { index in
+            try ServeChild(index: index, count: count, bootstrap: broker.bootstrapServers, store: storeURL, properties: kafka.properties, folder: folder)
         }
-        try? FileManager.default.removeItem(at: folder)
+        defer {
+            for child in children { child.stop() }
+            producer.shutdown()
+        }
+        for child in children { try await child.waitUntilReady() }
+        if phase == 0 { try await children[0].post("/v1/definitions", yaml: benchDefinition(steps: steps)) }
+        for child in children { try await child.waitForDefinition("bench") }
+        while !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
+        // Every process must hold partitions before the window opens (group joins take seconds).
+        try await Task.sleep(for: .seconds(5))
+
+        var started = 0
+        let start = ContinuousClock.now
+        let end = start + .seconds(sustainedSeconds)
+        while ContinuousClock.now < end {
+            let due = workflows + tasks.finished - started
+            if due > 0 {
+                try await publishTriggers(count: due, prefix: "p\(phase)-\(started)", producer: producer, payload: payload)
+                started += due
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let seconds = (ContinuousClock.now - start).benchSeconds
+        let rate = Double(tasks.total) / seconds
+        // Let the last workflows finish, so the next count starts from a quiet database.
+        let drained = ContinuousClock.now + .seconds(60)
+        while tasks.finished < started, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
+        for child in children { child.stop() }
         workerTask.cancel()
         _ = await workerTask.result
-        print("steps are task requests the worker received in the window; every process runs on the same 2 cores as the broker and the worker")
+        return (rate, seconds, children.map { $0.counter("commitsRefusedStale") }, children.map { $0.counter("messagesProcessed") })
     }
 
     /// How many task requests the worker received, and how many were a workflow's last step.
