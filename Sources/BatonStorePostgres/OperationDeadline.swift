@@ -36,11 +36,13 @@ final class OperationDeadline: Sendable {
     /// Stops the watchdog (calls still running then are left to their own end).
     func stop() { checker.withLock { $0 }?.cancel() }
 
-    func run<T: Sendable>(_ operation: @escaping @Sendable (HeldConnection) async throws -> T) async throws -> T {
+    /// - Parameter limit: this call's own deadline instead of the store's (a migration may
+    ///   rewrite large tables).
+    func run<T: Sendable>(within limit: Duration? = nil, _ operation: @escaping @Sendable (HeldConnection) async throws -> T) async throws -> T {
         startChecking()
         let held = HeldConnection()
         let race = Race<T>()
-        let timeout = timeout
+        let timeout = limit ?? timeout
         let id = watched.withLock { state -> UInt64 in
             state.next += 1
             state.calls[state.next] = Watched(deadline: .now + timeout) {

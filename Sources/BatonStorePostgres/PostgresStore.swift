@@ -63,7 +63,9 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         let store = PostgresStore(configuration: configuration, ownership: ownership, client: client, logger: logger)
         do {
             if ownership == .exclusive { try await store.takeOwnership() }
-            try await store.transaction("migrate the schema") { connection in
+            // Not under the per-call timeout: a migration may rewrite large tables, and a busy
+            // server at start-up is no reason to give up on it.
+            try await store.transaction("migrate the schema", timeout: .seconds(3_600)) { connection in
                 try await PostgresSchema.migrate(connection, logger: logger)
             }
         } catch {
@@ -142,11 +144,13 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(_ what: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func transaction<T: Sendable>(
+        _ what: @autoclosure () -> String, timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
         try checkOpen()
         let (client, logger) = (client, logger)
         do {
-            return try await deadline.run { held in try await client.withConnection { connection in
+            return try await deadline.run(within: timeout) { held in try await client.withConnection { connection in
                 held.hold(connection)
                 try Self.checkUsable(connection)
                 try await connection.query("BEGIN", logger: logger)
