@@ -5,18 +5,22 @@ extension SQLiteStore {
     /// - Throws: `.invalid` for a limit below 1.
     public func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
-        return try await perform { connection throws(StoreError) in
-            try connection.withStatement("SELECT sequence, topic, key, value, headers FROM outbox ORDER BY sequence LIMIT ?1") { statement throws(StoreError) in
-                try statement.bind(1, limit)
-                var messages: [OutboxMessage] = []
-                while try statement.step() {
-                    let sequence = statement.int64(0)
-                    messages.append(OutboxMessage(
-                        sequence: sequence, topic: statement.string(1), key: statement.optionalBlob(2), value: statement.blob(3),
-                        headers: try OutboxHeaderCoding.decode(statement.optionalBlob(4), sequence: sequence)))
-                }
-                return messages
+        return try await perform { connection throws(StoreError) in try Self.outboxRows(after: 0, limit: limit, on: connection) }
+    }
+
+    /// Unpublished rows after `sequence`, in order (the relay reads from 0; a store copy pages).
+    static func outboxRows(after sequence: Int64, limit: Int, on connection: SQLiteConnection) throws(StoreError) -> [OutboxMessage] {
+        try connection.withStatement("SELECT sequence, topic, key, value, headers FROM outbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2") { statement throws(StoreError) in
+            try statement.bind(1, sequence)
+            try statement.bind(2, limit)
+            var messages: [OutboxMessage] = []
+            while try statement.step() {
+                let sequence = statement.int64(0)
+                messages.append(OutboxMessage(
+                    sequence: sequence, topic: statement.string(1), key: statement.optionalBlob(2), value: statement.blob(3),
+                    headers: try OutboxHeaderCoding.decode(statement.optionalBlob(4), sequence: sequence)))
             }
+            return messages
         }
     }
 

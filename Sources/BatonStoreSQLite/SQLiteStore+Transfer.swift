@@ -53,20 +53,7 @@ extension SQLiteStore: TransferableStore {
     }
 
     public func outbox(afterSequence sequence: Int64, limit: Int) async throws(StoreError) -> [OutboxMessage] {
-        try await performRead { connection throws(StoreError) in
-            try connection.withStatement("SELECT sequence, topic, key, value, headers FROM outbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2") { statement throws(StoreError) in
-                try statement.bind(1, sequence)
-                try statement.bind(2, limit)
-                var messages: [OutboxMessage] = []
-                while try statement.step() {
-                    let sequence = statement.int64(0)
-                    messages.append(OutboxMessage(
-                        sequence: sequence, topic: statement.string(1), key: statement.optionalBlob(2), value: statement.blob(3),
-                        headers: try OutboxHeaderCoding.decode(statement.optionalBlob(4), sequence: sequence)))
-                }
-                return messages
-            }
-        }
+        try await performRead { connection throws(StoreError) in try Self.outboxRows(after: sequence, limit: limit, on: connection) }
     }
 
     public func importDeadLetters(_ records: [DeadLetterRecord]) async throws(StoreError) {
