@@ -216,18 +216,6 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
             mapped.message += " (while committing; the transaction may or may not have been applied)"
             return mapped
         }
-        if let error = error as? PostgresTransactionError {
-            if let inner = error.closureError ?? error.commitError ?? error.beginError {
-                var mapped = mapError(inner, what)
-                if error.commitError != nil {
-                    // The server may or may not have committed: retrying is safe (dedupe marks
-                    // and revisions refuse a second application), giving up is not.
-                    mapped.message += " (while committing; the transaction may or may not have been applied)"
-                }
-                return mapped
-            }
-            return StoreError(.database, "\(what) failed: \(error)")
-        }
         if let error = error as? PSQLError {
             if closed.load(ordering: .acquiring), error.code == .poolClosed {
                 return StoreError(.invalid, "the PostgreSQL store at \(configuration.redactedURL) is closed; open a new one")
