@@ -221,6 +221,19 @@ enum PostgresSchema {
             WHERE business_key IS NOT NULL AND status IN ('RUNNING', 'PAUSED')
             """,
         ],
+        // 3: room on each page for the next version of a row updated at every step, so the
+        // update is HOT (no new entry in any index) instead of one new entry in each of the
+        // instance table's indexes; measured in the benchmark: 7 % of instance updates were HOT
+        // with full pages (a ~2 KB state leaves no room on an 8 KB page).
+        [
+            "ALTER TABLE instances SET (fillfactor = 50)",
+            "ALTER TABLE step_executions SET (fillfactor = 70)",
+            // The outbox is a queue: rows live for milliseconds and the table is mostly dead
+            // tuples between vacuums. Offered this index, the planner walked every dead entry of
+            // every leased shard (27 ms a relay scan instead of 1 ms by the primary key, in
+            // sequence order, which is the order the relay wants anyway).
+            "DROP INDEX outbox_by_shard",
+        ],
     ]
 
     /// The schema version this build writes.

@@ -81,9 +81,17 @@ extension PostgresStore {
         let shards = leases.map(\.shard)
         let epochs = leases.map(\.epoch)
         return try await run("remove published outbox rows of leased shards") { [self] connection in
+            // Driven by the primary key, one probe per sequence. The shard test is kept out of
+            // the index (`+ 0`): offered `outbox_by_shard`, the planner walked every row of every
+            // leased shard, dead ones included, and filtered them against the sequence list —
+            // 50 ms a call in the benchmark (106 ms for 1,000 rows in EXPLAIN ANALYZE; 2.7 ms
+            // this way).
             let removed = try await connection.query("""
-                DELETE FROM outbox AS o USING outbox_shards AS s, unnest(\(shards)::bigint[], \(epochs)::bigint[]) AS l(shard, epoch)
-                WHERE o.sequence = ANY(\(sequences)) AND o.shard = l.shard AND s.shard = l.shard AND s.epoch = l.epoch AND s.owner = \(member)
+                DELETE FROM outbox AS o USING unnest(\(sequences)::bigint[]) AS q(sequence)
+                WHERE o.sequence = q.sequence AND (o.shard + 0) = ANY(ARRAY(
+                    SELECT s.shard FROM outbox_shards AS s JOIN unnest(\(shards)::integer[], \(epochs)::bigint[]) AS l(shard, epoch)
+                        ON s.shard = l.shard AND s.epoch = l.epoch
+                    WHERE s.owner = \(member)))
                 RETURNING o.sequence
                 """, logger: logger).collect()
             return removed.count
