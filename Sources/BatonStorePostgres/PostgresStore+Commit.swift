@@ -33,19 +33,16 @@ extension PostgresStore {
             try await Self.verifyRevisions(readOnly, on: connection, logger: logger)
             let sequences = try await Self.write(encoded, to: connection, logger: logger)
             if !parts.isEmpty {
-                var rows = JSONRows()
+                var (ids, keys, revisions, data) = (TextColumn(), TextColumn(), Int8Column(), TextColumn())
                 for (instanceId, part) in parts {
-                    rows.row {
-                        $0.text("instance_id", instanceId)
-                        $0.text("part", part.key)
-                        $0.int("revision", part.revision)
-                        $0.raw("data", part.encoded)
-                    }
+                    ids.append(instanceId)
+                    keys.append(part.key)
+                    revisions.append(part.revision)
+                    data.append(utf8: part.encoded)
                 }
                 try await connection.query("""
                     INSERT INTO instance_parts (instance_id, part, revision, data)
-                    SELECT x.instance_id, x.part, x.revision, x.data::text
-                    FROM json_to_recordset(\(rows.parameter)::json) AS x(instance_id text, part text, revision integer, data json)
+                    SELECT * FROM unnest(\(ids)::text[], \(keys)::text[], \(revisions)::bigint[], \(data)::text[])
                     ON CONFLICT (instance_id, part) DO UPDATE SET revision = excluded.revision, data = excluded.data
                     """, logger: logger)
             }
@@ -73,16 +70,14 @@ extension PostgresStore {
     /// commits.
     static func verifyRevisions(_ expected: [String: Int64], on connection: PostgresConnection, logger: Logger) async throws {
         guard !expected.isEmpty else { return }
-        var rows = JSONRows()
+        var (ids, revisions) = (TextColumn(), Int8Column())
         for (id, revision) in expected.sorted(by: { $0.key < $1.key }) {
-            rows.row {
-                $0.text("id", id)
-                $0.int("expected", revision)
-            }
+            ids.append(id)
+            revisions.append(revision)
         }
         var current: Set<String> = []
         let result = try await connection.query("""
-            SELECT i.id FROM instances AS i JOIN json_to_recordset(\(rows.parameter)::json) AS x(id text, expected bigint)
+            SELECT i.id FROM instances AS i JOIN unnest(\(ids)::text[], \(revisions)::bigint[]) AS x(id, expected)
                 ON i.id = x.id AND i.revision = x.expected
             ORDER BY i.id FOR SHARE OF i
             """, logger: logger)
@@ -92,52 +87,48 @@ extension PostgresStore {
         }
     }
 
-    /// The body of the commit transaction: one multi-row statement per table (see `JSONRows`).
+    /// The body of the commit transaction: one multi-row statement per table (see `ArrayColumn`).
     /// Returns the outbox sequences, in the batch's order.
     static func write(_ batch: EncodedBatch, to connection: PostgresConnection, logger: Logger) async throws -> [Int64] {
         try await writeInstances(batch.instances, to: connection, logger: logger)
         if !batch.history.isEmpty {
-            var rows = JSONRows()
+            var (ids, sequences, times, types) = (TextColumn(), Int8Column(), Int8Column(), TextColumn())
+            var (stepIds, taskIds, attempts, data, executionIds) = (TextColumn(), TextColumn(), Int8Column(), TextColumn(), TextColumn())
             for event in batch.history {
-                rows.row {
-                    $0.text("instance_id", event.instanceId)
-                    $0.int("sequence", event.sequence)
-                    $0.int("time", event.time)
-                    $0.text("type", event.type)
-                    $0.text("step_id", event.stepId)
-                    $0.text("task_id", event.taskId)
-                    $0.int("attempt", event.attempt)
-                    $0.raw("data", event.data)
-                    $0.text("execution_id", event.executionId)
-                }
+                ids.append(event.instanceId)
+                sequences.append(event.sequence)
+                times.append(event.time)
+                types.append(event.type)
+                stepIds.append(event.stepId)
+                taskIds.append(event.taskId)
+                attempts.append(event.attempt)
+                data.append(utf8: event.data)
+                executionIds.append(event.executionId)
             }
             try await execute(connection, logger, conflict: "a history event exists already; history is append-only", """
                 INSERT INTO history (instance_id, sequence, time, type, step_id, task_id, attempt, data, execution_id)
-                SELECT x.instance_id, x.sequence, x.time, x.type, x.step_id, x.task_id, x.attempt, x.data::text, x.execution_id
-                FROM json_to_recordset(\(rows.parameter)::json) AS x(instance_id text, sequence integer, time bigint, type text, step_id text,
-                    task_id text, attempt integer, data json, execution_id text)
+                SELECT * FROM unnest(\(ids)::text[], \(sequences)::bigint[], \(times)::bigint[], \(types)::text[], \(stepIds)::text[],
+                    \(taskIds)::text[], \(attempts)::bigint[], \(data)::text[], \(executionIds)::text[])
                 """)
         }
         try await writeSteps(batch.steps, to: connection, logger: logger)
         var sequences: [Int64] = []
         if !batch.outbox.isEmpty {
-            var rows = JSONRows()
-            for (index, message) in batch.outbox.enumerated() {
-                rows.row {
-                    $0.int("ord", index)
-                    $0.int("shard", OutboxShards.shard(forKey: message.key))
-                    $0.text("topic", message.topic)
-                    $0.hex("key", message.key)
-                    $0.hex("value", message.value)
-                    $0.hex("headers", message.headers)
-                }
+            var (shards, topics, keys, values, headers) = (Int8Column(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
+            for message in batch.outbox {
+                shards.append(OutboxShards.shard(forKey: message.key))
+                topics.append(message.topic)
+                keys.append(message.key)
+                values.append(message.value)
+                headers.append(message.headers)
             }
             // Identity values are drawn in the SELECT's order, so the sorted sequences are the
             // batch's order (RETURNING itself promises no order).
             let result = try await connection.query("""
                 INSERT INTO outbox (shard, topic, key, value, headers, created_at)
-                SELECT x.shard, x.topic, decode(x.key, 'hex'), decode(x.value, 'hex'), decode(x.headers, 'hex'), \(wallClockMilliseconds())
-                FROM json_to_recordset(\(rows.parameter)::json) AS x(ord integer, shard integer, topic text, key text, value text, headers text)
+                SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
+                FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
+                    WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
                 ORDER BY x.ord
                 RETURNING sequence
                 """, logger: logger)
@@ -145,16 +136,14 @@ extension PostgresStore {
             sequences.sort()
         }
         if !batch.dedupe.isEmpty {
-            var rows = JSONRows()
+            var (keys, values) = (TextColumn(), TextColumn())
             for mark in batch.dedupe {
-                rows.row {
-                    $0.text("key", mark.key)
-                    $0.text("value", mark.value)
-                }
+                keys.append(mark.key)
+                values.append(mark.value)
             }
             try await execute(connection, logger, conflict: "a dedupe key exists already; check dedupeValues(for:) before committing", """
                 INSERT INTO dedupe (key, value, created_at)
-                SELECT x.key, x.value, \(wallClockMilliseconds()) FROM json_to_recordset(\(rows.parameter)::json) AS x(key text, value text)
+                SELECT x.key, x.value, \(wallClockMilliseconds()) FROM unnest(\(keys)::text[], \(values)::text[]) AS x(key, value)
                 """)
         }
         for (record, headers) in batch.deadLetters {
@@ -190,49 +179,48 @@ extension PostgresStore {
     /// statement for each kind; any instance not written makes the batch `.stale`. An instance's
     /// id, workflow and creation time never change, so an update leaves those columns alone.
     private static func writeInstances(_ instances: [EncodedBatch.Instance], to connection: PostgresConnection, logger: Logger) async throws {
-        var updates = JSONRows()
-        var inserts = JSONRows()
+        var updated = (ids: TextColumn(), versions: Int8Column(), statuses: TextColumn(), updatedAt: Int8Column(), states: TextColumn(), expected: Int8Column())
+        var inserted = (ids: TextColumn(), workflows: TextColumn(), versions: Int8Column(), statuses: TextColumn(), createdAt: Int8Column())
+        var insertedRest = (updatedAt: Int8Column(), states: TextColumn(), parents: TextColumn(), businessKeys: TextColumn())
         for instance in instances {
             if let expected = instance.decidedFrom {
-                updates.row {
-                    $0.text("id", instance.id)
-                    $0.int("workflow_version", instance.workflowVersion)
-                    $0.text("status", instance.status)
-                    $0.int("updated_at", instance.updatedAt)
-                    $0.raw("state", instance.state)
-                    $0.int("expected", expected)
-                }
+                updated.ids.append(instance.id)
+                updated.versions.append(instance.workflowVersion)
+                updated.statuses.append(instance.status)
+                updated.updatedAt.append(instance.updatedAt)
+                updated.states.append(utf8: instance.state)
+                updated.expected.append(expected)
             } else {
-                inserts.row {
-                    $0.text("id", instance.id)
-                    $0.text("workflow_id", instance.workflowId)
-                    $0.int("workflow_version", instance.workflowVersion)
-                    $0.text("status", instance.status)
-                    $0.int("created_at", instance.createdAt)
-                    $0.int("updated_at", instance.updatedAt)
-                    $0.raw("state", instance.state)
-                    $0.text("parent_id", instance.parentId)
-                    $0.text("business_key", instance.businessKey)
-                }
+                inserted.ids.append(instance.id)
+                inserted.workflows.append(instance.workflowId)
+                inserted.versions.append(instance.workflowVersion)
+                inserted.statuses.append(instance.status)
+                inserted.createdAt.append(instance.createdAt)
+                insertedRest.updatedAt.append(instance.updatedAt)
+                insertedRest.states.append(utf8: instance.state)
+                insertedRest.parents.append(instance.parentId)
+                insertedRest.businessKeys.append(instance.businessKey)
             }
         }
         var written: Set<String> = []
-        if !updates.isEmpty {
+        if !updated.ids.isEmpty {
             let result = try await connection.query("""
                 UPDATE instances AS i SET workflow_version = x.workflow_version, status = x.status, updated_at = x.updated_at,
-                    state = x.state::text, revision = x.expected + 1
-                FROM json_to_recordset(\(updates.parameter)::json) AS x(id text, workflow_version integer, status text, updated_at bigint, state json, expected bigint)
+                    state = x.state, revision = x.expected + 1
+                FROM unnest(\(updated.ids)::text[], \(updated.versions)::bigint[], \(updated.statuses)::text[], \(updated.updatedAt)::bigint[],
+                    \(updated.states)::text[], \(updated.expected)::bigint[]) AS x(id, workflow_version, status, updated_at, state, expected)
                 WHERE i.id = x.id AND i.revision = x.expected
                 RETURNING i.id
                 """, logger: logger)
             for try await id in result.decode(String.self) { written.insert(id) }
         }
-        if !inserts.isEmpty {
+        if !inserted.ids.isEmpty {
             let result = try await connection.query("""
                 INSERT INTO instances (id, workflow_id, workflow_version, status, created_at, updated_at, state, parent_id, business_key, revision)
-                SELECT x.id, x.workflow_id, x.workflow_version, x.status, x.created_at, x.updated_at, x.state::text, x.parent_id, x.business_key, 1
-                FROM json_to_recordset(\(inserts.parameter)::json) AS x(id text, workflow_id text, workflow_version integer, status text,
-                    created_at bigint, updated_at bigint, state json, parent_id text, business_key text)
+                SELECT x.*, 1
+                FROM unnest(\(inserted.ids)::text[], \(inserted.workflows)::text[], \(inserted.versions)::bigint[], \(inserted.statuses)::text[],
+                    \(inserted.createdAt)::bigint[], \(insertedRest.updatedAt)::bigint[], \(insertedRest.states)::text[], \(insertedRest.parents)::text[],
+                    \(insertedRest.businessKeys)::text[]) AS x
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id
                 """, logger: logger)
@@ -254,53 +242,51 @@ extension PostgresStore {
     /// wins, as when applied one by one).
     private static func writeSteps(_ changes: [EncodedBatch.StepChange], to connection: PostgresConnection, logger: Logger) async throws {
         guard !changes.isEmpty else { return }
-        var scheduled = JSONRows()
+        var scheduled = (ids: TextColumn(), taskIds: TextColumn(), attempts: Int8Column(), stepIds: TextColumn(), inputs: TextColumn(), at: Int8Column(), sequences: Int8Column())
         var outcomes: [String: (order: Int, instanceId: String, taskId: String, attempt: Int?, status: String, detail: [UInt8]?, at: Int64)] = [:]
         for (order, change) in changes.enumerated() {
             switch change {
             case .scheduled(let instanceId, let taskId, let attempt, let stepId, let input, let at, let historySequence):
-                scheduled.row {
-                    $0.text("instance_id", instanceId)
-                    $0.text("task_id", taskId)
-                    $0.int("attempt", attempt)
-                    $0.text("step_id", stepId)
-                    $0.raw("input", input)
-                    $0.int("scheduled_at", at)
-                    $0.int("history_sequence", historySequence)
-                }
+                scheduled.ids.append(instanceId)
+                scheduled.taskIds.append(taskId)
+                scheduled.attempts.append(attempt)
+                scheduled.stepIds.append(stepId)
+                scheduled.inputs.append(utf8: input)
+                scheduled.at.append(at)
+                scheduled.sequences.append(historySequence)
             case .completed(let instanceId, let taskId, let attempt, let output, let at):
                 outcomes["\(instanceId)\u{0}\(taskId)\u{0}\(attempt ?? -1)"] = (order, instanceId, taskId, attempt, "COMPLETED", output, at)
             case .failed(let instanceId, let taskId, let attempt, let error, let at):
                 outcomes["\(instanceId)\u{0}\(taskId)\u{0}\(attempt ?? -1)"] = (order, instanceId, taskId, attempt, "FAILED", error, at)
             }
         }
-        if !scheduled.isEmpty {
+        if !scheduled.ids.isEmpty {
             try await execute(connection, logger, conflict: "a task attempt was scheduled already", """
                 INSERT INTO step_executions (instance_id, task_id, attempt, step_id, status, input, scheduled_at, history_sequence)
-                SELECT x.instance_id, x.task_id, x.attempt, x.step_id, 'SCHEDULED', x.input::text, x.scheduled_at, x.history_sequence
-                FROM json_to_recordset(\(scheduled.parameter)::json) AS x(instance_id text, task_id text, attempt integer, step_id text,
-                    input json, scheduled_at bigint, history_sequence integer)
+                SELECT x.instance_id, x.task_id, x.attempt, x.step_id, 'SCHEDULED', x.input, x.scheduled_at, x.history_sequence
+                FROM unnest(\(scheduled.ids)::text[], \(scheduled.taskIds)::text[], \(scheduled.attempts)::bigint[], \(scheduled.stepIds)::text[],
+                    \(scheduled.inputs)::text[], \(scheduled.at)::bigint[], \(scheduled.sequences)::bigint[])
+                    AS x(instance_id, task_id, attempt, step_id, input, scheduled_at, history_sequence)
                 """)
         }
         guard !outcomes.isEmpty else { return }
-        var rows = JSONRows()
+        var rows = (ids: TextColumn(), taskIds: TextColumn(), attempts: Int8Column(), statuses: TextColumn(), details: TextColumn(), at: Int8Column())
         for outcome in outcomes.values.sorted(by: { $0.order < $1.order }) {
-            rows.row {
-                $0.text("instance_id", outcome.instanceId)
-                $0.text("task_id", outcome.taskId)
-                $0.int("attempt", outcome.attempt)
-                $0.text("status", outcome.status)
-                $0.raw("detail", outcome.detail)
-                $0.int("at", outcome.at)
-            }
+            rows.ids.append(outcome.instanceId)
+            rows.taskIds.append(outcome.taskId)
+            rows.attempts.append(outcome.attempt)
+            rows.statuses.append(outcome.status)
+            rows.details.append(utf8: outcome.detail)
+            rows.at.append(outcome.at)
         }
         // An outcome without an attempt (a result from before attempts were recorded) settles
         // every attempt of its task.
         try await connection.query("""
             UPDATE step_executions AS s SET status = x.status, completed_at = x.at,
-                output = CASE WHEN x.status = 'COMPLETED' THEN x.detail::text ELSE s.output END,
-                error = CASE WHEN x.status = 'FAILED' THEN x.detail::text ELSE s.error END
-            FROM json_to_recordset(\(rows.parameter)::json) AS x(instance_id text, task_id text, attempt integer, status text, detail json, at bigint)
+                output = CASE WHEN x.status = 'COMPLETED' THEN x.detail ELSE s.output END,
+                error = CASE WHEN x.status = 'FAILED' THEN x.detail ELSE s.error END
+            FROM unnest(\(rows.ids)::text[], \(rows.taskIds)::text[], \(rows.attempts)::bigint[], \(rows.statuses)::text[], \(rows.details)::text[],
+                \(rows.at)::bigint[]) AS x(instance_id, task_id, attempt, status, detail, at)
             WHERE s.instance_id = x.instance_id AND s.task_id = x.task_id AND (x.attempt IS NULL OR s.attempt = x.attempt)
             """, logger: logger)
     }
@@ -331,37 +317,33 @@ extension PostgresStore {
                 }
             }
         }
-        var sets = JSONRows()
-        var deletes = JSONRows()
+        var sets = (ids: TextColumn(), timerIds: TextColumn(), at: Int8Column())
+        var deletes = (ids: TextColumn(), timerIds: TextColumn(), at: Int8Column())
         for key in order {
             guard let final = finals[key] else { continue }
             switch final.change {
             case .set(let at):
-                sets.row {
-                    $0.text("instance_id", final.instanceId)
-                    $0.text("timer_id", final.timerId)
-                    $0.int("fire_at", at)
-                }
+                sets.ids.append(final.instanceId)
+                sets.timerIds.append(final.timerId)
+                sets.at.append(at)
             case .delete, .deleteIfAt:
                 var at: Int64?
                 if case .deleteIfAt(let value) = final.change { at = value }
-                deletes.row {
-                    $0.text("instance_id", final.instanceId)
-                    $0.text("timer_id", final.timerId)
-                    $0.int("fire_at", at)
-                }
+                deletes.ids.append(final.instanceId)
+                deletes.timerIds.append(final.timerId)
+                deletes.at.append(at)
             }
         }
-        if !deletes.isEmpty {
+        if !deletes.ids.isEmpty {
             try await connection.query("""
-                DELETE FROM timers AS t USING json_to_recordset(\(deletes.parameter)::json) AS x(instance_id text, timer_id text, fire_at bigint)
+                DELETE FROM timers AS t USING unnest(\(deletes.ids)::text[], \(deletes.timerIds)::text[], \(deletes.at)::bigint[]) AS x(instance_id, timer_id, fire_at)
                 WHERE t.instance_id = x.instance_id AND t.timer_id = x.timer_id AND (x.fire_at IS NULL OR t.fire_at = x.fire_at)
                 """, logger: logger)
         }
-        if !sets.isEmpty {
+        if !sets.ids.isEmpty {
             try await connection.query("""
                 INSERT INTO timers (instance_id, timer_id, fire_at)
-                SELECT x.instance_id, x.timer_id, x.fire_at FROM json_to_recordset(\(sets.parameter)::json) AS x(instance_id text, timer_id text, fire_at bigint)
+                SELECT * FROM unnest(\(sets.ids)::text[], \(sets.timerIds)::text[], \(sets.at)::bigint[])
                 ON CONFLICT (instance_id, timer_id) DO UPDATE SET fire_at = excluded.fire_at, claimed_until = 0
                 """, logger: logger)
         }

@@ -61,62 +61,56 @@ extension PostgresStore {
                 if last[key] == nil { order.append(key) }
                 last[key] = change
             }
-            var sets = JSONRows()
-            var deletes = JSONRows()
+            var sets = (ids: TextColumn(), waitIds: TextColumn(), events: TextColumn(), eventKeys: TextColumn(), correlationKeys: TextColumn())
+            var deletes = (ids: TextColumn(), waitIds: TextColumn())
             for key in order {
                 switch last[key] {
                 case .set(let instanceId, let wait)?:
-                    sets.row {
-                        $0.text("instance_id", instanceId)
-                        $0.text("wait_id", wait.id)
-                        $0.text("event", wait.event)
-                        $0.text("event_key", wait.eventKeySource)
-                        $0.text("correlation_key", wait.correlationKey)
-                    }
+                    sets.ids.append(instanceId)
+                    sets.waitIds.append(wait.id)
+                    sets.events.append(wait.event)
+                    sets.eventKeys.append(wait.eventKeySource)
+                    sets.correlationKeys.append(wait.correlationKey)
                 case .delete(let instanceId, let waitId)?:
-                    deletes.row {
-                        $0.text("instance_id", instanceId)
-                        $0.text("wait_id", waitId)
-                    }
+                    deletes.ids.append(instanceId)
+                    deletes.waitIds.append(waitId)
                 case nil:
                     break
                 }
             }
-            if !deletes.isEmpty {
+            if !deletes.ids.isEmpty {
                 try await connection.query("""
-                    DELETE FROM event_waits AS w USING json_to_recordset(\(deletes.parameter)::json) AS x(instance_id text, wait_id text)
+                    DELETE FROM event_waits AS w USING unnest(\(deletes.ids)::text[], \(deletes.waitIds)::text[]) AS x(instance_id, wait_id)
                     WHERE w.instance_id = x.instance_id AND w.wait_id = x.wait_id
                     """, logger: logger)
             }
-            if !sets.isEmpty {
+            if !sets.ids.isEmpty {
                 try await connection.query("""
                     INSERT INTO event_waits (instance_id, wait_id, event, event_key, correlation_key)
-                    SELECT x.instance_id, x.wait_id, x.event, x.event_key, x.correlation_key
-                    FROM json_to_recordset(\(sets.parameter)::json) AS x(instance_id text, wait_id text, event text, event_key text, correlation_key text)
+                    SELECT * FROM unnest(\(sets.ids)::text[], \(sets.waitIds)::text[], \(sets.events)::text[], \(sets.eventKeys)::text[],
+                        \(sets.correlationKeys)::text[])
                     ON CONFLICT (instance_id, wait_id) DO UPDATE SET event = excluded.event, event_key = excluded.event_key, correlation_key = excluded.correlation_key
                     """, logger: logger)
             }
         }
         if !batch.bufferedEvents.isEmpty {
-            var rows = JSONRows()
+            var rows = (refs: TextColumn(), eventKeys: TextColumn(), events: TextColumn(), correlationKeys: TextColumn())
+            var rest = (data: TextColumn(), origins: TextColumn(), arrivedAt: Int8Column(), expiresAt: Int8Column())
             for (event, data) in batch.bufferedEvents {
-                rows.row {
-                    $0.text("ref", event.ref)
-                    $0.text("event_key", event.eventKeySource)
-                    $0.text("event", event.event)
-                    $0.text("correlation_key", event.correlationKey)
-                    $0.raw("data", data)
-                    $0.text("origin", event.origin)
-                    $0.int("arrived_at", event.arrivedAt.milliseconds)
-                    $0.int("expires_at", event.expiresAt.milliseconds)
-                }
+                rows.refs.append(event.ref)
+                rows.eventKeys.append(event.eventKeySource)
+                rows.events.append(event.event)
+                rows.correlationKeys.append(event.correlationKey)
+                rest.data.append(utf8: data)
+                rest.origins.append(event.origin)
+                rest.arrivedAt.append(event.arrivedAt.milliseconds)
+                rest.expiresAt.append(event.expiresAt.milliseconds)
             }
             // A redelivered event (same ref) is kept once.
             try await connection.query("""
                 INSERT INTO buffered_events (ref, event_key, event, correlation_key, data, origin, arrived_at, expires_at)
-                SELECT x.ref, x.event_key, x.event, x.correlation_key, x.data::text, x.origin, x.arrived_at, x.expires_at
-                FROM json_to_recordset(\(rows.parameter)::json) AS x(ref text, event_key text, event text, correlation_key text, data json,
-                    origin text, arrived_at bigint, expires_at bigint)
+                SELECT * FROM unnest(\(rows.refs)::text[], \(rows.eventKeys)::text[], \(rows.events)::text[], \(rows.correlationKeys)::text[],
+                    \(rest.data)::text[], \(rest.origins)::text[], \(rest.arrivedAt)::bigint[], \(rest.expiresAt)::bigint[])
                 ON CONFLICT (ref, event_key) DO NOTHING
                 """, logger: logger)
         }
