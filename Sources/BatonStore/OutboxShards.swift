@@ -70,9 +70,9 @@ public protocol SharedWorkflowStore: WorkflowStore {
     /// Gives every lease of `member` back and forgets it (a clean stop: others take over at
     /// once instead of after the lease time).
     func releaseOutboxShards(member: String) async throws(StoreError)
-    /// The oldest unsent rows of the leased shards, ascending by sequence, leaving out
-    /// `excluding` (rows published and not yet removed).
-    func pendingOutbox(leases: [OutboxLease], excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage]
+    /// The oldest unsent rows of the leased shards with a sequence above `after`, ascending by
+    /// sequence, leaving out `excluding` (rows published and not yet removed).
+    func pendingOutbox(leases: [OutboxLease], after: Int64, excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage]
     /// Removes published rows of the shards `member` still holds at the given epochs; rows of a
     /// shard that changed hands stay for the new holder. Returns how many were removed.
     @discardableResult

@@ -62,14 +62,14 @@ extension PostgresStore {
     }
 
     /// - Throws: `.invalid` for a limit below 1.
-    public func pendingOutbox(leases: [OutboxLease], excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage] {
+    public func pendingOutbox(leases: [OutboxLease], after: Int64, excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
         guard !leases.isEmpty else { return [] }
         let shards = leases.map(\.shard)
         let rows = try await run("read the outbox of leased shards") { [self] connection in
             try await connection.query("""
                 SELECT sequence, topic, key, value, headers FROM outbox
-                WHERE shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)
+                WHERE sequence > \(after) AND shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)
                 """, logger: logger).collect()
         }
         return try outboxMessages(rows)

@@ -79,9 +79,11 @@ struct PostgresSharedStoreTests {
             let first = try await old.leaseOutboxShards(member: "old", leaseMilliseconds: 300)
             let oldLeases = first.leases.filter { $0.shard == shard }
             #expect(oldLeases.count == 1)
-            let published = try await old.pendingOutbox(leases: oldLeases, excluding: [], limit: 10)
+            let published = try await old.pendingOutbox(leases: oldLeases, after: 0, excluding: [], limit: 10)
             #expect(published.map(\.value) == [[1], [2]])
-            #expect(try await old.pendingOutbox(leases: oldLeases, excluding: [published[0].sequence], limit: 10).map(\.value) == [[2]])
+            #expect(try await old.pendingOutbox(leases: oldLeases, after: 0, excluding: [published[0].sequence], limit: 10).map(\.value) == [[2]])
+            #expect(try await old.pendingOutbox(leases: oldLeases, after: published[0].sequence, excluding: [], limit: 10).map(\.value) == [[2]])
+            #expect(try await old.pendingOutbox(leases: oldLeases, after: published[1].sequence, excluding: [], limit: 10).isEmpty)
 
             try await Task.sleep(for: .milliseconds(400))
             let taken = try await new.leaseOutboxShards(member: "new", leaseMilliseconds: 60_000)
@@ -90,7 +92,7 @@ struct PostgresSharedStoreTests {
 
             let removedByOld = try await old.markOutboxSent(published.map(\.sequence), member: "old", leases: oldLeases)
             #expect(removedByOld == 0, "the old holder's epoch no longer matches")
-            let republished = try await new.pendingOutbox(leases: [newLease], excluding: [], limit: 10)
+            let republished = try await new.pendingOutbox(leases: [newLease], after: 0, excluding: [], limit: 10)
             #expect(republished.map(\.value) == [[1], [2]], "the new holder sends them, in order")
             #expect(try await new.markOutboxSent(republished.map(\.sequence), member: "new", leases: [newLease]) == 2)
             #expect(try await new.outboxCount() == 0)

@@ -48,12 +48,26 @@ public final class OutboxRelay: Service {
         /// With `sharding`: how often the leased shards are scanned for rows other processes
         /// committed. Default: 20 ms.
         public var pollInterval: Duration
+        /// With `sharding`: how often a scan starts from the oldest row instead of above the
+        /// highest sequence scanned so far. Default: 1 s.
+        ///
+        /// Scans above the highest sequence they returned leave the outbox's published rows and
+        /// dead tuples behind (a scan from the start visited every published-not-removed row:
+        /// the relay's reads were the PostgreSQL backend's largest cost in the benchmark). A row
+        /// can still become visible below that mark: another process's transaction that drew
+        /// its sequence earlier and committed later. Such a row is the newest of its instance
+        /// (that instance's row lock kept every later commit of it waiting), so the full scan
+        /// that finds it publishes it in order, at most this late. A full scan also follows a
+        /// lease change and a failed round.
+        public var fullScanInterval: Duration
 
         public init(
             batchSize: Int = 1000, idleInterval: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(5),
-            removalInterval: Duration = .milliseconds(100), roundsInFlight: Int = 4, pollInterval: Duration = .milliseconds(20)
+            removalInterval: Duration = .milliseconds(100), roundsInFlight: Int = 4, pollInterval: Duration = .milliseconds(20),
+            fullScanInterval: Duration = .seconds(1)
         ) {
             self.pollInterval = pollInterval
+            self.fullScanInterval = fullScanInterval
             self.batchSize = batchSize
             self.idleInterval = idleInterval
             self.maxBackoff = maxBackoff
@@ -79,6 +93,15 @@ public final class OutboxRelay: Service {
         var scannedThrough: Int64 = 0
         /// When the oldest row now in `rows` was handed over (for the latency probe).
         var oldestEnqueuedAt: ContinuousClock.Instant?
+    }
+
+    /// With `sharding`: the highest sequence scans returned, and when the next scan must start
+    /// from the oldest row (see `Configuration.fullScanInterval`).
+    private struct ScanMark {
+        var highest: Int64 = 0
+        var leases: [OutboxLease] = []
+        var fullScanDue = true
+        var lastFullScan: ContinuousClock.Instant = .now
     }
 
     /// The rounds on their way, by the keys they hold.
@@ -118,6 +141,8 @@ public final class OutboxRelay: Service {
     private let signal: WakeSignal
     /// Rows published and not yet removed (with `sharding`): left out of scans.
     private let unremoved = Mutex<Set<Int64>>([])
+    /// Where the next scan of leased shards starts (with `sharding`).
+    private let scanMark = Mutex(ScanMark())
     private let inbox = Mutex(Inbox())
     private let rounds = Mutex(Rounds())
     private let sent = Mutex<[Int64]>([])
@@ -208,6 +233,7 @@ public final class OutboxRelay: Service {
                     s.rows.removeAll()
                     s.scanning = true
                 }
+                scanMark.withLock { $0.fullScanDue = true }
                 let topics = failedTopics.keys.sorted().map { "\($0): \(failedTopics[$0]!.code.name)" }.joined(separator: ", ")
                 logger.warning("publishing the outbox failed; retrying", metadata: ["topics": "\(topics)", "error": "\(failure)", "backoff": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
@@ -277,8 +303,27 @@ public final class OutboxRelay: Service {
             guard rounds.withLock({ $0.inFlight.isEmpty }) else { return nil }
             let leases = sharding.current()
             guard !leases.isEmpty else { return [] }
-            let excluding = unremoved.withLock { Array($0) }
-            return try await store.pendingOutbox(leases: leases, excluding: excluding, limit: configuration.batchSize)
+            let now = ContinuousClock.now
+            let after = scanMark.withLock { m -> Int64 in
+                if m.leases != leases || m.fullScanDue || now - m.lastFullScan >= configuration.fullScanInterval {
+                    m.leases = leases
+                    m.fullScanDue = false
+                    m.lastFullScan = now
+                    return 0
+                }
+                return m.highest
+            }
+            // Published rows not yet removed all lie at or below the mark: only a full scan meets them.
+            let excluding = after == 0 ? unremoved.withLock { Array($0) } : []
+            let rows: [OutboxMessage]
+            do {
+                rows = try await store.pendingOutbox(leases: leases, after: after, excluding: excluding, limit: configuration.batchSize)
+            } catch {
+                if after == 0 { scanMark.withLock { $0.fullScanDue = true } }
+                throw error
+            }
+            if let last = rows.last { scanMark.withLock { $0.highest = max($0.highest, last.sequence) } }
+            return rows
         }
         if inbox.withLock({ $0.scanning }) {
             guard rounds.withLock({ $0.inFlight.isEmpty }) else { return nil }
