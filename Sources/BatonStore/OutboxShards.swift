@@ -30,6 +30,12 @@ public enum OutboxShards {
 /// published rows succeeds only while the lease row still names this holder and this epoch, so
 /// a process that lost the shard (paused past its lease, cut off from the database) can no longer
 /// touch its rows.
+extension SharedWorkflowStore {
+    public func pendingOutbox(leases: [OutboxLease], after: Int64, excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage] {
+        try await pendingOutbox(leases: leases, after: after, excluding: excluding, known: [:], limit: limit)
+    }
+}
+
 public struct OutboxLease: Sendable, Hashable {
     public var shard: Int
     public var epoch: Int64
@@ -71,8 +77,12 @@ public protocol SharedWorkflowStore: WorkflowStore {
     /// once instead of after the lease time).
     func releaseOutboxShards(member: String) async throws(StoreError)
     /// The oldest unsent rows of the leased shards with a sequence above `after`, ascending by
-    /// sequence, leaving out `excluding` (rows published and not yet removed).
-    func pendingOutbox(leases: [OutboxLease], after: Int64, excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage]
+    /// sequence, leaving out `excluding` (rows published and not yet removed). A row in `known`
+    /// (one this process committed and still holds) is not read again: the caller's copy is
+    /// returned in its place.
+    func pendingOutbox(
+        leases: [OutboxLease], after: Int64, excluding: [Int64], known: [Int64: OutboxMessage], limit: Int
+    ) async throws(StoreError) -> [OutboxMessage]
     /// Removes published rows of the shards `member` still holds at the given epochs; rows of a
     /// shard that changed hands stay for the new holder. Returns how many were removed.
     @discardableResult

@@ -62,17 +62,39 @@ extension PostgresStore {
     }
 
     /// - Throws: `.invalid` for a limit below 1.
-    public func pendingOutbox(leases: [OutboxLease], after: Int64, excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage] {
+    public func pendingOutbox(
+        leases: [OutboxLease], after: Int64, excluding: [Int64], known: [Int64: OutboxMessage], limit: Int
+    ) async throws(StoreError) -> [OutboxMessage] {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
         guard !leases.isEmpty else { return [] }
         let shards = leases.map(\.shard)
+        let knownSequences = Array(known.keys)
+        // A known row's columns are left unread (a value over ~2 KB is stored compressed out of
+        // line: reading it back means fetching and decompressing it, then decoding it here).
         let rows = try await run("read the outbox of leased shards") { [self] connection in
             try await connection.query("""
-                SELECT sequence, topic, key, value, headers FROM outbox
-                WHERE sequence > \(after) AND shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)
+                SELECT o.sequence, o.known, CASE WHEN o.known THEN NULL ELSE o.topic END, CASE WHEN o.known THEN NULL ELSE o.key END,
+                    CASE WHEN o.known THEN NULL ELSE o.value END, CASE WHEN o.known THEN NULL ELSE o.headers END
+                FROM (SELECT sequence, sequence = ANY(\(knownSequences)) AS known, topic, key, value, headers FROM outbox
+                      WHERE sequence > \(after) AND shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)) AS o
+                ORDER BY o.sequence
                 """, logger: logger).collect()
         }
-        return try outboxMessages(rows)
+        var messages: [OutboxMessage] = []
+        messages.reserveCapacity(rows.count)
+        for row in rows {
+            let (sequence, isKnown, topic, key, value, headers) = try decode(
+                row, (Int64, Bool, String?, ByteBuffer?, ByteBuffer?, ByteBuffer?).self, "an outbox row")
+            if isKnown, let message = known[sequence] {
+                messages.append(message)
+                continue
+            }
+            guard let topic, let value else { throw StoreError(.corrupt, "outbox row \(sequence) has no topic or value") }
+            messages.append(OutboxMessage(
+                sequence: sequence, topic: topic, key: key?.bytes, value: value.bytes,
+                headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence)))
+        }
+        return messages
     }
 
     @discardableResult

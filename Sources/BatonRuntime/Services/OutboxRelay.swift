@@ -102,7 +102,12 @@ public final class OutboxRelay: Service {
         var leases: [OutboxLease] = []
         var fullScanDue = true
         var lastFullScan: ContinuousClock.Instant = .now
+        /// Rows this process committed to leased shards and has not scanned yet.
+        var known: [Int64: OutboxMessage] = [:]
     }
+
+    /// Rows kept for scans at most (beyond it, scans read contents back from the store).
+    static let knownRowsLimit = 50_000
 
     /// The rounds on their way, by the keys they hold.
     private struct Rounds {
@@ -174,8 +179,14 @@ public final class OutboxRelay: Service {
     /// Hands over rows just committed (with their sequences), in commit order.
     public func enqueue(_ rows: [OutboxMessage]) {
         guard !rows.isEmpty else { return }
-        if sharding != nil {
-            // Scanned from the store, with what other processes committed.
+        if let sharding {
+            // Scanned from the store, with what other processes committed; the rows of leased
+            // shards are kept so the scan need not read their contents back.
+            let leased = Set(sharding.current().map(\.shard))
+            scanMark.withLock { m in
+                guard m.known.count < Self.knownRowsLimit else { return }
+                for row in rows where leased.contains(OutboxShards.shard(forKey: row.key)) { m.known[row.sequence] = row }
+            }
             signal.signal()
             return
         }
@@ -304,25 +315,32 @@ public final class OutboxRelay: Service {
             let leases = sharding.current()
             guard !leases.isEmpty else { return [] }
             let now = ContinuousClock.now
-            let after = scanMark.withLock { m -> Int64 in
+            let (after, known) = scanMark.withLock { m -> (Int64, [Int64: OutboxMessage]) in
                 if m.leases != leases || m.fullScanDue || now - m.lastFullScan >= configuration.fullScanInterval {
                     m.leases = leases
                     m.fullScanDue = false
                     m.lastFullScan = now
-                    return 0
+                    return (0, m.known)
                 }
-                return m.highest
+                return (m.highest, m.known)
             }
             // Published rows not yet removed all lie at or below the mark: only a full scan meets them.
             let excluding = after == 0 ? unremoved.withLock { Array($0) } : []
             let rows: [OutboxMessage]
             do {
-                rows = try await store.pendingOutbox(leases: leases, after: after, excluding: excluding, limit: configuration.batchSize)
+                rows = try await store.pendingOutbox(leases: leases, after: after, excluding: excluding, known: known, limit: configuration.batchSize)
             } catch {
                 if after == 0 { scanMark.withLock { $0.fullScanDue = true } }
                 throw error
             }
-            if let last = rows.last { scanMark.withLock { $0.highest = max($0.highest, last.sequence) } }
+            if let last = rows.last {
+                scanMark.withLock { m in
+                    m.highest = max(m.highest, last.sequence)
+                    // Scanned, or of a shard no longer leased: a later scan reads it if it must.
+                    let highest = m.highest
+                    m.known = m.known.filter { $0.key > highest }
+                }
+            }
             return rows
         }
         if inbox.withLock({ $0.scanning }) {
