@@ -84,6 +84,10 @@ struct PostgresSharedStoreTests {
             #expect(try await old.pendingOutbox(leases: oldLeases, after: 0, excluding: [published[0].sequence], limit: 10).map(\.value) == [[2]])
             #expect(try await old.pendingOutbox(leases: oldLeases, after: published[0].sequence, excluding: [], limit: 10).map(\.value) == [[2]])
             #expect(try await old.pendingOutbox(leases: oldLeases, after: published[1].sequence, excluding: [], limit: 10).isEmpty)
+            // A row the caller holds is not read back: its copy comes back in the row's place.
+            var held = published[0]
+            held.value = [9]
+            #expect(try await old.pendingOutbox(leases: oldLeases, after: 0, excluding: [], known: [held.sequence: held], limit: 10).map(\.value) == [[9], [2]])
 
             try await Task.sleep(for: .milliseconds(400))
             let taken = try await new.leaseOutboxShards(member: "new", leaseMilliseconds: 60_000)
