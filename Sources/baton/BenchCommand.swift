@@ -103,6 +103,14 @@ struct BenchCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--store: \(error.message)")
         }
+        if !processes.isEmpty, !waiting.isEmpty {
+            guard processes == [1], let postgres = storeConfiguration.postgres, let store else {
+                throw ValidationError("--waiting with --processes takes --processes 1 and --store postgres://… of an empty database (the bench counts the instances from outside the serve process)")
+            }
+            print("baton bench: waiting instances beside one baton serve process, PostgreSQL \(postgres.redactedURL), \(partitions) partitions, 2 cores")
+            try await runWaitingServe(counts: waiting, properties: properties, storeURL: store, database: postgres, payload: payload, logger: logger)
+            return
+        }
         if !processes.isEmpty {
             guard storeConfiguration.postgres != nil, let store else {
                 throw ValidationError("--processes needs --store postgres://… of an empty database: only PostgreSQL is shared by several processes")
@@ -327,8 +335,8 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Resident and peak resident memory of this process, in MB (Linux `/proc/self/status`).
-    static func memory() -> (rss: Double, peak: Double) {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+    static func memory(of statusFile: String = "/proc/self/status") -> (rss: Double, peak: Double) {
+        guard let status = try? String(contentsOfFile: statusFile, encoding: .utf8) else { return (0, 0) }
         func field(_ name: String) -> Double {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
             return (Double(line.split(separator: " ").dropFirst().first { !$0.isEmpty }.map(String.init) ?? "") ?? 0) / 1024

@@ -66,26 +66,34 @@ extension BenchCommand {
         // Every process must hold partitions before the window opens (group joins take seconds).
         try await Task.sleep(for: .seconds(5))
 
+        let (rate, seconds) = try await sustainedWindow(tasks: tasks, producer: producer, payload: payload, prefix: "p\(phase)")
+        for child in children { child.stop() }
+        workerTask.cancel()
+        _ = await workerTask.result
+        return (rate, seconds, children.map { $0.counter("commitsRefusedStale") }, children.map { $0.counter("messagesProcessed") })
+    }
+
+    /// Keeps `workflows` bench workflows in flight for `sustainedSeconds` (a new one for each that
+    /// ends, as the worker sees them), then lets the last ones finish so the next phase starts
+    /// from a quiet database; returns the rate of task requests over the window.
+    func sustainedWindow(tasks: TaskCounter, producer: KafkaProducer, payload: JSONValue, prefix: String) async throws -> (rate: Double, seconds: Double) {
+        let (firstTotal, firstFinished) = (tasks.total, tasks.finished)
         var started = 0
         let start = ContinuousClock.now
         let end = start + .seconds(sustainedSeconds)
         while ContinuousClock.now < end {
-            let due = workflows + tasks.finished - started
+            let due = workflows + (tasks.finished - firstFinished) - started
             if due > 0 {
-                try await publishTriggers(count: due, prefix: "p\(phase)-\(started)", producer: producer, payload: payload)
+                try await publishTriggers(count: due, prefix: "\(prefix)-\(started)", producer: producer, payload: payload)
                 started += due
             }
             try await Task.sleep(for: .milliseconds(5))
         }
         let seconds = (ContinuousClock.now - start).benchSeconds
-        let rate = Double(tasks.total) / seconds
-        // Let the last workflows finish, so the next count starts from a quiet database.
+        let rate = Double(tasks.total - firstTotal) / seconds
         let drained = ContinuousClock.now + .seconds(60)
-        while tasks.finished < started, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
-        for child in children { child.stop() }
-        workerTask.cancel()
-        _ = await workerTask.result
-        return (rate, seconds, children.map { $0.counter("commitsRefusedStale") }, children.map { $0.counter("messagesProcessed") })
+        while tasks.finished - firstFinished < started, ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
+        return (rate, seconds)
     }
 
     /// How many task requests the worker received, and how many were a workflow's last step.
@@ -113,7 +121,7 @@ final class ServeChild: Sendable {
     let log: URL
     private let process: Process
 
-    init(index: Int, count: Int, bootstrap: String, store: String, properties: [String: String], folder: URL) throws {
+    init(index: Int, count: Int, bootstrap: String, store: String, properties: [String: String], folder: URL, extraArguments: [String] = []) throws {
         port = try Self.freePort()
         log = folder.appendingPathComponent("serve-\(count)-\(index + 1).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -122,7 +130,7 @@ final class ServeChild: Sendable {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = ["serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false"]
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) { arguments += ["--kafka-property", "\(key)=\(value)"] }
-        process.arguments = arguments
+        process.arguments = arguments + extraArguments
         var environment = ProcessInfo.processInfo.environment
         environment["BATON_LOG_LEVEL"] = "notice"
         process.environment = environment
@@ -166,6 +174,11 @@ final class ServeChild: Sendable {
         while process.isRunning, Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+    }
+
+    /// Resident and peak resident memory of the child, in MB (Linux `/proc/PID/status`).
+    func memory() -> (rss: Double, peak: Double) {
+        BenchCommand.memory(of: "/proc/\(process.processIdentifier)/status")
     }
 
     /// `name=value` from the summary this process logged as it stopped; -1 when absent.

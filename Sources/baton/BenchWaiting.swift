@@ -72,7 +72,7 @@ extension BenchCommand {
         }
     }
 
-    private func publishWaitTriggers(count: Int, from first: Int, producer: KafkaProducer) async throws {
+    func publishWaitTriggers(count: Int, from first: Int, producer: KafkaProducer) async throws {
         let topics = TopicNames()
         let records = (first..<(first + count)).map { i in
             let event = CloudEvent(id: "wait-\(i)", source: "bench-wait-\(getpid())", type: "bench.wait", data: ["n": .number(Double(i))])
