@@ -32,7 +32,45 @@ public enum OutboxShards {
 /// touch its rows.
 extension SharedWorkflowStore {
     public func pendingOutbox(leases: [OutboxLease], after: Int64, excluding: [Int64], limit: Int) async throws(StoreError) -> [OutboxMessage] {
-        try await pendingOutbox(leases: leases, after: after, excluding: excluding, known: [:], limit: limit)
+        try await scanOutbox(leases: leases, after: after, excluding: excluding, known: [:], limit: limit).rows
+    }
+}
+
+/// One read of the leased shards' outbox rows.
+public struct OutboxScan: Sendable {
+    public var rows: [OutboxMessage]
+    public var horizon: OutboxHorizon
+
+    public init(rows: [OutboxMessage], horizon: OutboxHorizon) {
+        self.rows = rows
+        self.horizon = horizon
+    }
+}
+
+/// When sequences drawn by concurrent transactions are settled.
+///
+/// Several processes commit outbox rows at once, so a row can become visible after rows with
+/// higher sequences: its transaction drew its sequence first and committed later. A relay that
+/// scanned past it would miss it, or publish it after later rows of its instance (a late row is
+/// the newest of its instance when it appears, but that instance's next commit can follow at
+/// once). So a relay may skip over a sequence only once no transaction that could still commit
+/// a row at or below it is running: `lastSequence` is the last sequence drawn just before the
+/// read (every transaction that draws one later was given its transaction id after the read),
+/// and once a later read's `oldestRunning` has passed this read's `nextTransaction`, every
+/// transaction that might hold a sequence up to `lastSequence` has ended. This requires a
+/// commit to take its transaction id before it draws outbox sequences (the store's commit does).
+public struct OutboxHorizon: Sendable, Hashable {
+    /// The outbox sequence's last value, read before the rows.
+    public var lastSequence: Int64
+    /// The oldest transaction still running when the rows were read.
+    public var oldestRunning: Int64
+    /// The first transaction id not yet given out when the rows were read.
+    public var nextTransaction: Int64
+
+    public init(lastSequence: Int64, oldestRunning: Int64, nextTransaction: Int64) {
+        self.lastSequence = lastSequence
+        self.oldestRunning = oldestRunning
+        self.nextTransaction = nextTransaction
     }
 }
 
@@ -77,12 +115,12 @@ public protocol SharedWorkflowStore: WorkflowStore {
     /// once instead of after the lease time).
     func releaseOutboxShards(member: String) async throws(StoreError)
     /// The oldest unsent rows of the leased shards with a sequence above `after`, ascending by
-    /// sequence, leaving out `excluding` (rows published and not yet removed). A row in `known`
-    /// (one this process committed and still holds) is not read again: the caller's copy is
-    /// returned in its place.
-    func pendingOutbox(
+    /// sequence, leaving out `excluding` (rows published and not yet removed), and where the
+    /// database stood when it read them (see `OutboxHorizon`). A row in `known` (one this process
+    /// committed and still holds) is not read again: the caller's copy is returned in its place.
+    func scanOutbox(
         leases: [OutboxLease], after: Int64, excluding: [Int64], known: [Int64: OutboxMessage], limit: Int
-    ) async throws(StoreError) -> [OutboxMessage]
+    ) async throws(StoreError) -> OutboxScan
     /// Removes published rows of the shards `member` still holds at the given epochs; rows of a
     /// shard that changed hands stay for the new holder. Returns how many were removed.
     @discardableResult

@@ -123,12 +123,16 @@ extension PostgresStore {
                 headers.append(message.headers)
             }
             // Identity values are drawn in the SELECT's order, so the sorted sequences are the
-            // batch's order (RETURNING itself promises no order).
+            // batch's order (RETURNING itself promises no order). The filter gives the
+            // transaction its id before the sort hands out the first row, and so before the
+            // first sequence is drawn: the shared relay's horizon relies on it (`OutboxHorizon`;
+            // a batch that writes no instance would otherwise draw sequences without an id).
             let result = try await connection.query("""
                 INSERT INTO outbox (shard, topic, key, value, headers, created_at)
                 SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
                 FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
                     WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
+                WHERE pg_current_xact_id() IS NOT NULL
                 ORDER BY x.ord
                 RETURNING sequence
                 """, logger: logger)

@@ -62,30 +62,46 @@ extension PostgresStore {
     }
 
     /// - Throws: `.invalid` for a limit below 1.
-    public func pendingOutbox(
+    public func scanOutbox(
         leases: [OutboxLease], after: Int64, excluding: [Int64], known: [Int64: OutboxMessage], limit: Int
-    ) async throws(StoreError) -> [OutboxMessage] {
+    ) async throws(StoreError) -> OutboxScan {
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
-        guard !leases.isEmpty else { return [] }
         let shards = leases.map(\.shard)
         let knownSequences = Array(known.keys)
-        // A known row's columns are left unread (a value over ~2 KB is stored compressed out of
-        // line: reading it back means fetching and decompressing it, then decoding it here).
-        let rows = try await run("read the outbox of leased shards") { [self] connection in
-            try await connection.query("""
-                SELECT o.sequence, o.known, CASE WHEN o.known THEN NULL ELSE o.topic END, CASE WHEN o.known THEN NULL ELSE o.key END,
+        // The sequence's last value, then a new transaction id (taken after it, and newer than
+        // every id given out before it: a snapshot's upper bound may be an older one, reused
+        // while no transaction ends), in a statement of their own, so the read below takes its
+        // snapshot after both (see `OutboxHorizon`). The id costs a commit record, not a flush:
+        // the statement writes nothing else. A known row's columns are left unread (a value over
+        // ~2 KB is stored compressed out of line: reading it back means fetching and
+        // decompressing it, then decoding it here).
+        let (lastSequence, nextTransaction, rows) = try await run("read the outbox of leased shards") { [self] connection in
+            var (last, next): (Int64, Int64) = (0, 0)
+            // Until the first row, `last_value` is the value the next row gets (`is_called` false).
+            let horizon = try await connection.query("""
+                SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END, pg_current_xact_id()::text::bigint FROM outbox_sequence_seq
+                """, logger: logger)
+            for try await (value, id) in horizon.decode((Int64, Int64).self) { (last, next) = (value, id) }
+            let rows = try await connection.query("""
+                SELECT h.oldest, o.sequence, o.known, CASE WHEN o.known THEN NULL ELSE o.topic END, CASE WHEN o.known THEN NULL ELSE o.key END,
                     CASE WHEN o.known THEN NULL ELSE o.value END, CASE WHEN o.known THEN NULL ELSE o.headers END
-                FROM (SELECT sequence, sequence = ANY(\(knownSequences)) AS known, topic, key, value, headers FROM outbox
-                      WHERE sequence > \(after) AND shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)) AS o
+                FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS oldest) AS h
+                LEFT JOIN LATERAL (
+                    SELECT sequence, sequence = ANY(\(knownSequences)) AS known, topic, key, value, headers FROM outbox
+                    WHERE sequence > \(after) AND shard = ANY(\(shards)) AND sequence <> ALL(\(excluding)) ORDER BY sequence LIMIT \(limit)) AS o ON true
                 ORDER BY o.sequence
                 """, logger: logger).collect()
+            return (last, next, rows)
         }
         var messages: [OutboxMessage] = []
         messages.reserveCapacity(rows.count)
+        var horizon = OutboxHorizon(lastSequence: lastSequence, oldestRunning: 0, nextTransaction: nextTransaction)
         for row in rows {
-            let (sequence, isKnown, topic, key, value, headers) = try decode(
-                row, (Int64, Bool, String?, ByteBuffer?, ByteBuffer?, ByteBuffer?).self, "an outbox row")
-            if isKnown, let message = known[sequence] {
+            let (oldest, sequence, isKnown, topic, key, value, headers) = try decode(
+                row, (Int64, Int64?, Bool?, String?, ByteBuffer?, ByteBuffer?, ByteBuffer?).self, "an outbox row")
+            horizon.oldestRunning = oldest
+            guard let sequence else { continue }
+            if isKnown == true, let message = known[sequence] {
                 messages.append(message)
                 continue
             }
@@ -94,7 +110,7 @@ extension PostgresStore {
                 sequence: sequence, topic: topic, key: key?.bytes, value: value.bytes,
                 headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence)))
         }
-        return messages
+        return OutboxScan(rows: leases.isEmpty ? [] : messages, horizon: horizon)
     }
 
     @discardableResult

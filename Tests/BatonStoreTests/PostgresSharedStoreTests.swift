@@ -87,7 +87,7 @@ struct PostgresSharedStoreTests {
             // A row the caller holds is not read back: its copy comes back in the row's place.
             var held = published[0]
             held.value = [9]
-            #expect(try await old.pendingOutbox(leases: oldLeases, after: 0, excluding: [], known: [held.sequence: held], limit: 10).map(\.value) == [[9], [2]])
+            #expect(try await old.scanOutbox(leases: oldLeases, after: 0, excluding: [], known: [held.sequence: held], limit: 10).rows.map(\.value) == [[9], [2]])
 
             try await Task.sleep(for: .milliseconds(400))
             let taken = try await new.leaseOutboxShards(member: "new", leaseMilliseconds: 60_000)
@@ -101,6 +101,35 @@ struct PostgresSharedStoreTests {
             #expect(try await new.markOutboxSent(republished.map(\.sequence), member: "new", leases: [newLease]) == 2)
             #expect(try await new.outboxCount() == 0)
         }
+    }
+
+    /// A read's horizon passes only once every transaction running at that read has ended: the
+    /// relay's scans rely on it to skip past sequences (see `OutboxHorizon`).
+    @Test func aReadsHorizonPassesOnceTheTransactionsRunningAtItHaveEnded() async throws {
+        let database = try await PostgresTestServer.shared.makeDatabase()
+        let store = try await PostgresStore.open(database, ownership: .shared)
+        let slow = try await HeldTransaction.begin(in: database, [
+            "INSERT INTO outbox (shard, topic, key, value, created_at) SELECT 0, 't', NULL, 'v'::bytea, 0 WHERE pg_current_xact_id() IS NOT NULL"
+        ])
+        let leases = [OutboxLease(shard: 0, epoch: 0)]
+        let first = try await store.scanOutbox(leases: leases, after: 0, excluding: [], known: [:], limit: 10)
+        #expect(first.rows.isEmpty, "the slow transaction's row is not visible yet")
+        #expect(first.horizon.lastSequence == 1, "its sequence is drawn (the first)")
+        let second = try await store.scanOutbox(leases: leases, after: 0, excluding: [], known: [:], limit: 10)
+        #expect(second.horizon.oldestRunning < first.horizon.nextTransaction, "the slow transaction still runs")
+        try await slow.commit()
+        // Transaction ids are the cluster's: other tests' transactions may hold the horizon back
+        // for a moment, never for good.
+        var third = try await store.scanOutbox(leases: leases, after: 0, excluding: [], known: [:], limit: 10)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while third.horizon.oldestRunning < first.horizon.nextTransaction, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            third = try await store.scanOutbox(leases: leases, after: 0, excluding: [], known: [:], limit: 10)
+        }
+        #expect(third.horizon.oldestRunning >= first.horizon.nextTransaction)
+        #expect(third.rows.map(\.value) == [Array("v".utf8)])
+        await store.close()
+        await PostgresTestServer.shared.dropDatabase(database)
     }
 
     @Test func eachDueTimerIsClaimedByOneProcess() async throws {
