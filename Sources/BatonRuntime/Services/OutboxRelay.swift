@@ -30,8 +30,9 @@ import Synchronization
 /// process leases, and reads them from the store rather than trusting the hand-over (other
 /// processes commit rows for them too, and sequences from concurrent transactions become visible
 /// out of order). A scan waits for the rounds in flight, so one shard's rows go out in sequence
-/// order; rows published and not yet removed are left out of the next scan; removal is fenced
-/// by the lease's epoch.
+/// order; it starts from a settled sequence (see `ScanMark`); rows published and not yet removed
+/// are left out of the next scan; rows this process handed over come back from the scan as their
+/// sequence only (their contents are not read back); removal is fenced by the lease's epoch.
 public final class OutboxRelay: Service {
     public struct Configuration: Sendable {
         /// Rows per scan. Default: 1000.
