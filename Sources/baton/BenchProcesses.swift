@@ -26,11 +26,7 @@ extension BenchCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         var firstRate: Double?
         for (phase, count) in counts.enumerated() {
-            let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
-            defer { broker.shutdown() }
-            let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: properties)
-            let result = try await measureProcesses(
-                count, phase: phase, broker: broker, kafka: kafka, storeURL: storeURL, payload: payload, folder: folder, logger: logger)
+            let result = try await measureProcesses(count, phase: phase, properties: properties, storeURL: storeURL, payload: payload, folder: folder, logger: logger)
             if firstRate == nil { firstRate = result.rate }
             print(String(
                 format: "processes %d × baton serve on one PostgreSQL: %.0f task steps/s sustained for %.1f s with %d workflows in flight (%.2f × the first count); stale refusals %@ (decided again), messages %@",
@@ -41,36 +37,21 @@ extension BenchCommand {
     }
 
     private func measureProcesses(
-        _ count: Int, phase: Int, broker: EmbeddedBroker, kafka: KafkaConfiguration, storeURL: String, payload: JSONValue, folder: URL, logger: Logger
+        _ count: Int, phase: Int, properties: [String: String], storeURL: String, payload: JSONValue, folder: URL, logger: Logger
     ) async throws -> (rate: Double, seconds: Double, refusals: [Int], processed: [Int]) {
-        let topics = TopicNames()
-        try await EmbeddedTopicProvisioner(broker: broker, partitions: partitions).ensure(topics.fixed + [topics.tasks("bench.echo")])
-        let tasks = TaskCounter(finalStep: "s\(steps)")
-        let worker = try ExampleWorker(kafka: kafka, topics: topics, groupId: "bench-worker", behaviour: { task in
-            tasks.received(task)
-            return ExampleWorker.echoBehaviour(task)
-        }, logger: logger)
-        let workerTask = Task { try await worker.run() }
-        let producer = try KafkaProducer(configuration: kafka, logger: logger)
-        let children = try (0..<count).map { index in
-            try ServeChild(index: index, count: count, bootstrap: broker.bootstrapServers, store: storeURL, properties: kafka.properties, folder: folder)
+        let rig = try await BenchRig.start(self, processes: count, properties: properties, storeURL: storeURL, folder: folder, logger: logger)
+        let (rate, seconds): (Double, Double)
+        do {
+            if phase == 0 { try await rig.children[0].post("/v1/definitions", yaml: benchDefinition(steps: steps)) }
+            try await rig.waitForDefinitions(["bench"], settle: .seconds(5))
+            (rate, seconds) = try await sustainedWindow(tasks: rig.tasks, producer: rig.producer, payload: payload, prefix: "p\(phase)")
+        } catch {
+            await rig.stop()
+            throw error
         }
-        defer {
-            for child in children { child.stop() }
-            producer.shutdown()
-        }
-        for child in children { try await child.waitUntilReady() }
-        if phase == 0 { try await children[0].post("/v1/definitions", yaml: benchDefinition(steps: steps)) }
-        for child in children { try await child.waitForDefinition("bench") }
-        while !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
-        // Every process must hold partitions before the window opens (group joins take seconds).
-        try await Task.sleep(for: .seconds(5))
-
-        let (rate, seconds) = try await sustainedWindow(tasks: tasks, producer: producer, payload: payload, prefix: "p\(phase)")
-        for child in children { child.stop() }
-        workerTask.cancel()
-        _ = await workerTask.result
-        return (rate, seconds, children.map { $0.counter("commitsRefusedStale") }, children.map { $0.counter("messagesProcessed") })
+        // The counters come from the summary each child logs as it stops.
+        await rig.stop()
+        return (rate, seconds, rig.children.map { $0.counter("commitsRefusedStale") }, rig.children.map { $0.counter("messagesProcessed") })
     }
 
     /// Keeps `workflows` bench workflows in flight for `sustainedSeconds` (a new one for each that

@@ -27,11 +27,11 @@ extension BenchCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try await PostgresStore.open(database, ownership: .shared, logger: logger)
-        var rig = try await WaitingRig.start(self, properties: properties, storeURL: storeURL, folder: folder, logger: logger)
+        var rig = try await BenchRig.start(self, processes: 1, properties: properties, storeURL: storeURL, folder: folder, logger: logger)
         do {
-            try await rig.child.post("/v1/definitions", yaml: benchDefinition(steps: steps))
-            try await rig.child.post("/v1/definitions", yaml: Self.waitingDefinition)
-            try await rig.waitForDefinitions()
+            try await rig.children[0].post("/v1/definitions", yaml: benchDefinition(steps: steps))
+            try await rig.children[0].post("/v1/definitions", yaml: Self.waitingDefinition)
+            try await rig.waitForDefinitions(["bench", "bench-wait"])
             var parked = 0
             var firstRate: Double?
             for target in counts.sorted() {
@@ -45,12 +45,12 @@ extension BenchCommand {
                 }
                 let filling = (ContinuousClock.now - start).benchSeconds
                 try await Task.sleep(for: .seconds(2))
-                let idle = rig.child.memory()
+                let idle = rig.children[0].memory()
                 let aged = try await sustainedWindow(tasks: rig.tasks, producer: rig.producer, payload: payload, prefix: "w\(target)")
-                let busy = rig.child.memory()
+                let busy = rig.children[0].memory()
                 await rig.stop()
-                rig = try await WaitingRig.start(self, properties: properties, storeURL: storeURL, folder: folder, logger: logger)
-                try await rig.waitForDefinitions()
+                rig = try await BenchRig.start(self, processes: 1, properties: properties, storeURL: storeURL, folder: folder, logger: logger)
+                try await rig.waitForDefinitions(["bench", "bench-wait"])
                 let fresh = try await sustainedWindow(tasks: rig.tasks, producer: rig.producer, payload: payload, prefix: "f\(target)")
                 let ratio = firstRate.map { fresh.rate / $0 } ?? 1
                 if firstRate == nil { firstRate = fresh.rate }
@@ -81,59 +81,5 @@ extension BenchCommand {
             }
             try await Task.sleep(for: .milliseconds(250))
         }
-    }
-}
-
-/// An embedded broker, the echo worker, a trigger producer and one `baton serve` child on them.
-struct WaitingRig {
-    let broker: EmbeddedBroker
-    let tasks: BenchCommand.TaskCounter
-    let worker: ExampleWorker
-    let workerTask: Task<Void, any Error>
-    let producer: KafkaProducer
-    let child: ServeChild
-
-    static func start(_ bench: BenchCommand, properties: [String: String], storeURL: String, folder: URL, logger: Logger) async throws -> WaitingRig {
-        let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
-        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: properties)
-        let topics = TopicNames()
-        try await EmbeddedTopicProvisioner(broker: broker, partitions: bench.partitions).ensure(topics.fixed + [topics.tasks("bench.echo")])
-        let tasks = BenchCommand.TaskCounter(finalStep: "s\(bench.steps)")
-        let worker = try ExampleWorker(kafka: kafka, topics: topics, groupId: "bench-worker", behaviour: { task in
-            tasks.received(task)
-            return ExampleWorker.echoBehaviour(task)
-        }, logger: logger)
-        let workerTask = Task { try await worker.run() }
-        let producer = try KafkaProducer(configuration: kafka, logger: logger)
-        let rig = WaitingRig(
-            broker: broker, tasks: tasks, worker: worker, workerTask: workerTask, producer: producer,
-            child: try ServeChild(
-                index: 0, count: 1, bootstrap: broker.bootstrapServers, store: storeURL, properties: kafka.properties, folder: folder,
-                extraArguments: ["--instance-cache-mb", String(bench.instanceCacheMiB)]))
-        do {
-            try await rig.child.waitUntilReady()
-            while !worker.isReady { try await Task.sleep(for: .milliseconds(20)) }
-        } catch {
-            await rig.stop()
-            throw error
-        }
-        return rig
-    }
-
-    func waitForDefinitions() async throws {
-        try await child.waitForDefinition("bench")
-        try await child.waitForDefinition("bench-wait")
-        // Every consumer holds its partitions before a window opens (group joins take seconds).
-        try await Task.sleep(for: .seconds(2))
-    }
-
-    /// The serve process first (SIGTERM: it leaves its group and gives its shards back), then the
-    /// worker, then the broker they were connected to.
-    func stop() async {
-        child.stop()
-        workerTask.cancel()
-        _ = await workerTask.result
-        producer.shutdown()
-        broker.shutdown()
     }
 }
