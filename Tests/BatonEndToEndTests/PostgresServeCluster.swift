@@ -90,6 +90,24 @@ final class PostgresServeCluster: @unchecked Sendable {
         return hung.map { $0 + 1 }
     }
 
+    /// The line of `broker.log` with librdkafka 2.0.2's mock-cluster assertion when the embedded
+    /// broker has died of it; nil while it runs, or when it died of anything else.
+    ///
+    /// The mock names a group member after the address of its allocation (`"%p"`), so once a
+    /// member's session expires and it is freed, a member that joins later can get the same
+    /// name; when a client still holding that name (a process woken from SIGSTOP, or one whose
+    /// poll thread waited out a store outage) joins while the new member's JoinGroup is held,
+    /// `rd_kafka_mock_cgrp_member_add` asserts and the whole broker process aborts. Real Kafka
+    /// names members with a client id and a UUID. Reproduced without Baton by
+    /// `.ci/known-defects/librdkafka-mock-member-id-reuse.py`; unfixed in librdkafka's main branch.
+    var brokerAbortedByKnownMockDefect: String? {
+        guard !broker.isRunning else { return nil }
+        let log = (try? String(contentsOf: folder.appendingPathComponent("broker.log"), encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").first { $0.contains(Self.knownMockDefect) }.map(String.init)
+    }
+
+    static let knownMockDefect = "rd_kafka_mock_cgrp_member_add: Assertion `!member->resp' failed"
+
     /// The last life's log of process `index`.
     func currentLog(_ index: Int) -> String {
         (try? String(contentsOf: log(index, life: lives[index]), encoding: .utf8)) ?? ""

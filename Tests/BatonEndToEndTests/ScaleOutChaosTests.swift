@@ -17,7 +17,7 @@ extension EndToEnd {
     /// Baton's database connections are terminated. Pass: every workflow completed, no result or
     /// timer applied twice, every instance's lifecycle events in order with one terminal event,
     /// every scheduled task request published, and the outbox empty.
-    @Suite("Scale-out chaos on PostgreSQL", .serialized, .timeLimit(.minutes(8)))
+    @Suite("Scale-out chaos on PostgreSQL", .serialized, .timeLimit(.minutes(14)))
     struct ScaleOutChaosTests {
         static let workflows = 3000
         static let processes = 3
@@ -48,9 +48,54 @@ extension EndToEnd {
                   - {id: pack, type: task, taskType: scale.work, input: {n: "${ $.input.n }", item: "${ $.item }"}}
             """
 
+        /// What one run of the scenario saw, checked by the test.
+        struct Outcome {
+            var report: FaultChecker.Report
+            var acts: [String]
+            var disconnected: Int
+            var didNotStop: [Int]
+            var refusals: [Int]
+            var summaries: [String]
+        }
+
+        /// One rerun is allowed for exactly one cause outside Baton: the embedded broker aborting
+        /// on librdkafka 2.0.2's mock-cluster assertion (see
+        /// `PostgresServeCluster.brokerAbortedByKnownMockDefect`), which this scenario's SIGSTOP and
+        /// store outages sometimes make the mock's own clients provoke (rarely, but once seen). Any other
+        /// death of the broker, and a second abort, fail the test.
         @Test func killingPausingAndDisconnectingProcessesLosesNothingAndRepeatsNothing() async throws {
-            let cluster = try await PostgresServeCluster(name: "scale-chaos", processes: Self.processes, partitions: 6, taskType: "scale.work")
-            #expect(try await http("POST", port: cluster.ports[0], "/v1/definitions", body: Self.definition, contentType: "application/yaml").status == 201)
+            for run in 1...2 {
+                let cluster = try await PostgresServeCluster(name: "scale-chaos", processes: Self.processes, partitions: 6, taskType: "scale.work")
+                let outcome: Outcome?
+                do {
+                    outcome = try await Self.run(on: cluster)
+                } catch where cluster.brokerAbortedByKnownMockDefect != nil {
+                    outcome = nil
+                }
+                guard let outcome else {
+                    let line = cluster.brokerAbortedByKnownMockDefect ?? ""
+                    print("scale-out chaos: run \(run): the embedded broker aborted on librdkafka's known mock-cluster defect (\(line)); logs in \(cluster.folder.path)")
+                    if run == 2 { Issue.record("the embedded broker aborted on librdkafka's mock-cluster defect in both runs: \(line)") }
+                    continue
+                }
+                let report = outcome.report
+                #expect(report.started == Self.workflows)
+                #expect(report.completed == Self.workflows)
+                #expect(report.passed, "\(report) — logs in \(cluster.folder.path)")
+                #expect(outcome.acts.filter { $0.hasPrefix("kill -9") }.count >= 6)
+                #expect(outcome.disconnected > 0, "Baton's connections must have been there to terminate")
+                #expect(outcome.didNotStop.isEmpty, "processes \(outcome.didNotStop) did not stop within 30 s of SIGTERM — logs in \(cluster.folder.path)")
+                #expect(outcome.refusals.allSatisfy { $0 >= 0 }, "every process logs its summary as it stops: \(outcome.summaries)")
+                if report.passed && outcome.didNotStop.isEmpty { cluster.passed() }
+                return
+            }
+        }
+
+        /// Runs the acts and the checks on `cluster`; nil when the embedded broker aborted on the
+        /// known mock defect (noticed within a second instead of at the completion deadline).
+        static func run(on cluster: PostgresServeCluster) async throws -> Outcome? {
+            let registered = try await http("POST", port: cluster.ports[0], "/v1/definitions", body: Self.definition, contentType: "application/yaml").status
+            guard registered == 201 else { throw HarnessError("registering the definition answered \(registered)") }
             // Every process must know the definition before triggers reach it (its watcher polls
             // every 500 ms).
             for port in cluster.ports {
@@ -103,6 +148,7 @@ extension EndToEnd {
                     acts.append("pg_terminate_backend of \(disconnected) connections")
                 }
                 print("scale-out chaos: at \(at): \(acts.last!)")
+                if cluster.brokerAbortedByKnownMockDefect != nil { return nil }
             }
             for case .failure(let error) in await producer.send(waves[plan.count]) { throw error }
 
@@ -112,6 +158,7 @@ extension EndToEnd {
             var lastNoted = ContinuousClock.now
             while completed < Self.workflows && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(500))
+                if cluster.brokerAbortedByKnownMockDefect != nil { return nil }
                 // Any process will do; one that does not answer (restarting, or slow) is noted.
                 var answered: Int?
                 var unanswered: [Int] = []
@@ -142,20 +189,14 @@ extension EndToEnd {
                 summaries.append("process \(index + 1) (last life): messages \(Self.counter("messagesProcessed", in: stopped) ?? -1), stale refusals \(refusals[index])")
             }
 
+            if cluster.brokerAbortedByKnownMockDefect != nil { return nil }
             let database = cluster.database
             let report = try await FaultChecker(kafka: kafka) { try await PostgresStore.open(database, ownership: .shared) }
                 .check(scenario: "three processes on PostgreSQL", workflowId: "scale", taskTypes: ["scale.work"], crashes: acts.count)
             print("scale-out chaos: \(acts.count) acts in \(finished): \(acts)")
             print("scale-out chaos: \(summaries.joined(separator: "; "))")
             print("scale-out chaos: \(report)")
-            #expect(report.started == Self.workflows)
-            #expect(report.completed == Self.workflows)
-            #expect(report.passed, "\(report) — logs in \(cluster.folder.path)")
-            #expect(acts.filter { $0.hasPrefix("kill -9") }.count >= 6)
-            #expect(disconnected > 0, "Baton's connections must have been there to terminate")
-            #expect(didNotStop.isEmpty, "processes \(didNotStop) did not stop within 30 s of SIGTERM — logs in \(cluster.folder.path)")
-            #expect(refusals.allSatisfy { $0 >= 0 }, "every process logs its summary as it stops: \(summaries)")
-            if report.passed && didNotStop.isEmpty { cluster.passed() }
+            return Outcome(report: report, acts: acts, disconnected: disconnected, didNotStop: didNotStop, refusals: refusals, summaries: summaries)
         }
 
         /// `name=value` from a log line's metadata.
