@@ -4,7 +4,7 @@ BUILD_FLAGS  ?=
 BIN          := .build/debug/baton
 RELEASE_BIN  := .build/release/baton
 
-.PHONY: all deps build run test bench bench-waiting clean
+.PHONY: all deps build run test bench bench-waiting cron-oracle clean
 
 all: build
 
@@ -67,6 +67,12 @@ bench: deps
 bench-waiting: deps
 	$(SWIFT) build -c release --product baton $(BUILD_FLAGS)
 	$(RELEASE_BIN) bench --waiting 1000,1000000 --sustained-seconds 10
+
+# Rewrites the cron evaluator's outside-oracle fixture from croniter (PyPI); the tests read the
+# committed file, so CI needs neither the network nor croniter.
+cron-oracle:
+	@python3 -c 'import croniter' 2>/dev/null || python3 -m pip install -q croniter || { echo "run: python3 -m pip install croniter"; exit 1; }
+	python3 .ci/oracles/croniter-fixtures.py > Tests/BatonCronTests/Fixtures/croniter.json
 
 clean:
 	rm -rf .build var

@@ -37,6 +37,9 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
+        // Cron expressions and their fire times in a time zone, across DST changes: pure, no
+        // dependencies (none is in the offline package set); tested against croniter's output.
+        .target(name: "BatonCron", swiftSettings: strict),
         // JSON values, the expression language and JSON templates: pure, no dependencies.
         .target(name: "BatonExpressions", swiftSettings: strict),
         // The pure engine: definitions, instances, the state machine.
@@ -130,6 +133,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BatonExpressionsTests", dependencies: ["BatonExpressions"], swiftSettings: strict),
+        .testTarget(name: "BatonCronTests", dependencies: ["BatonCron"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions", "BatonMessages", "BatonStore"],
             exclude: ["Replays"], swiftSettings: strict
