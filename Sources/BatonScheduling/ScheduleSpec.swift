@@ -1,0 +1,31 @@
+import Foundation
+
+/// A schedule's timing and policies, as its owner configured them.
+public struct ScheduleSpec: Sendable, Hashable {
+    public var timing: ScheduleTiming
+    /// No fire time before this (inclusive).
+    public var startAt: Date?
+    /// No fire time after this (inclusive).
+    public var endAt: Date?
+    public var overlap: OverlapPolicy
+    /// After downtime, fire times older than this (measured from now) are recorded as missed
+    /// instead of run; zero runs none of them late.
+    public var catchupWindow: TimeInterval
+
+    public init(timing: ScheduleTiming, startAt: Date? = nil, endAt: Date? = nil, overlap: OverlapPolicy = .skip, catchupWindow: TimeInterval = 60) {
+        self.timing = timing
+        self.startAt = startAt
+        self.endAt = endAt
+        self.overlap = overlap
+        self.catchupWindow = catchupWindow
+    }
+
+    /// The first fire time strictly after `date` within the start and end dates.
+    public func nextFireTime(after date: Date) -> Date? {
+        var from = date
+        if let startAt, startAt > date { from = startAt.addingTimeInterval(-1) }
+        guard let next = timing.nextFireTime(after: from) else { return nil }
+        if let endAt, next > endAt { return nil }
+        return next
+    }
+}
