@@ -172,6 +172,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BatonServerTests",
+            dependencies: ["BatonServer", "BatonCore", "BatonExpressions", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BatonEndToEndTests",
             dependencies: [
                 "BatonServer", "BatonKafka", "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonStorePostgres",

@@ -41,108 +41,116 @@ struct StoreOptions: ParsableArguments {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Baton against a Kafka cluster."
+        abstract: "Run Baton against a Kafka cluster.",
+        discussion: "Settings come from defaults, then the configuration file (--config or BATON_CONFIG), then BATON_* environment variables, then flags. `baton config check` prints the result."
     )
 
-    @OptionGroup var cluster: ClusterOptions
-
-    @Option(name: .customLong("group-id"), help: "Consumer group of Baton's input consumers (env BATON_GROUP_ID).")
-    var groupId: String = ProcessEnvironment.value("BATON_GROUP_ID") ?? "baton"
-
-    @Option(name: .customLong("create-topics"), help: "Create missing topics: true or false (env BATON_CREATE_TOPICS).")
-    var createTopics: Bool = (ProcessEnvironment.value("BATON_CREATE_TOPICS") ?? "true") == "true"
-
-    @Option(help: "Partitions of topics Baton creates (env BATON_PARTITIONS).")
-    var partitions: Int = Int(ProcessEnvironment.value("BATON_PARTITIONS") ?? "") ?? 8
-
-    @Option(name: .customLong("replication-factor"), help: "Replication factor of topics Baton creates (env BATON_REPLICATION_FACTOR).")
-    var replicationFactor: Int = Int(ProcessEnvironment.value("BATON_REPLICATION_FACTOR") ?? "") ?? 1
-
-    @Option(name: .customLong("kafka-property"), help: "A librdkafka property, key=value; repeatable (TLS, SASL, tuning).")
-    var kafkaProperties: [String] = []
-
-    @Option(
-        name: .customLong("max-message-bytes"),
-        help: "Largest record Baton publishes (the producer's message.max.bytes; inputs get 16 KiB less); at most the brokers' limit (env BATON_MAX_MESSAGE_BYTES).")
-    var maxMessageBytes: Int = Int(ProcessEnvironment.value("BATON_MAX_MESSAGE_BYTES") ?? "") ?? 1_000_000
-
-    @Option(name: .customLong("api-host"), help: "REST API interface (env BATON_API_HOST).")
-    var apiHost: String = ProcessEnvironment.value("BATON_API_HOST") ?? "127.0.0.1"
-
-    @Option(name: .customLong("api-port"), help: "REST API port (env BATON_API_PORT).")
-    var apiPort: Int = Int(ProcessEnvironment.value("BATON_API_PORT") ?? "") ?? 8080
-
-    @OptionGroup var storeOptions: StoreOptions
-
-    @Option(
-        name: .customLong("default-retry"),
-        help: "Retry policy of task steps whose step and definition set none, as JSON, e.g. '{\"maxAttempts\":3,\"initialInterval\":\"1s\"}' (env BATON_DEFAULT_RETRY). Default: no retry.")
-    var defaultRetry: String = ProcessInfo.processInfo.environment["BATON_DEFAULT_RETRY"] ?? ""
-
-    @Option(
-        name: .customLong("event-window"),
-        help: "How long an event or signal no waitForEvent step waits for yet is kept, e.g. 10m (env BATON_EVENT_WINDOW). Default 10m.")
-    var eventWindow: String = ProcessInfo.processInfo.environment["BATON_EVENT_WINDOW"] ?? "10m"
-
-    @Option(
-        name: .customLong("instance-cache-mb"),
-        help: "Memory for running instances kept between steps, in MiB (estimated; least recently used dropped first; env BATON_INSTANCE_CACHE_MB). Default 128.")
-    var instanceCacheMiB: Int = Int(ProcessInfo.processInfo.environment["BATON_INSTANCE_CACHE_MB"] ?? "") ?? 128
+    @OptionGroup var settings: ServeSettingOptions
 
     @Flag(name: .customLong("exit-on-stdin-close"), help: "Exit when standard input closes (for parents that may die without cleaning up).")
     var exitOnStdinClose = false
 
-    func validate() throws {
-        guard (32 * 1024...100 * 1024 * 1024).contains(maxMessageBytes) else {
-            throw ValidationError("--max-message-bytes must be between 32768 and 104857600, got \(maxMessageBytes)")
-        }
-        guard parseDuration(.string(eventWindow)) != nil else {
-            throw ValidationError("--event-window must be a duration such as 30s, 10m or 1h, got '\(eventWindow)'")
-        }
-        guard (0...1_048_576).contains(instanceCacheMiB) else {
-            throw ValidationError("--instance-cache-mb must be between 0 (no cache) and 1048576, got \(instanceCacheMiB)")
-        }
-    }
-
     func run() async throws {
-        let logger = makeLogger("baton")
+        let resolved = try settings.resolve()
+        let (configuration, level) = try BatonConfiguration.serve(resolved)
+        var logger = makeLogger("baton")
+        logger.logLevel = level
         if exitOnStdinClose { StdinWatchdog.start() }
-        var properties: [String: String] = [:]
-        for pair in kafkaProperties {
-            guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--kafka-property takes key=value, got '\(pair)'") }
-            properties[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-        }
-        var configuration = BatonConfiguration(
-            kafka: .init(
-                bootstrapServers: cluster.bootstrapServers, topicPrefix: cluster.topicPrefix, groupId: groupId, properties: properties,
-                createTopics: createTopics, partitions: partitions, replicationFactor: replicationFactor,
-                maxMessageBytes: maxMessageBytes
-            ),
-            store: try storeOptions.configuration(),
-            api: .init(host: apiHost, port: apiPort),
-            defaultRetryPolicy: try Self.retryPolicy(defaultRetry)
-        )
-        configuration.eventWindowMilliseconds = parseDuration(.string(eventWindow)) ?? 600_000
-        configuration.instanceCacheBytes = instanceCacheMiB << 20
+        let kafka = configuration.kafka
         let provisioner = ClusterTopicProvisioner(
-            kafka: configuration.kafka.client, create: createTopics, partitions: partitions, replicationFactor: replicationFactor, logger: logger
+            kafka: kafka.client, create: kafka.createTopics, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor, logger: logger
         )
         let app = try await buildApplication(configuration, provisioner: provisioner, logger: logger)
-        logger.info("baton serving", metadata: ["kafka": "\(cluster.bootstrapServers)", "store": "\(configuration.store.description)", "api": "http://\(apiHost):\(apiPort)"])
+        logger.info(
+            "baton serving",
+            metadata: ["kafka": "\(kafka.bootstrapServers)", "store": "\(configuration.store.description)", "api": "http://\(configuration.api.host):\(configuration.api.port)"])
         try await app.run()
     }
+}
 
-    /// The same `retry` object a definition takes, validated the same way.
-    static func retryPolicy(_ json: String) throws -> RetryPolicy {
-        guard !json.isEmpty else { return .none }
-        do {
-            let document = try JSONValue.parse(Array(json.utf8))
-            let compiled = try DefinitionCompiler.compile(document: ["id": "service-default", "retry": document, "steps": [["id": "s", "type": "succeed"]]])
-            return compiled.retry ?? .none
-        } catch let error as DefinitionError {
-            throw ValidationError("--default-retry: " + error.issues.map { "\($0.field.replacingOccurrences(of: "/retry", with: "")): \($0.message)" }.joined(separator: "; "))
-        } catch {
-            throw ValidationError("--default-retry is not valid JSON: \(error)")
+/// Every `baton serve` setting as a flag, unset unless given, so the environment and the
+/// configuration file underneath are not hidden by flag defaults; help texts come from the catalog.
+struct ServeSettingOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "Configuration file, YAML or JSON (env BATON_CONFIG).")
+    var config: String?
+    @Option(name: .customLong("bootstrap-servers"), help: Setting.help("kafka.bootstrapServers")) var bootstrapServers: String?
+    @Option(name: .customLong("topic-prefix"), help: Setting.help("kafka.topicPrefix")) var topicPrefix: String?
+    @Option(name: .customLong("group-id"), help: Setting.help("kafka.groupId")) var groupId: String?
+    @Option(name: .customLong("create-topics"), help: Setting.help("kafka.createTopics")) var createTopics: String?
+    @Option(name: .customLong("partitions"), help: Setting.help("kafka.partitions")) var partitions: String?
+    @Option(name: .customLong("replication-factor"), help: Setting.help("kafka.replicationFactor")) var replicationFactor: String?
+    @Option(name: .customLong("max-message-bytes"), help: Setting.help("kafka.maxMessageBytes")) var maxMessageBytes: String?
+    @Option(name: .customLong("kafka-property"), help: Setting.help("kafka.properties")) var kafkaProperties: [String] = []
+    @Option(name: .customLong("store"), help: Setting.help("store.location")) var store: String?
+    @Option(name: .customLong("synchronous"), help: Setting.help("store.synchronous")) var synchronous: String?
+    @Option(name: .customLong("api-host"), help: Setting.help("api.host")) var apiHost: String?
+    @Option(name: .customLong("api-port"), help: Setting.help("api.port")) var apiPort: String?
+    @Option(name: .customLong("default-retry"), help: Setting.help("engine.defaultRetry")) var defaultRetry: String?
+    @Option(name: .customLong("event-window"), help: Setting.help("engine.eventWindow")) var eventWindow: String?
+    @Option(name: .customLong("instance-cache-mb"), help: Setting.help("engine.instanceCacheMiB")) var instanceCacheMiB: String?
+    @Option(name: .customLong("log-level"), help: Setting.help("log.level")) var logLevel: String?
+
+    var flags: [String: [String]] {
+        var flags: [String: [String]] = ["kafka-property": kafkaProperties]
+        let single: [(String, String?)] = [
+            ("bootstrap-servers", bootstrapServers), ("topic-prefix", topicPrefix), ("group-id", groupId), ("create-topics", createTopics),
+            ("partitions", partitions), ("replication-factor", replicationFactor), ("max-message-bytes", maxMessageBytes), ("store", store),
+            ("synchronous", synchronous), ("api-host", apiHost), ("api-port", apiPort), ("default-retry", defaultRetry), ("event-window", eventWindow),
+            ("instance-cache-mb", instanceCacheMiB), ("log-level", logLevel),
+        ]
+        for case (let name, let value?) in single { flags[name] = [value] }
+        return flags
+    }
+
+    /// Reads the configuration file (`--config`, else `BATON_CONFIG`) and layers it all.
+    func resolve() throws -> ResolvedSettings {
+        let environment = ProcessInfo.processInfo.environment
+        var file: (name: String, document: JSONValue)?
+        if let path = config ?? environment["BATON_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the configuration file '\(path)'") }
+            do {
+                file = (path, try DefinitionDocument.parse(String(decoding: data, as: UTF8.self)))
+            } catch {
+                throw ValidationError("\(path): \(error.issues.map(\.message).joined(separator: "; "))")
+            }
         }
+        do {
+            return try SettingsResolver.resolve(Setting.serve, file: file, environment: environment, flags: flags)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// `baton config check`: the effective `serve` configuration, secrets masked, or every problem.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Check Baton's configuration.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check", abstract: "Print the settings `baton serve` would run with (file, environment, flags layered; secrets masked).")
+
+        @OptionGroup var settings: ServeSettingOptions
+
+        func run() async throws {
+            let resolved = try settings.resolve()
+            do {
+                _ = try BatonConfiguration.serve(resolved)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            print(resolved.report())
+        }
+    }
+}
+
+extension Setting {
+    /// A flag's help: what it is for, its file key, its environment variable and its default.
+    static func help(_ key: String) -> ArgumentHelp {
+        guard let setting = serve.first(where: { $0.key == key }) else { return ArgumentHelp(key) }
+        var where_ = ["config \(setting.key)"]
+        if let environment = setting.environment { where_.append("env \(environment)") }
+        if let value = setting.defaultValue { where_.append("default \(value)") }
+        return ArgumentHelp("\(setting.summary.prefix(1).uppercased() + setting.summary.dropFirst()) (\(where_.joined(separator: ", "))).")
     }
 }

@@ -1,0 +1,56 @@
+import BatonCore
+import BatonExpressions
+import BatonStoreSQLite
+import Logging
+
+extension BatonConfiguration {
+    /// The configuration `baton serve` runs with, and its log level, from resolved settings; every
+    /// range and choice is checked here, so `baton config check` refuses exactly what `serve` would.
+    public static func serve(_ settings: ResolvedSettings) throws(SettingsError) -> (configuration: BatonConfiguration, logLevel: Logger.Level) {
+        var problems: [String] = []
+        func checked<T>(_ key: String, _ value: T?, _ valid: (T) -> Bool, _ message: String) -> T? {
+            guard let value else { return nil }
+            if valid(value) { return value }
+            problems.append("\(key) from \(settings.source(key)?.description ?? "?"): \(message)")
+            return nil
+        }
+        let maxMessageBytes = checked("kafka.maxMessageBytes", settings.integer("kafka.maxMessageBytes"), { (32 * 1024...100 * 1024 * 1024).contains($0) }, "must be between 32768 and 104857600")
+        let partitions = checked("kafka.partitions", settings.integer("kafka.partitions"), { $0 >= 1 }, "must be at least 1")
+        let replication = checked("kafka.replicationFactor", settings.integer("kafka.replicationFactor"), { $0 >= 1 }, "must be at least 1")
+        let port = checked("api.port", settings.integer("api.port"), { (0...65535).contains($0) }, "must be a port number from 0 to 65535")
+        let cacheMiB = checked("engine.instanceCacheMiB", settings.integer("engine.instanceCacheMiB"), { (0...1_048_576).contains($0) }, "must be between 0 (no cache) and 1048576")
+        let synchronous = checked("store.synchronous", settings.text("store.synchronous"), { ["full", "normal"].contains($0.lowercased()) }, "must be full or normal")
+        let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
+
+        var store: BatonConfiguration.Store?
+        do {
+            store = try BatonConfiguration.Store(location: settings.text("store.location") ?? "baton.sqlite", synchronous: synchronous?.lowercased() == "normal" ? .normal : .full)
+        } catch {
+            problems.append("store.location from \(settings.source("store.location")?.description ?? "?"): \(error.message)")
+        }
+        var retry = RetryPolicy.none
+        if let document = settings.object("engine.defaultRetry") {
+            do {
+                retry = try DefinitionCompiler.compile(document: ["id": "service-default", "retry": document, "steps": [["id": "s", "type": "succeed"]]]).retry ?? .none
+            } catch {
+                let details = error.issues.map { "\($0.field.replacingOccurrences(of: "/retry", with: "")): \($0.message)" }.joined(separator: "; ")
+                problems.append("engine.defaultRetry from \(settings.source("engine.defaultRetry")?.description ?? "?"): \(details)")
+            }
+        }
+        guard problems.isEmpty, let store else { throw SettingsError(problems: problems) }
+        var configuration = BatonConfiguration(
+            kafka: .init(
+                bootstrapServers: settings.text("kafka.bootstrapServers") ?? "127.0.0.1:9092", topicPrefix: settings.text("kafka.topicPrefix") ?? "baton.",
+                groupId: settings.text("kafka.groupId") ?? "baton", properties: settings.map("kafka.properties"),
+                createTopics: settings.boolean("kafka.createTopics") ?? true, partitions: partitions ?? 8, replicationFactor: replication ?? 1,
+                maxMessageBytes: maxMessageBytes ?? 1_000_000
+            ),
+            store: store,
+            api: .init(host: settings.text("api.host") ?? "127.0.0.1", port: port ?? 8080),
+            defaultRetryPolicy: retry
+        )
+        configuration.eventWindowMilliseconds = settings.milliseconds("engine.eventWindow") ?? 600_000
+        configuration.instanceCacheBytes = (cacheMiB ?? 128) << 20
+        return (configuration, Logger.Level(rawValue: (level ?? "info").lowercased()) ?? .info)
+    }
+}
