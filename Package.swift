@@ -40,8 +40,9 @@ let package = Package(
         // Cron expressions and their fire times in a time zone, across DST changes: pure, no
         // dependencies (none is in the offline package set); tested against croniter's output.
         .target(name: "BatonCron", swiftSettings: strict),
-        // Schedules' timing and policies (overlap, catch-up, pause, start/end dates): a pure planner.
-        .target(name: "BatonScheduling", dependencies: ["BatonCron"], swiftSettings: strict),
+        // Schedules: their documents, timing and policies (overlap, catch-up, pause, start/end
+        // dates) and a pure planner.
+        .target(name: "BatonScheduling", dependencies: ["BatonCron", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         // JSON values, the expression language and JSON templates: pure, no dependencies.
         .target(name: "BatonExpressions", swiftSettings: strict),
         // The pure engine: definitions, instances, the state machine.
@@ -136,7 +137,7 @@ let package = Package(
         ),
         .testTarget(name: "BatonExpressionsTests", dependencies: ["BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonCronTests", dependencies: ["BatonCron"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "BatonSchedulingTests", dependencies: ["BatonScheduling", "BatonCron"], swiftSettings: strict),
+        .testTarget(name: "BatonSchedulingTests", dependencies: ["BatonScheduling", "BatonCron", "BatonExpressions"], swiftSettings: strict),
         .testTarget(
             name: "BatonCoreTests", dependencies: ["BatonCore", "BatonExpressions", "BatonMessages", "BatonStore"],
             exclude: ["Replays"], swiftSettings: strict

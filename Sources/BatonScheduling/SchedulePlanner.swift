@@ -1,22 +1,5 @@
 import Foundation
 
-/// What a schedule remembers between decisions; the store keeps it with the schedule, and the
-/// runtime commits it in the same transaction as the instances it starts, so a fire time is
-/// decided once however many processes or restarts look at it.
-public struct ScheduleState: Sendable, Hashable {
-    /// Every fire time up to and including this one has been decided.
-    public var decidedThrough: Date
-    /// The fire time held by `bufferOne` until the running instance ends.
-    public var buffered: Date?
-    public var paused: Bool
-
-    public init(decidedThrough: Date, buffered: Date? = nil, paused: Bool = false) {
-        self.decidedThrough = decidedThrough
-        self.buffered = buffered
-        self.paused = paused
-    }
-}
-
 /// One decision about a fire time.
 public enum ScheduleAction: Sendable, Hashable {
     /// Start an instance for this fire time (the fire time is its dedupe key).

@@ -6,7 +6,7 @@ import BatonExpressions
 ///
 /// A commit works on a copy of the state and replaces it only when the whole batch applied, which
 /// gives the same all-or-nothing behaviour as a database transaction. Nothing survives the process.
-public actor InMemoryStore: WorkflowStore {
+public actor InMemoryStore: WorkflowStore, ScheduleStore {
     private struct State {
         var definitions: [String: [DefinitionRecord]] = [:]
         var instances: [String: WorkflowInstance] = [:]
@@ -26,6 +26,7 @@ public actor InMemoryStore: WorkflowStore {
         /// Event waits by instance and wait id.
         var waits: [String: [String: EventWait]] = [:]
         var buffered: [BufferedEvent] = []
+        var schedules: [String: ScheduleRecord] = [:]
     }
 
     private struct ScheduledStep {
@@ -334,6 +335,51 @@ public actor InMemoryStore: WorkflowStore {
             update(&steps[index].execution)
         }
         state.steps[instanceId] = steps
+    }
+
+    // MARK: Schedules
+
+    public func createSchedule(_ schedule: ScheduleRecord) throws(StoreError) {
+        try checkOpen()
+        guard state.schedules[schedule.id] == nil else { throw StoreError.scheduleExists(schedule.id) }
+        var stored = schedule
+        stored.version = 1
+        state.schedules[schedule.id] = stored
+    }
+
+    public func updateSchedule(_ schedule: ScheduleRecord, expectedVersion: Int) throws(StoreError) -> ScheduleRecord {
+        try checkOpen()
+        let found = state.schedules[schedule.id]?.version
+        guard found == expectedVersion else { throw StoreError.staleScheduleVersion(schedule.id, expected: expectedVersion, found: found) }
+        var stored = schedule
+        stored.version = expectedVersion + 1
+        stored.createdAt = state.schedules[schedule.id]!.createdAt
+        state.schedules[schedule.id] = stored
+        return stored
+    }
+
+    public func schedule(id: String) throws(StoreError) -> ScheduleRecord? {
+        try checkOpen()
+        return state.schedules[id]
+    }
+
+    public func schedules(workflowId: String?) throws(StoreError) -> [ScheduleRecord] {
+        try checkOpen()
+        return state.schedules.values.filter { workflowId == nil || $0.workflowId == workflowId }.sorted { utf8Precedes($0.id, $1.id) }
+    }
+
+    public func dueSchedules(until: Timestamp, limit: Int) throws(StoreError) -> [ScheduleRecord] {
+        try checkOpen()
+        guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
+        let due = state.schedules.values.filter { ($0.nextFireAt?.milliseconds ?? Int64.max) <= until.milliseconds }
+        return Array(due.sorted {
+            $0.nextFireAt!.milliseconds != $1.nextFireAt!.milliseconds ? $0.nextFireAt!.milliseconds < $1.nextFireAt!.milliseconds : utf8Precedes($0.id, $1.id)
+        }.prefix(limit))
+    }
+
+    public func deleteSchedule(id: String) throws(StoreError) -> Bool {
+        try checkOpen()
+        return state.schedules.removeValue(forKey: id) != nil
     }
 
     /// Whether `instance` lists after the cursor position, i.e. `(createdAt, id) < cursor` with ids

@@ -43,6 +43,9 @@ public struct StoreCopy: Sendable {
         progress("outbox: \(before.outbox) unpublished, \(before.parkedOutbox) parked")
         try await copyDeadLetters(source, target)
         progress("dead letters: \(before.deadLetters)")
+        // Each at version 1 in the target: the version is only a compare-and-set token.
+        for schedule in try await source.schedules(workflowId: nil) { try await target.createSchedule(schedule) }
+        progress("schedules: \(before.schedules)")
         return Report(source: before, target: try await target.inventory())
     }
 

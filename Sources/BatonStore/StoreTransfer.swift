@@ -17,6 +17,7 @@ public struct StoreInventory: Sendable, Hashable {
     public var deadLetters = 0
     public var outbox = 0
     public var parkedOutbox = 0
+    public var schedules = 0
 
     public init() {}
 
@@ -25,7 +26,7 @@ public struct StoreInventory: Sendable, Hashable {
         [
             ("definitions", definitions), ("instances", instances), ("history", history), ("step_executions", stepExecutions),
             ("timers", timers), ("event_waits", eventWaits), ("buffered_events", bufferedEvents), ("dedupe", dedupe),
-            ("dead_letters", deadLetters), ("outbox", outbox), ("outbox_parked", parkedOutbox),
+            ("dead_letters", deadLetters), ("outbox", outbox), ("outbox_parked", parkedOutbox), ("schedules", schedules),
         ]
     }
 
@@ -47,7 +48,7 @@ public struct DedupeEntry: Sendable, Hashable {
 /// point — paged out for a copy to another store, and dead letters written back with their ids
 /// (operators and links refer to them by id). Everything else a copy moves through the ordinary
 /// read API and `commit(_:)`, so the target's own encoding and projections are used.
-public protocol TransferableStore: WorkflowStore {
+public protocol TransferableStore: WorkflowStore, ScheduleStore {
     func inventory() async throws(StoreError) -> StoreInventory
     /// Marks with a key after `key` (byte order), at most `limit`.
     func dedupeEntries(after key: String, limit: Int) async throws(StoreError) -> [DedupeEntry]

@@ -234,6 +234,23 @@ enum PostgresSchema {
             // sequence order, which is the order the relay wants anyway).
             "DROP INDEX outbox_by_shard",
         ],
+        // 4: schedules (as the SQLite store's migration 10).
+        [
+            """
+            CREATE TABLE schedules (
+                id text PRIMARY KEY,
+                workflow_id text NOT NULL,
+                document text NOT NULL,
+                state text NOT NULL,
+                next_fire_at bigint,
+                version integer NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE next_fire_at IS NOT NULL",
+            "CREATE INDEX schedules_by_workflow ON schedules (workflow_id, id)",
+        ],
     ]
 
     /// The schema version this build writes.

@@ -5,7 +5,7 @@ import PostgresNIO
 extension PostgresStore: TransferableStore {
     public func inventory() async throws(StoreError) -> StoreInventory {
         let tables = [
-            "definitions", "instances", "history", "step_executions", "timers", "event_waits", "buffered_events", "dedupe", "dead_letters", "outbox", "outbox_parked",
+            "definitions", "instances", "history", "step_executions", "timers", "event_waits", "buffered_events", "dedupe", "dead_letters", "outbox", "outbox_parked", "schedules",
         ]
         let counts = try await run("count the rows of every table") { [self] connection in
             var counts: [Int] = []
@@ -19,7 +19,8 @@ extension PostgresStore: TransferableStore {
         var inventory = StoreInventory()
         (inventory.definitions, inventory.instances, inventory.history, inventory.stepExecutions, inventory.timers, inventory.eventWaits) =
             (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5])
-        (inventory.bufferedEvents, inventory.dedupe, inventory.deadLetters, inventory.outbox, inventory.parkedOutbox) = (counts[6], counts[7], counts[8], counts[9], counts[10])
+        (inventory.bufferedEvents, inventory.dedupe, inventory.deadLetters, inventory.outbox, inventory.parkedOutbox, inventory.schedules) =
+            (counts[6], counts[7], counts[8], counts[9], counts[10], counts[11])
         return inventory
     }
 

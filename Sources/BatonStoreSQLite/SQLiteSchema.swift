@@ -180,6 +180,22 @@ enum SQLiteSchema {
         """
         ALTER TABLE instances ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
         """,
+        // 10: schedules, each with its owner's document, the scheduler's state as JSON, when it is
+        // next due (NULL while paused or ended) and a version for compare-and-set.
+        """
+        CREATE TABLE schedules (
+            id TEXT PRIMARY KEY NOT NULL,
+            workflow_id TEXT NOT NULL,
+            document TEXT NOT NULL,
+            state TEXT NOT NULL,
+            next_fire_at INTEGER,
+            version INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE next_fire_at IS NOT NULL;
+        CREATE INDEX schedules_by_workflow ON schedules (workflow_id, id);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -19,6 +19,7 @@ extension SQLiteStore: TransferableStore {
             inventory.deadLetters = try count("dead_letters")
             inventory.outbox = try count("outbox")
             inventory.parkedOutbox = try count("outbox_parked")
+            inventory.schedules = try count("schedules")
             return inventory
         }
     }

@@ -38,6 +38,7 @@ struct StoreCopyTests {
         #expect(copied.definitions == expected.definitions)
         #expect(copied.instances == expected.instances)
         #expect(copied.histories == expected.histories)
+        #expect(copied.schedules == expected.schedules && expected.schedules.count == 2)
         #expect(copied.executions == expected.executions)
         #expect(copied.timers == expected.timers)
         #expect(copied.waits == expected.waits)
@@ -80,6 +81,11 @@ struct StoreCopyTests {
         _ = try await store.registerDefinition(id: "orders", document: ["steps": ["a"]], at: at(1))
         _ = try await store.registerDefinition(id: "orders", document: ["steps": ["a", "b"]], at: at(2))
         _ = try await store.registerDefinition(id: "refunds", document: ["steps": []], at: at(3))
+        try await store.createSchedule(ScheduleRecord(
+            id: "nightly", workflowId: "orders", document: ["cron": "30 2 * * *"], state: ["decidedThrough": "2026-05-28T20:26:40.000Z"],
+            nextFireAt: at(9), createdAt: at(3), updatedAt: at(4)))
+        try await store.createSchedule(ScheduleRecord(
+            id: "paused", workflowId: "refunds", document: ["every": "1h"], state: [:], nextFireAt: nil, createdAt: at(3), updatedAt: at(3)))
         for start in stride(from: 0, to: instanceCount, by: 50) {
             var batch = StoreBatch()
             for n in start..<(start + 50) {
@@ -142,11 +148,13 @@ struct StoreCopyTests {
         var deadLetters: [DeadLetterRecord] = []
         var outbox: [[UInt8]] = []
         var parked: [String] = []
+        var schedules: [ScheduleRecord] = []
     }
 
     static func reads(_ store: any WorkflowStore) async throws -> Reads {
         var reads = Reads()
         for summary in try await store.definitions() { reads.definitions += try await store.definitionVersions(id: summary.id) }
+        if let schedules = store as? any ScheduleStore { reads.schedules = try await schedules.schedules(workflowId: nil) }
         var cursor: String?
         repeat {
             let page = try await store.instances(InstanceQuery(cursor: cursor, limit: 100))

@@ -11,7 +11,7 @@ public enum DefinitionCompiler {
     public static let stepTypes = ["task", "choice", "set", "wait", "succeed", "fail", "parallel", "foreach", "subworkflow", "waitForEvent"]
 
     /// Identifiers of workflows and steps: safe in URLs, topic names and logs.
-    static func isValidIdentifier(_ s: String) -> Bool {
+    public static func isValidIdentifier(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 128 else { return false }
         guard isAlnum(first) else { return false }
         return s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
