@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "BatonRuntime",
             dependencies: [
-                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonKafka",
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonKafka", "BatonScheduling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "BatonRuntimeTests",
             dependencies: [
-                "BatonRuntime", "BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions", "BatonMessages", "BatonKafka",
+                "BatonRuntime", "BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions", "BatonMessages", "BatonKafka", "BatonScheduling",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

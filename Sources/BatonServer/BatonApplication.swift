@@ -166,6 +166,8 @@ public func buildApplication(
         let timers = TimerService(orchestrator: orchestrator, wake: timerWake, logger: logger)
         let service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
         let definitionWatcher = outboxLeases == nil ? nil : DefinitionWatcher(orchestrator: orchestrator, logger: logger)
+        // Both SQL stores keep schedules; the service is idle (one indexed query a second) until one exists.
+        let schedules: [any Service] = (store as? any ScheduleStore).map { [ScheduleService(store: $0, workflows: service, logger: logger)] } ?? []
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
@@ -176,7 +178,7 @@ public func buildApplication(
         return BatonApplication(
             configuration: configuration, orchestrator: orchestrator, service: service, readiness: readiness, store: store, producer: producer, consumer: consumer,
             relay: relay, inputConsumer: inputConsumer, timers: timers, outboxLeases: outboxLeases, definitionWatcher: definitionWatcher, api: api,
-            extraServices: extraServices, logger: logger
+            extraServices: extraServices + schedules, logger: logger
         )
     } catch {
         await store.close()
