@@ -371,7 +371,7 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
     public func dueSchedules(until: Timestamp, limit: Int) throws(StoreError) -> [ScheduleRecord] {
         try checkOpen()
         guard limit >= 1 else { throw StoreError(.invalid, "limit must be at least 1, got \(limit)") }
-        let due = state.schedules.values.filter { ($0.nextFireAt?.milliseconds ?? Int64.max) <= until.milliseconds }
+        let due = state.schedules.values.filter { $0.nextFireAt.map { $0.milliseconds <= until.milliseconds } ?? false }
         return Array(due.sorted {
             $0.nextFireAt!.milliseconds != $1.nextFireAt!.milliseconds ? $0.nextFireAt!.milliseconds < $1.nextFireAt!.milliseconds : utf8Precedes($0.id, $1.id)
         }.prefix(limit))

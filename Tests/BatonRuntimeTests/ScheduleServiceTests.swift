@@ -97,4 +97,18 @@ struct ScheduleServiceTests {
         let look = try await ScheduleService(store: store, workflows: orchestrator.api, clock: clock.read, logger: Logger(label: "test")).look()
         #expect(look.missed == 57 && look.started.count == 3)
     }
+
+    @Test func anUnreadableScheduleIsParkedNotRetriedEverySecond() async throws {
+        let store = InMemoryStore()
+        let clock = Clock()
+        let orchestrator = Self.orchestrator(store, clock, prefix: "i")
+        var broken = try Self.schedule(["id": "broken", "workflowId": "report", "every": "60s"])
+        broken.document = ["id": "broken", "workflowId": "report", "every": "often"]
+        try await store.createSchedule(broken)
+        clock.advance(seconds: 60)
+        let service = ScheduleService(store: store, workflows: orchestrator.api, clock: clock.read, logger: Logger(label: "test"))
+        #expect(try await service.look().started.isEmpty)
+        #expect(try await store.schedule(id: "broken")?.nextFireAt == nil)
+        #expect(try await store.dueSchedules(until: Timestamp(milliseconds: Int64.max), limit: 10).isEmpty)
+    }
 }
