@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "BatonAPI",
             dependencies: [
-                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonRuntime",
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonRuntime", "BatonScheduling",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

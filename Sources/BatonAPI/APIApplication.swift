@@ -13,13 +13,14 @@ import Logging
 ///     caller that asked for port 0 (tests, ephemeral servers) learns where to connect.
 public func buildAPIApplication(
     service: some WorkflowService,
+    schedules: (any ScheduleOperations)? = nil,
     configuration: APIConfiguration = APIConfiguration(),
     logger: Logger = Logger(label: "baton.api"),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let requestedPort = configuration.port
     return Application(
-        router: makeRouter(service: service, configuration: configuration),
+        router: makeRouter(service: service, schedules: schedules, configuration: configuration),
         server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in

@@ -20,11 +20,15 @@ public struct ScheduleSpec: Sendable, Hashable {
         self.catchupWindow = catchupWindow
     }
 
-    /// The first fire time strictly after `date` within the start and end dates.
+    /// The last instant a fire time may fall on: 9999-12-31T23:59:59Z, the end of RFC 3339.
+    public static let lastFireTime = Date(timeIntervalSince1970: 253_402_300_799)
+
+    /// The first fire time strictly after `date` within the start and end dates (and before the
+    /// year 10000, which no timestamp Baton writes can express).
     public func nextFireTime(after date: Date) -> Date? {
         var from = date
         if let startAt, startAt > date { from = startAt.addingTimeInterval(-1) }
-        guard let next = timing.nextFireTime(after: from) else { return nil }
+        guard let next = timing.nextFireTime(after: from), next <= Self.lastFireTime else { return nil }
         if let endAt, next > endAt { return nil }
         return next
     }

@@ -167,11 +167,14 @@ public func buildApplication(
         let service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
         let definitionWatcher = outboxLeases == nil ? nil : DefinitionWatcher(orchestrator: orchestrator, logger: logger)
         // Both SQL stores keep schedules; the service is idle (one indexed query a second) until one exists.
-        let schedules: [any Service] = (store as? any ScheduleStore).map { [ScheduleService(store: $0, workflows: service, logger: logger)] } ?? []
+        let scheduleStore = store as? any ScheduleStore
+        let scheduler = scheduleStore.map { ScheduleService(store: $0, workflows: service, logger: logger) }
+        let schedules: [any Service] = scheduler.map { [$0] } ?? []
+        let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
-                service: service, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
+                service: service, schedules: scheduleAPI, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
                 logger: logger, onServerRunning: { port in apiStarted(port) }
             )
         }
@@ -200,4 +203,10 @@ func openStore(_ configuration: BatonConfiguration.Store, logger: Logger) async 
 func memberName() -> String {
     let host = ProcessInfo.processInfo.hostName
     return "\(host)-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Both values, when both are there.
+private func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }

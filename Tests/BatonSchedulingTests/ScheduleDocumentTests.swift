@@ -71,4 +71,11 @@ struct ScheduleDocumentTests {
         #expect(ScheduleState(json: ["decidedThrough": "soon", "buffered": nil, "paused": false, "activeInstanceIds": []]) == nil)
         #expect(ScheduleState(json: ["decidedThrough": "2026-05-28T20:26:40.000Z", "buffered": "x", "paused": false, "activeInstanceIds": []]) == nil)
     }
+
+    @Test func noFireTimeAfterTheYear9999() throws {
+        let late = try ScheduleDocument(parsing: ["id": "late", "workflowId": "w", "cron": "0 0 1 1 *", "startAt": "9999-06-01T00:00:00Z"])
+        #expect(late.spec.nextFireTime(after: Date(timeIntervalSince1970: 0)) == nil)
+        let rare = try ScheduleDocument(parsing: ["id": "rare", "workflowId": "w", "every": "900000000000s"])
+        #expect(rare.spec.nextFireTime(after: Date(timeIntervalSince1970: 1_800_000_000)) == nil)
+    }
 }

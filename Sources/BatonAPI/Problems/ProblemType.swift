@@ -28,6 +28,7 @@ struct ProblemType: Sendable, Hashable {
     static let unsupportedMediaType = ProblemType(slug: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType)
     static let invalidWorkflowInput = ProblemType(slug: "invalid-workflow-input", title: "Input does not match the workflow's input schema", status: .unprocessableContent)
     static let invalidDefinition = ProblemType(slug: "invalid-definition", title: "Invalid workflow definition", status: .unprocessableContent)
+    static let invalidSchedule = ProblemType(slug: "invalid-schedule", title: "Invalid schedule", status: .unprocessableContent)
     static let conflict = ProblemType(slug: "conflict", title: "Conflict with the current state", status: .conflict)
     static let unavailable = ProblemType(slug: "unavailable", title: "Service temporarily unavailable", status: .serviceUnavailable)
     static let notReady = ProblemType(slug: "not-ready", title: "Not ready", status: .serviceUnavailable)

@@ -15,6 +15,8 @@ extension Problem {
             self.init(.notFound, error.message)
         case .invalidDefinition:
             self.init(.invalidDefinition, error.message, errors: error.issues.map(ProblemItem.init(issue:)))
+        case .invalidSchedule:
+            self.init(.invalidSchedule, error.message, errors: error.issues.map(ProblemItem.init(issue:)))
         case .invalidInput:
             self.init(.invalidInput, error.message)
         case .inputSchemaViolation:

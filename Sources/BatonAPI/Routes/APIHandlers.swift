@@ -8,6 +8,8 @@ import Hummingbird
 /// (`APIHandlers+Definitions.swift`, `+Instances`, `+Health`).
 struct APIHandlers<Service: WorkflowService>: Sendable {
     let service: Service
+    /// Nil with a store that keeps no schedules: the schedule routes then answer 404.
+    let schedules: (any ScheduleOperations)?
     let configuration: APIConfiguration
 
     /// Every route the API serves. `schemas/openapi.yaml` must list exactly these.
@@ -34,6 +36,13 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.post, "/v1/dead-letters/{id}/redrive", redriveDeadLetter),
             APIRoute(.post, "/v1/dead-letters/redrive", redriveDeadLetters),
             APIRoute(.get, "/v1/outbox/parked", listParkedOutbox),
+            APIRoute(.post, "/v1/schedules", createSchedule),
+            APIRoute(.get, "/v1/schedules", listSchedules),
+            APIRoute(.get, "/v1/schedules/{id}", schedule),
+            APIRoute(.delete, "/v1/schedules/{id}", deleteSchedule),
+            APIRoute(.post, "/v1/schedules/{id}/pause", pauseSchedule(true)),
+            APIRoute(.post, "/v1/schedules/{id}/resume", pauseSchedule(false)),
+            APIRoute(.post, "/v1/schedules/{id}/trigger", triggerSchedule),
             APIRoute(.get, "/openapi.yaml", openAPI),
             APIRoute(.get, "/livez", live),
             APIRoute(.get, "/readyz", ready),

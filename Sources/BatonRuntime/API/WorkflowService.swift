@@ -82,6 +82,8 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidInput = Code(rawValue: "invalid-input")
         /// A start's input breaks the definition's `inputSchema`; `violations` says where.
         public static let inputSchemaViolation = Code(rawValue: "invalid-workflow-input")
+        /// A schedule document with problems; `issues` lists each with its field.
+        public static let invalidSchedule = Code(rawValue: "invalid-schedule")
         public static let conflict = Code(rawValue: "conflict")
         /// The store or Kafka is unavailable for now; retry later.
         public static let unavailable = Code(rawValue: "unavailable")

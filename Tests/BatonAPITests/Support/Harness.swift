@@ -1,6 +1,7 @@
 import BatonCore
 import BatonRuntime
 import BatonStore
+import Logging
 import Synchronization
 
 /// The real service under the API: a `WorkflowAPIService` over an `Orchestrator` and an
@@ -10,15 +11,21 @@ struct Harness: Sendable {
     let orchestrator: Orchestrator
     let readiness = Readiness()
     let service: WorkflowAPIService
+    /// Schedules on the same store, decided on the same clock.
+    let schedules: ScheduleAPIService
     let clock: ManualClock
 
     init() {
         let clock = ManualClock(start: Harness.start)
         let ids = IdSequence()
         self.clock = clock
-        let orchestrator = Orchestrator(store: InMemoryStore(), clock: { clock.now }, makeId: { ids.next() })
+        let store = InMemoryStore()
+        let orchestrator = Orchestrator(store: store, clock: { clock.now }, makeId: { ids.next() })
         self.orchestrator = orchestrator
-        self.service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
+        let service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
+        self.service = service
+        let runner = ScheduleService(store: store, workflows: service, clock: { clock.now }, logger: Logger(label: "baton.api.tests"))
+        self.schedules = ScheduleAPIService(store: store, workflows: service, runner: runner, clock: { clock.now })
     }
 
     /// 2027-01-15T08:00:00.000Z.

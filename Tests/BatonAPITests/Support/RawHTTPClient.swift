@@ -143,7 +143,10 @@ struct TestResponse: Sendable {
         let rest = Array(bytes[(headEnd + 4)...])
         self.status = status
         self.headers = headers
-        if let length = headers.first(where: { $0.name.lowercased() == "content-length" }).flatMap({ Int($0.value) }) {
+        if status == 204 || status == 304 {
+            // No body by definition (RFC 9110 §6.4.1), whatever the framing headers say.
+            self.body = []
+        } else if let length = headers.first(where: { $0.name.lowercased() == "content-length" }).flatMap({ Int($0.value) }) {
             guard rest.count >= length else { return nil }
             self.body = Array(rest.prefix(length))
         } else if headers.contains(where: { $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased() == "chunked" }) {

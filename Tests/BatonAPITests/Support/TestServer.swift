@@ -8,6 +8,7 @@ import Logging
 /// the server is stopped by cancelling its task when `body` returns or throws.
 func withAPIServer(
     _ service: some WorkflowService,
+    schedules: (any ScheduleOperations)? = nil,
     configuration: APIConfiguration = APIConfiguration(),
     _ body: (RawHTTPClient) async throws -> Void
 ) async throws {
@@ -17,7 +18,7 @@ func withAPIServer(
     var logger = Logger(label: "baton.api.tests")
     logger.logLevel = .critical
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let application = buildAPIApplication(service: service, configuration: configuration, logger: logger) { port in
+    let application = buildAPIApplication(service: service, schedules: schedules, configuration: configuration, logger: logger) { port in
         portContinuation.yield(port)
         portContinuation.finish()
     }
