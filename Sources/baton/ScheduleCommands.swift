@@ -47,44 +47,33 @@ struct ScheduleCommand: AsyncParsableCommand {
         }
     }
 
-    struct Get: AsyncParsableCommand {
+    struct Get: ScheduleRequest {
         static let configuration = CommandConfiguration(abstract: "Show a schedule with its next fire times (JSON).")
+        static let method = "GET"
+        static let action = ""
         @OptionGroup var options: APIOptions
         @Argument(help: "Schedule id.") var id: String
-
-        func run() async throws {
-            try APIClient.printAndCheck(try await APIClient(base: options.api).send("GET", "/v1/schedules/\(id.percentEncoded)"))
-        }
     }
 
-    struct Pause: AsyncParsableCommand {
+    struct Pause: ScheduleRequest {
         static let configuration = CommandConfiguration(abstract: "Pause a schedule (fire times that pass are not run later).")
+        static let action = "/pause"
         @OptionGroup var options: APIOptions
         @Argument(help: "Schedule id.") var id: String
-
-        func run() async throws {
-            try APIClient.printAndCheck(try await APIClient(base: options.api).send("POST", "/v1/schedules/\(id.percentEncoded)/pause"))
-        }
     }
 
-    struct Resume: AsyncParsableCommand {
+    struct Resume: ScheduleRequest {
         static let configuration = CommandConfiguration(abstract: "Resume a schedule from its next fire time.")
+        static let action = "/resume"
         @OptionGroup var options: APIOptions
         @Argument(help: "Schedule id.") var id: String
-
-        func run() async throws {
-            try APIClient.printAndCheck(try await APIClient(base: options.api).send("POST", "/v1/schedules/\(id.percentEncoded)/resume"))
-        }
     }
 
-    struct Trigger: AsyncParsableCommand {
+    struct Trigger: ScheduleRequest {
         static let configuration = CommandConfiguration(abstract: "Start a run now, under the schedule's overlap policy.")
+        static let action = "/trigger"
         @OptionGroup var options: APIOptions
         @Argument(help: "Schedule id.") var id: String
-
-        func run() async throws {
-            try APIClient.printAndCheck(try await APIClient(base: options.api).send("POST", "/v1/schedules/\(id.percentEncoded)/trigger"))
-        }
     }
 
     struct Delete: AsyncParsableCommand {
@@ -96,5 +85,22 @@ struct ScheduleCommand: AsyncParsableCommand {
             let response = try await APIClient(base: options.api).send("DELETE", "/v1/schedules/\(id.percentEncoded)")
             if response.status == 204 { print("deleted schedule '\(id)'") } else { try APIClient.printAndCheck(response) }
         }
+    }
+}
+
+/// `baton schedule get|pause|resume|trigger ID`: one request on the schedule, its answer printed.
+protocol ScheduleRequest: AsyncParsableCommand {
+    static var method: String { get }
+    /// Appended to `/v1/schedules/{id}`.
+    static var action: String { get }
+    var options: APIOptions { get }
+    var id: String { get }
+}
+
+extension ScheduleRequest {
+    static var method: String { "POST" }
+
+    func run() async throws {
+        try APIClient.printAndCheck(try await APIClient(base: options.api).send(Self.method, "/v1/schedules/\(id.percentEncoded)\(Self.action)"))
     }
 }
