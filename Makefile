@@ -10,7 +10,8 @@ all: build
 
 # Installs the system packages Baton needs (librdkafka, SQLite headers, kcat for the examples,
 # the PostgreSQL 15 server that the tests start on 127.0.0.1, Python's jsonschema and
-# schemathesis for the contract tests). As root it installs them; otherwise it prints the exact
+# schemathesis for the contract tests, and optionally promtool, which lints /metrics).
+# As root it installs them; otherwise it prints the exact
 # command and stops.
 deps:
 	@missing=""; \
@@ -28,6 +29,13 @@ deps:
 	    echo "Baton needs:$$missing"; echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi; \
+	command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing prometheus (for promtool, which checks /metrics in the tests; optional)"; \
+	    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || \
+	      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; }; } || \
+	      echo "could not install prometheus: /metrics is checked by the parser test only"; \
+	  else echo "optional: sudo apt-get install --no-install-recommends prometheus (promtool checks /metrics in the tests)"; fi; }; \
 	python3 -c 'import jsonschema' 2>/dev/null || { \
 	  echo "installing python jsonschema (contract tests)"; python3 -m pip install -q jsonschema || \
 	  { echo "run: python3 -m pip install jsonschema"; exit 1; }; }; \

@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         // The PostgreSQL store (several Baton processes on one database).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        // Metrics: the runtime records through swift-metrics' API; the composition root exports
+        // them in Prometheus' text format (GET /metrics).
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C interop: the system librdkafka and SQLite, found through pkg-config.
@@ -81,6 +85,7 @@ let package = Package(
             dependencies: [
                 "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonKafka", "BatonScheduling",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -109,6 +114,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),

@@ -8,6 +8,7 @@ import BatonStorePostgres
 import BatonStoreSQLite
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -34,12 +35,14 @@ public final class BatonApplication: Sendable {
     /// poll that learns definitions registered elsewhere. Nil on SQLite.
     public let outboxLeases: OutboxShardLeases?
     let definitionWatcher: DefinitionWatcher?
+    let exporter: PrometheusExporter
     let api: (any Service)?
     let logger: Logger
     /// Extra services run in the same group (the example worker in `baton dev`).
     let extraServices: [any Service]
 
-    init(configuration: BatonConfiguration, orchestrator: Orchestrator, service: WorkflowAPIService, readiness: Readiness, store: any WorkflowStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, outboxLeases: OutboxShardLeases?, definitionWatcher: DefinitionWatcher?, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+    init(configuration: BatonConfiguration, orchestrator: Orchestrator, service: WorkflowAPIService, readiness: Readiness, store: any WorkflowStore, producer: KafkaProducer, consumer: KafkaConsumer, relay: OutboxRelay, inputConsumer: InputConsumer, timers: TimerService, outboxLeases: OutboxShardLeases?, definitionWatcher: DefinitionWatcher?, exporter: PrometheusExporter, api: (any Service)?, extraServices: [any Service], logger: Logger) {
+        self.exporter = exporter
         self.outboxLeases = outboxLeases
         self.definitionWatcher = definitionWatcher
         self.configuration = configuration
@@ -55,6 +58,11 @@ public final class BatonApplication: Sendable {
         self.api = api
         self.extraServices = extraServices
         self.logger = logger
+    }
+
+    /// What `GET /metrics` answers now (Prometheus' text format), also without the API.
+    public func metricsExposition() async -> String {
+        String(decoding: await exporter.exposition(), as: UTF8.self)
     }
 
     /// The services, in start order (stopped in reverse).
@@ -140,6 +148,8 @@ public func buildApplication(
         // relay and timer wake-up ← commit path ← orchestrator ← consumer, timer service, API.
         let statistics = RuntimeStatistics()
         let readiness = Readiness()
+        let registry = PrometheusCollectorRegistry()
+        let metrics = RuntimeMetrics(factory: CatalogMetricsFactory(registry: registry))
         var outboxLeases: OutboxShardLeases?
         if let shared = store as? any SharedWorkflowStore, (store as? PostgresStore)?.ownership == .shared {
             outboxLeases = OutboxShardLeases(store: shared, member: memberName(), logger: logger)
@@ -149,7 +159,7 @@ public func buildApplication(
         let timerWake = WakeSignal()
         let commits = CommitPath(
             store: store, cacheBytes: configuration.instanceCacheBytes, statistics: statistics,
-            publishesTo: relay, wakesTimers: timerWake, latencyProbe: latencyProbe
+            publishesTo: relay, wakesTimers: timerWake, latencyProbe: latencyProbe, metrics: metrics
         )
         let orchestrator = Orchestrator(
             commits: commits,
@@ -171,16 +181,26 @@ public func buildApplication(
         let scheduler = scheduleStore.map { ScheduleService(store: $0, workflows: service, logger: logger) }
         let schedules: [any Service] = scheduler.map { [$0] } ?? []
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
+        let sampler = MetricsSampler(
+            metrics: metrics,
+            sources: .init(
+                store: store, statistics: statistics, consumerLag: { [consumer] in consumer.lag() },
+                poolUse: { [store] in (store as? PostgresStore)?.poolUse }, cacheBytes: { [orchestrator] in orchestrator.instanceCache.bytes },
+                isReady: { [readiness] in readiness.notReadyReason == nil }
+            ),
+            logger: logger
+        )
+        let exporter = PrometheusExporter(registry: registry, sampler: sampler)
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
-                service: service, schedules: scheduleAPI, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
+                service: service, schedules: scheduleAPI, metrics: exporter, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
                 logger: logger, onServerRunning: { port in apiStarted(port) }
             )
         }
         return BatonApplication(
             configuration: configuration, orchestrator: orchestrator, service: service, readiness: readiness, store: store, producer: producer, consumer: consumer,
-            relay: relay, inputConsumer: inputConsumer, timers: timers, outboxLeases: outboxLeases, definitionWatcher: definitionWatcher, api: api,
+            relay: relay, inputConsumer: inputConsumer, timers: timers, outboxLeases: outboxLeases, definitionWatcher: definitionWatcher, exporter: exporter, api: api,
             extraServices: extraServices + schedules, logger: logger
         )
     } catch {

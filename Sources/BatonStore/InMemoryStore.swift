@@ -195,6 +195,18 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         state.outbox.removeAll { sent.contains($0.sequence) }
     }
 
+    public func gauges() throws(StoreError) -> StoreGauges {
+        try checkOpen()
+        struct Key: Hashable { var workflowId: String; var status: InstanceStatus }
+        var unfinished: [Key: Int] = [:]
+        for instance in state.instances.values where !instance.status.isTerminal {
+            unfinished[Key(workflowId: instance.workflowId, status: instance.status), default: 0] += 1
+        }
+        let counts = unfinished.sorted { ($0.key.workflowId, $0.key.status.rawValue) < ($1.key.workflowId, $1.key.status.rawValue) }
+            .map { StoreGauges.UnfinishedCount(workflowId: $0.key.workflowId, status: $0.key.status, count: $0.value) }
+        return StoreGauges(unfinished: counts, timers: state.timers.count, outbox: state.outbox.count, deadLetters: state.deadLetters.count)
+    }
+
     public func outboxCount() throws(StoreError) -> Int {
         try checkOpen()
         return state.outbox.count

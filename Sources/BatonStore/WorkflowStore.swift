@@ -78,6 +78,9 @@ public protocol WorkflowStore: Sendable {
     /// Parked rows with `sequence > afterSequence`, ascending, at most `limit` (1...1000).
     func parkedOutbox(afterSequence: Int64, limit: Int) async throws(StoreError) -> [ParkedOutboxMessage]
 
+    /// Unfinished instances, timers, outbox backlog and dead letters, counted now (metrics).
+    func gauges() async throws(StoreError) -> StoreGauges
+
     /// Releases the store (closes files, drops the ownership lock). Idempotent.
     func close() async
 }

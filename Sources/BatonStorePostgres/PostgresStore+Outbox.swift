@@ -97,3 +97,30 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    /// One round trip: the instance count walks `instances_by_status` for the unfinished statuses
+    /// only, however many finished instances the database keeps.
+    public func gauges() async throws(StoreError) -> StoreGauges {
+        let statuses = StoreGauges.unfinishedStatuses.map(\.rawValue)
+        let (rows, totals) = try await run("count instances, timers, outbox rows and dead letters") { [self] connection in
+            var rows: [(String, String, Int)] = []
+            let result = try await connection.query("""
+                SELECT workflow_id, status, COUNT(*)::BIGINT FROM instances WHERE status = ANY(\(statuses))
+                GROUP BY workflow_id, status ORDER BY workflow_id, status
+                """, logger: logger)
+            for try await row in result.decode((String, String, Int).self) { rows.append(row) }
+            var totals = (0, 0, 0)
+            let counts = try await connection.query(
+                "SELECT (SELECT COUNT(*) FROM timers), (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM dead_letters)", logger: logger)
+            for try await row in counts.decode((Int, Int, Int).self) { totals = row }
+            return (rows, totals)
+        }
+        return StoreGauges(
+            unfinished: rows.compactMap { workflowId, status, count in
+                InstanceStatus(rawValue: status).map { StoreGauges.UnfinishedCount(workflowId: workflowId, status: $0, count: count) }
+            },
+            timers: totals.0, outbox: totals.1, deadLetters: totals.2
+        )
+    }
+}

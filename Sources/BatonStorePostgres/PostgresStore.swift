@@ -27,6 +27,8 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
     let writtenParts = WrittenParts()
     /// Gives up store calls the server does not answer (see `OperationDeadline`).
     let deadline: OperationDeadline
+    /// How this process's operations use the pool (metrics).
+    let pool: PoolUseCounter
 
     private init(configuration: Configuration, ownership: Ownership, client: PostgresClient, logger: Logger) {
         self.configuration = configuration
@@ -34,6 +36,7 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         self.client = client
         self.logger = logger
         self.deadline = OperationDeadline(timeout: configuration.operationTimeout)
+        self.pool = PoolUseCounter(capacity: configuration.clientConfiguration.options.maximumConnections)
         self.runner = Task { await client.run() }
     }
 
@@ -129,10 +132,13 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
     /// Runs `body` on a pooled connection outside a transaction (reads, single statements).
     func run<T: Sendable>(_ what: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         try checkOpen()
-        let client = client
+        let (client, pool) = (client, pool)
         do {
             return try await deadline.run { held in
-                try await client.withConnection { connection in
+                let lease = pool.request()
+                defer { lease.end() }
+                return try await client.withConnection { connection in
+                    lease.start()
                     held.hold(connection)
                     try Self.checkUsable(connection)
                     return try await body(connection)
@@ -148,32 +154,37 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         _ what: @autoclosure () -> String, timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(StoreError) -> T {
         try checkOpen()
-        let (client, logger) = (client, logger)
+        let (client, logger, pool) = (client, logger, pool)
         do {
-            return try await deadline.run(within: timeout) { held in try await client.withConnection { connection in
-                held.hold(connection)
-                try Self.checkUsable(connection)
-                try await connection.query("BEGIN", logger: logger)
-                let value: T
-                do {
-                    value = try await body(connection)
-                } catch {
-                    // PostgresNIO 1.33 never answers a query written to a connection that has
-                    // just closed (its promise is dropped): a ROLLBACK after the server ended the
-                    // session would hang this call for good. A closed connection has no
-                    // transaction left to roll back; the pool replaces it.
-                    if !connection.isClosed, !Self.isConnectionLoss(error) {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+            return try await deadline.run(within: timeout) { held in
+                let lease = pool.request()
+                defer { lease.end() }
+                return try await client.withConnection { connection in
+                    lease.start()
+                    held.hold(connection)
+                    try Self.checkUsable(connection)
+                    try await connection.query("BEGIN", logger: logger)
+                    let value: T
+                    do {
+                        value = try await body(connection)
+                    } catch {
+                        // PostgresNIO 1.33 never answers a query written to a connection that has
+                        // just closed (its promise is dropped): a ROLLBACK after the server ended the
+                        // session would hang this call for good. A closed connection has no
+                        // transaction left to roll back; the pool replaces it.
+                        if !connection.isClosed, !Self.isConnectionLoss(error) {
+                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                        }
+                        throw error
                     }
-                    throw error
+                    do {
+                        try await connection.query("COMMIT", logger: logger)
+                    } catch {
+                        throw UnknownCommitOutcome(underlying: error)
+                    }
+                    return value
                 }
-                do {
-                    try await connection.query("COMMIT", logger: logger)
-                } catch {
-                    throw UnknownCommitOutcome(underlying: error)
-                }
-                return value
-            } }
+            }
         } catch {
             throw mapError(error, what())
         }

@@ -99,3 +99,28 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Counted on a reader connection: the instance count walks `instances_by_status` for the
+    /// unfinished statuses only, however many finished instances the file keeps.
+    public func gauges() async throws(StoreError) -> StoreGauges {
+        try await performRead { connection throws(StoreError) in
+            var gauges = StoreGauges()
+            let statuses = StoreGauges.unfinishedStatuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let sql = "SELECT workflow_id, status, COUNT(*) FROM instances WHERE status IN (\(statuses)) GROUP BY workflow_id, status ORDER BY workflow_id, status"
+            try connection.withStatement(sql) { statement throws(StoreError) in
+                while try statement.step() {
+                    guard let status = InstanceStatus(rawValue: statement.string(1)) else { continue }
+                    gauges.unfinished.append(.init(workflowId: statement.string(0), status: status, count: statement.int(2)))
+                }
+            }
+            func count(_ table: String) throws(StoreError) -> Int {
+                try connection.withStatement("SELECT COUNT(*) FROM \(table)") { statement throws(StoreError) in try statement.step() ? statement.int(0) : 0 }
+            }
+            gauges.timers = try count("timers")
+            gauges.outbox = try count("outbox")
+            gauges.deadLetters = try count("dead_letters")
+            return gauges
+        }
+    }
+}

@@ -88,6 +88,7 @@ final class GatedStore: WorkflowStore {
     func pendingOutbox(limit: Int) async throws(StoreError) -> [OutboxMessage] { try await inner.pendingOutbox(limit: limit) }
     func markOutboxSent(_ sequences: [Int64]) async throws(StoreError) { try await inner.markOutboxSent(sequences) }
     func outboxCount() async throws(StoreError) -> Int { try await inner.outboxCount() }
+    func gauges() async throws(StoreError) -> StoreGauges { try await inner.gauges() }
     func parkOutbox(_ rows: [ParkedOutboxMessage]) async throws(StoreError) { try await inner.parkOutbox(rows) }
     func parkedOutbox(afterSequence: Int64, limit: Int) async throws(StoreError) -> [ParkedOutboxMessage] {
         try await inner.parkedOutbox(afterSequence: afterSequence, limit: limit)

@@ -110,6 +110,31 @@ struct StoreContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func gaugesCountUnfinishedInstancesTimersOutboxAndDeadLetters(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            #expect(try await store.gauges() == StoreGauges())
+            let instances = [
+                plainInstance("a", workflow: "orders"), plainInstance("b", workflow: "orders"), plainInstance("c", workflow: "orders", status: .paused),
+                plainInstance("d", workflow: "orders", status: .completed), plainInstance("e", workflow: "refunds"),
+                plainInstance("f", workflow: "refunds", status: .failed), plainInstance("g", workflow: "returns", status: .cancelled),
+            ]
+            var batch = StoreBatch(instances: instances, timers: [.set(instanceId: "a", timerId: "retry:x:2", fireAt: at(5)), .set(instanceId: "e", timerId: "t", fireAt: at(9))])
+            batch.outbox = [OutboxMessage(topic: "lifecycle", key: nil, value: [1]), OutboxMessage(topic: "lifecycle", key: nil, value: [2]), OutboxMessage(topic: "t", key: nil, value: [3])]
+            batch.deadLetters = [DeadLetterRecord(
+                sourceTopic: "baton.triggers", sourcePartition: 0, sourceOffset: 1, key: nil, value: [0], reason: "MALFORMED", message: "not JSON", pointer: nil, createdAt: at(1)
+            )]
+            try await store.commitAsSoleWriter(batch)
+            #expect(try await store.gauges() == StoreGauges(
+                unfinished: [
+                    .init(workflowId: "orders", status: .paused, count: 1), .init(workflowId: "orders", status: .running, count: 2),
+                    .init(workflowId: "refunds", status: .running, count: 1),
+                ],
+                timers: 2, outbox: 3, deadLetters: 1
+            ))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func historyOfAnUnknownInstanceIsInvalid(_ backend: Backend) async throws {
         try await withStore(backend) { store throws in
             let batch = StoreBatch(history: [InstanceHistoryEvent(instanceId: "ghost", event: event(1, .workflowStarted))])

@@ -18,6 +18,14 @@ extension APIHandlers {
         return .json(["status": "ok"])
     }
 
+    /// `GET /metrics`: Prometheus' text exposition format (version 0.0.4), sampled as it is asked for.
+    @Sendable func scrapeMetrics(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        guard let metrics else { throw Problem(.notFound, "this server exports no metrics") }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: await metrics.exposition())))
+    }
+
     /// `GET /openapi.yaml`: the contract this server was built with, so clients and tools (code
     /// generators, schemathesis) read the document that matches the running version.
     @Sendable func openAPI(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

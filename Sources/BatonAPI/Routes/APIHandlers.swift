@@ -10,6 +10,8 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
     let service: Service
     /// Nil with a store that keeps no schedules: the schedule routes then answer 404.
     let schedules: (any ScheduleOperations)?
+    /// Nil when the application exports no metrics: `/metrics` then answers 404.
+    let metrics: (any MetricsExposition)?
     let configuration: APIConfiguration
 
     /// Every route the API serves. `schemas/openapi.yaml` must list exactly these.
@@ -46,6 +48,7 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.get, "/openapi.yaml", openAPI),
             APIRoute(.get, "/livez", live),
             APIRoute(.get, "/readyz", ready),
+            APIRoute(.get, "/metrics", scrapeMetrics),
         ]
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// crash between the two re-delivers messages (which the store de-duplicates) instead of losing
 /// them. A dedicated thread polls librdkafka; another runs synchronous commits in order.
 public final class KafkaConsumer: Sendable {
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let buffer: BatchBuffer
     private let running = RunFlag()
     private let pollThread: DedicatedThread

@@ -18,6 +18,7 @@ public final class CommitPath: Sendable {
     public let store: any WorkflowStore
     let statistics: RuntimeStatistics
     let latencyProbe: StepLatencyProbe?
+    let metrics: RuntimeMetrics?
     let pipeline = CommitPipeline()
     let cache: InstanceCache
     /// Other processes write the store too: a decision that changed nothing is still committed
@@ -33,9 +34,11 @@ public final class CommitPath: Sendable {
     ///     sleep past one sooner than it expected.
     public init(
         store: any WorkflowStore, cacheBytes: Int = OrchestratorConfiguration.defaultInstanceCacheBytes, statistics: RuntimeStatistics = RuntimeStatistics(),
-        publishesTo outbox: (any CommittedOutboxSink)? = nil, wakesTimers timers: WakeSignal? = nil, latencyProbe: StepLatencyProbe? = nil
+        publishesTo outbox: (any CommittedOutboxSink)? = nil, wakesTimers timers: WakeSignal? = nil, latencyProbe: StepLatencyProbe? = nil,
+        metrics: RuntimeMetrics? = nil
     ) {
         self.store = store
+        self.metrics = metrics
         self.statistics = statistics
         self.latencyProbe = latencyProbe
         self.cache = InstanceCache(capacityBytes: cacheBytes)
@@ -61,6 +64,7 @@ public final class CommitPath: Sendable {
         assert(work.cascade.isEmpty, "settleCascade must run before a batch is committed")
         let changed = work.changedInstances
         let childrenStarted = work.childrenStarted
+        let observations = work.observations
         let enqueuedAt = ContinuousClock.now
         return pipeline.enqueue(
             work, decidedIn: generation, requires: requires?.task,
@@ -80,6 +84,8 @@ public final class CommitPath: Sendable {
                     statistics.update { $0.commitsRefusedStale += 1 }
                     throw StoreError(.stale, error.message + "; the batch is decided again from the store", isRetryable: true)
                 }
+                let committedAt = ContinuousClock.now
+                metrics?.committed(observations, in: committedAt - start)
                 latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
                 latencyProbe?.stage("3b of which in the store: write + fsync (per batch)", ContinuousClock.now - start)
                 if batch.timers.contains(where: { if case .set = $0 { return true } else { return false } }) {
@@ -101,7 +107,7 @@ public final class CommitPath: Sendable {
                     c.add(counts)
                     c.instancesStarted += childrenStarted
                     c.batchesCommitted += 1
-                    c.commitSeconds += (ContinuousClock.now - start).seconds
+                    c.commitSeconds += (committedAt - start).seconds
                 }
             },
             completed: afterCommit

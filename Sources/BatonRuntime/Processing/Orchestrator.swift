@@ -184,7 +184,9 @@ public final class Orchestrator: Sendable {
                     oversized.append((task, bytes))
                     continue
                 }
-            case .emitLifecycle(let event): message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
+            case .emitLifecycle(let event):
+                MetricObservation.of(event, into: &work.observations)
+                message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
             case .cancelTask(let cancellation): message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
             case .startChild(let start):
                 work.cascade.append(.start(start))
@@ -247,6 +249,8 @@ struct BatchWork {
     var eventsExpiredBefore: Timestamp?
     /// The revision each stored instance was read at (see `StoreBatch.decidedFrom`).
     var decidedFrom: [String: Int64] = [:]
+    /// What the batch's lifecycle events tell the metrics, recorded once it is durable.
+    var observations: [MetricObservation] = []
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
