@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BatonServerTests",
-            dependencies: ["BatonServer", "BatonCore", "BatonExpressions", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BatonServer", "BatonRuntime", "BatonCore", "BatonExpressions", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -122,3 +122,15 @@ public enum BatonMetric {
 
     private static let byName: [String: MetricDescription] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 }
+
+extension BatonMetric {
+    /// The README's metrics table (checked by a test, so it cannot drift from the catalog).
+    public static func markdownTable() -> String {
+        var lines = ["| metric | type | labels | what it measures |", "|---|---|---|---|"]
+        for metric in all {
+            let labels = metric.labels.isEmpty ? "" : metric.labels.map { "`\($0)`" }.joined(separator: ", ")
+            lines.append("| `\(metric.name)` | \(metric.kind.rawValue) | \(labels) | \(metric.help) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
