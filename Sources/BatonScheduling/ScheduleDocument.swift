@@ -68,7 +68,7 @@ public struct ScheduleDocument: Sendable, Hashable {
                 issue("/" + key, "'\(text)' is not an RFC 3339 date-time such as 2026-12-01T00:00:00Z")
                 return nil
             }
-            return Date(timeIntervalSince1970: TimeInterval(timestamp.milliseconds) / 1000)
+            return timestamp.date
         }
 
         let id = identifier("id")

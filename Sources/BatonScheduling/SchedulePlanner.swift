@@ -41,19 +41,23 @@ public enum SchedulePlanner {
             switch (spec.overlap, running > 0) {
             case (_, false), (.allow, true):
                 actions.append(.start(fireTime: fireTime))
+                state.tally.started += 1
                 running += 1
             case (.skip, true):
                 actions.append(.skippedOverlap(fireTime: fireTime))
+                state.tally.skipped += 1
             case (.bufferOne, true):
                 if state.buffered == nil {
                     state.buffered = fireTime
                     actions.append(.buffered(fireTime: fireTime))
                 } else {
                     actions.append(.skippedOverlap(fireTime: fireTime))
+                    state.tally.skipped += 1
                 }
             case (.cancelPrevious, true):
                 actions.append(.cancelRunning)
                 actions.append(.start(fireTime: fireTime))
+                state.tally.started += 1
                 running = 1
             }
         }
@@ -61,6 +65,7 @@ public enum SchedulePlanner {
         if let buffered = state.buffered, running == 0 {
             state.buffered = nil
             actions.append(.start(fireTime: buffered))
+            state.tally.started += 1
             running += 1
         }
         if triggerNow { offer(now.roundedDownToSecond) }
@@ -87,7 +92,11 @@ public enum SchedulePlanner {
             decisions += 1
             offer(fireTime)
         }
-        if let missed { actions.insert(.missed(count: missed.count, first: missed.first, last: missed.last), at: 0) }
+        if let missed {
+            actions.insert(.missed(count: missed.count, first: missed.first, last: missed.last), at: 0)
+            state.tally.missed += missed.count
+            state.tally.lastMissed = (missed.first, missed.last)
+        }
         let wakeAt = limited ? now : spec.nextFireTime(after: state.decidedThrough)
         return SchedulePlan(actions: actions, state: state, wakeAt: wakeAt)
     }

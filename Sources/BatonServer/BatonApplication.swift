@@ -178,7 +178,7 @@ public func buildApplication(
         let definitionWatcher = outboxLeases == nil ? nil : DefinitionWatcher(orchestrator: orchestrator, logger: logger)
         // Both SQL stores keep schedules; the service is idle (one indexed query a second) until one exists.
         let scheduleStore = store as? any ScheduleStore
-        let scheduler = scheduleStore.map { ScheduleService(store: $0, workflows: service, logger: logger) }
+        let scheduler = scheduleStore.map { ScheduleService(store: $0, workflows: service, metrics: metrics, logger: logger) }
         let schedules: [any Service] = scheduler.map { [$0] } ?? []
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         let sampler = MetricsSampler(

@@ -66,6 +66,7 @@ struct ScheduleDocumentTests {
             activeInstanceIds: ["i-1", "i-2"])
         #expect(state.json == [
             "decidedThrough": "2026-05-28T20:26:40.000Z", "buffered": "2026-05-28T20:27:40.000Z", "paused": true, "activeInstanceIds": ["i-1", "i-2"],
+            "tally": ["started": 0, "skipped": 0, "missed": 0, "lastMissed": nil],
         ])
         #expect(ScheduleState(json: state.json) == state)
         #expect(ScheduleState(json: ["decidedThrough": "soon", "buffered": nil, "paused": false, "activeInstanceIds": []]) == nil)

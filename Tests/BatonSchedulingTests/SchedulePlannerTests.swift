@@ -23,6 +23,26 @@ struct SchedulePlannerTests {
         #expect(again.actions.isEmpty)
     }
 
+    /// The tally travels with the state (stored by compare-and-set): started, skipped and missed
+    /// fire times add up across looks, and the latest missed stretch is kept; the stored form
+    /// round-trips, and a state stored before tallies existed reads as zero.
+    @Test func theTallyCountsEveryOutcomeAndRoundTrips() throws {
+        let spec = Self.everyMinute(overlap: .bufferOne, catchup: 120)
+        var state = ScheduleState(decidedThrough: Self.t0)
+        state = SchedulePlanner.plan(spec, state: state, running: 0, now: Self.at(60)).state  // starts 60
+        state = SchedulePlanner.plan(spec, state: state, running: 1, now: Self.at(180)).state  // buffers 120, skips 180
+        state = SchedulePlanner.plan(spec, state: state, running: 0, now: Self.at(181)).state  // starts the buffered 120
+        state = SchedulePlanner.plan(spec, state: state, running: 0, now: Self.at(600)).state  // misses 240…420, starts 480, buffers 540, skips 600
+        #expect(state.tally.started == 3)
+        #expect(state.tally.skipped == 2)
+        #expect(state.tally.missed == 4)
+        #expect(state.tally.lastMissed?.first == Self.at(240) && state.tally.lastMissed?.last == Self.at(420))
+        #expect(ScheduleState(json: state.json) == state)
+        var old = state.json
+        if case .object(var members) = old { members["tally"] = nil; old = .object(members) }
+        #expect(ScheduleState(json: old)?.tally == ScheduleTally())
+    }
+
     @Test func nothingIsDueBeforeTheFireTime() {
         let plan = SchedulePlanner.plan(Self.everyMinute(), state: ScheduleState(decidedThrough: Self.t0), running: 0, now: Self.at(59))
         #expect(plan.actions.isEmpty)

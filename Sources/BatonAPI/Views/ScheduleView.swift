@@ -32,6 +32,7 @@ enum ScheduleView {
             "decidedThrough": state.map { .string(iso($0.decidedThrough)) } ?? .null,
             "buffered": state?.buffered.map { .string(iso($0)) } ?? .null,
             "activeInstanceIds": .array((state?.activeInstanceIds ?? []).map(JSONValue.string)),
+            "tally": (state?.tally ?? ScheduleTally()).json,
             "version": .number(Double(record.version)),
             "createdAt": .string(record.createdAt.iso8601),
             "updatedAt": .string(record.updatedAt.iso8601),
@@ -43,6 +44,6 @@ enum ScheduleView {
     }
 
     private static func iso(_ date: Date) -> String {
-        Timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))).iso8601
+        Timestamp(date: date).iso8601
     }
 }

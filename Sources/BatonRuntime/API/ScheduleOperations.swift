@@ -116,9 +116,3 @@ public struct ScheduleAPIService: ScheduleOperations {
         throw ServiceError(.unavailable, "schedule '\(id)' kept changing under this request; try again")
     }
 }
-
-extension Timestamp {
-    var date: Date { Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
-
-    init(date: Date) { self.init(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))) }
-}

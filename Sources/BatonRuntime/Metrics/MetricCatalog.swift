@@ -46,6 +46,10 @@ public enum BatonMetric {
         "baton_step_errors_total", .counter, labels: ["workflow", "step", "code"],
         "Failed step attempts (worker errors, timeouts, mapping and expression errors), whether retried or final, by workflow, step and error code."
     )
+    public static let scheduleFireTimes = MetricDescription(
+        "baton_schedule_fire_times_total", .counter, labels: ["schedule", "outcome"],
+        "Fire times decided by this process, by schedule and outcome (started, skipped while the previous run went on, buffered, missed beyond the catch-up window)."
+    )
     public static let commitDuration = MetricDescription(
         "baton_store_commit_seconds", .histogram,
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
@@ -111,7 +115,7 @@ public enum BatonMetric {
 
     /// Every metric, in the order of the README's table.
     public static let all: [MetricDescription] = [
-        workflowDuration, stepDuration, workflowsStarted, stepErrors, commitDuration,
+        workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, commitDuration,
         messagesProcessed, batchesCommitted, inputsIgnored, deadLettered, timersFired, outboxPublished, outboxParked,
         commitsRefusedStale, commandsDecidedAgain, triggersDeduplicated,
         instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready,

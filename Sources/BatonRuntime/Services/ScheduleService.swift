@@ -46,12 +46,14 @@ public final class ScheduleService: Service, Sendable {
     let workflows: any WorkflowService
     let clock: @Sendable () -> Timestamp
     let configuration: Configuration
+    let metrics: RuntimeMetrics?
     let logger: Logger
 
     public init(
         store: any ScheduleStore, workflows: any WorkflowService, clock: @escaping @Sendable () -> Timestamp = { .wallClock },
-        configuration: Configuration = Configuration(), logger: Logger
+        configuration: Configuration = Configuration(), metrics: RuntimeMetrics? = nil, logger: Logger
     ) {
+        self.metrics = metrics
         self.store = store
         self.workflows = workflows
         self.clock = clock
@@ -106,8 +108,7 @@ public final class ScheduleService: Service, Sendable {
             if let instance = try? await workflows.instance(id: id), !instance.status.isTerminal { active.append(id) }
         }
         state.activeInstanceIds = active
-        let date = Date(timeIntervalSince1970: TimeInterval(now.milliseconds) / 1000)
-        var plan = SchedulePlanner.plan(document.spec, state: state, running: active.count, now: date, triggerNow: triggerNow)
+        var plan = SchedulePlanner.plan(document.spec, state: state, running: active.count, now: now.date, triggerNow: triggerNow)
         look.decided += 1
         for action in plan.actions {
             switch action {
@@ -135,7 +136,16 @@ public final class ScheduleService: Service, Sendable {
         updated.state = plan.state.json
         updated.updatedAt = now
         updated.nextFireAt = nextLook(plan, now: now)
-        return try await store.updateSchedule(updated, expectedVersion: record.version)
+        let stored = try await store.updateSchedule(updated, expectedVersion: record.version)
+        // Counted once the decision stands: a process that lost the compare-and-set counts nothing.
+        if let metrics {
+            for (outcome, count) in [("started", plan.state.tally.started - state.tally.started), ("skipped", plan.state.tally.skipped - state.tally.skipped),
+                                     ("missed", plan.state.tally.missed - state.tally.missed), ("buffered", plan.actions.filter { if case .buffered = $0 { true } else { false } }.count)]
+            where count > 0 {
+                metrics.counter(BatonMetric.scheduleFireTimes, [document.id, outcome]).increment(by: Int64(count))
+            }
+        }
+        return stored
     }
 
     /// A schedule that cannot be read (written by hand into the database, or by a newer Baton)
@@ -150,7 +160,7 @@ public final class ScheduleService: Service, Sendable {
 
     /// The next fire time, sooner while a buffered fire time waits for a run to end; none while paused.
     func nextLook(_ plan: SchedulePlan, now: Timestamp) -> Timestamp? {
-        let next = plan.wakeAt.map { Timestamp(milliseconds: Int64(($0.timeIntervalSince1970 * 1000).rounded(.down))) }
+        let next = plan.wakeAt.map(Timestamp.init(date:))
         guard plan.state.buffered != nil else { return plan.state.paused ? nil : next }
         let recheck = Timestamp(milliseconds: now.milliseconds + configuration.bufferedRecheck)
         return next.map { min($0, recheck) } ?? recheck
@@ -158,7 +168,7 @@ public final class ScheduleService: Service, Sendable {
 
     /// One instance per fire time, whoever asks: the fire time is in the idempotency key.
     private func start(_ document: ScheduleDocument, fireTime: Date) async throws -> String {
-        let fired = Timestamp(milliseconds: Int64((fireTime.timeIntervalSince1970 * 1000).rounded(.down)))
+        let fired = Timestamp(date: fireTime)
         let context: JSONValue = ["schedule": ["id": .string(document.id), "workflowId": .string(document.workflowId), "fireTime": .string(fired.iso8601)]]
         let input = try JSONTemplate(parsing: document.input).render(in: context)
         let started = try await workflows.startInstance(workflowId: document.workflowId, version: nil, input: input, idempotencyKey: "schedule:\(document.id):\(fired.milliseconds)")
