@@ -34,6 +34,8 @@ struct InstanceRoutesTests {
             "startedAt": .string(Fixtures.t0), "completedAt": nil, "foreach": [],
         ]],
         "businessKey": nil,
+        // Started with no traceparent: the trace derived from the instance id, the workflow's span.
+        "traceparent": "00-1091dbbd3974de167576f4eccd67bfad-ea63e78900606fb8-01",
         "parent": nil,
         "children": [],
         "createdAt": .string(Fixtures.t0),

@@ -27,7 +27,9 @@ extension APIHandlers {
             throw Problem.invalidParameter("Idempotency-Key", "must be 1 to \(Self.maxIdempotencyKeyBytes) bytes long")
         }
         let input = try await request.readJSONBody(limit: configuration.maxInputBytes, empty: [:])
-        let started = try await service.startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey)
+        // W3C Trace Context: the workflow joins the caller's trace; an invalid header begins a new one.
+        let trace = request.header("traceparent").flatMap { TraceContext(traceparent: $0, tracestate: request.header("tracestate")) }
+        let started = try await service.startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey, trace: trace)
         return .json(
             InstanceView.render(started.instance), status: started.created ? .created : .ok,
             headers: [.location: InstanceView.location(id: started.instance.id)]

@@ -24,6 +24,7 @@ enum InstanceView {
             "currentSteps": .array(current.map(currentStep)),
             "executions": .array(instance.executions.keys.sorted(by: executionOrder).map { execution(instance.executions[$0]!) }),
             "businessKey": instance.businessKey.map(JSONValue.string) ?? .null,
+            "traceparent": .string(instance.effectiveTrace.traceparent(spanId: TraceContext.workflowSpan(instance.id))),
             "parent": instance.parent.map(parent) ?? .null,
             "children": .array(children(of: instance)),
             "createdAt": .string(instance.createdAt.iso8601),

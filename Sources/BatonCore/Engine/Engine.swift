@@ -42,6 +42,7 @@ public struct Engine: Sendable {
         var started = instance
         started.parent = request.parent
         started.businessKey = request.businessKey
+        started.trace = request.trace
         var run = Run(engine: self, definition: definition, instance: started, now: now)
         var data: [String: JSONValue] = ["input": request.input, "origin": .string(request.origin)]
         if let parent = request.parent {

@@ -11,9 +11,12 @@ public struct StartWorkflow: Sendable, Hashable {
     public var parent: ParentLink?
     /// The definition's `key` computed from `input` (the runtime checks it is free).
     public var businessKey: String?
+    /// The W3C trace context of what started it (a trigger, a REST request, a parent workflow).
+    public var trace: TraceContext?
 
-    public init(instanceId: String, input: JSONValue, origin: String, parent: ParentLink? = nil, businessKey: String? = nil) {
+    public init(instanceId: String, input: JSONValue, origin: String, parent: ParentLink? = nil, businessKey: String? = nil, trace: TraceContext? = nil) {
         self.businessKey = businessKey
+        self.trace = trace
         self.instanceId = instanceId
         self.input = input
         self.origin = origin
@@ -38,8 +41,12 @@ public struct TaskResult: Sendable, Hashable {
     public var output: JSONValue?
     public var error: ErrorInfo?
     public var workerId: String?
+    /// The `traceparent` the worker sent with its result (its own span), kept in the history so
+    /// the step's record points at the worker's span.
+    public var traceparent: String?
 
-    public init(taskId: String, instanceId: String, stepId: String, executionId: String? = nil, attempt: Int, status: Status, output: JSONValue? = nil, error: ErrorInfo? = nil, workerId: String? = nil) {
+    public init(taskId: String, instanceId: String, stepId: String, executionId: String? = nil, attempt: Int, status: Status, output: JSONValue? = nil, error: ErrorInfo? = nil, workerId: String? = nil, traceparent: String? = nil) {
+        self.traceparent = traceparent
         self.taskId = taskId
         self.instanceId = instanceId
         self.stepId = stepId

@@ -40,10 +40,10 @@ extension Run {
             instance.deferred.append(.result(result))
             record(.inputDeferred, stepId: active.stepId, in: active.executionId, taskId: active.taskId, attempt: active.attempt, data: ["input": "result", "status": .string(result.status.rawValue)])
         case .completed:
-            completeTask(active, output: result.output ?? .null, workerId: result.workerId)
+            completeTask(active, output: result.output ?? .null, workerId: result.workerId, traceparent: result.traceparent)
         case .failed:
             let error = result.error ?? ErrorInfo(code: BatonErrorCode.taskFailed, message: "the task failed without an error")
-            failTask(active, error: error, workerId: result.workerId)
+            failTask(active, error: error, workerId: result.workerId, traceparent: result.traceparent)
         }
     }
 

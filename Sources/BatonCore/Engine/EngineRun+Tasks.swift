@@ -4,7 +4,7 @@ import BatonExpressions
 extension Run {
     // MARK: Task outcomes
 
-    mutating func completeTask(_ task: ActiveTask, output: JSONValue, workerId: String?) {
+    mutating func completeTask(_ task: ActiveTask, output: JSONValue, workerId: String?, traceparent: String? = nil) {
         instance.activeTasks[task.taskId] = nil
         for id in InstanceTimer.taskTimerIds(task.taskId) { instance.timers[id] = nil }
         var step = self[step: task.stepId, in: task.executionId] ?? StepState(status: .scheduled, attempt: task.attempt, startedAt: task.scheduledAt)
@@ -14,7 +14,9 @@ extension Run {
         step.completedAt = now
         self[step: task.stepId, in: task.executionId] = step
         instance.executions[task.executionId]?.lastStepId = task.stepId
-        record(.taskCompleted, stepId: task.stepId, in: task.executionId, taskId: task.taskId, attempt: task.attempt, data: ["output": output, "workerId": workerId.map(JSONValue.string) ?? .null])
+        var data: [String: JSONValue] = ["output": output, "workerId": workerId.map(JSONValue.string) ?? .null]
+        if let traceparent { data["traceparent"] = .string(traceparent) }
+        record(.taskCompleted, stepId: task.stepId, in: task.executionId, taskId: task.taskId, attempt: task.attempt, data: .object(data))
         lifecycle(.stepCompleted, status: StepStatus.completed.rawValue, stepId: task.stepId, in: task.executionId, taskId: task.taskId, attempt: task.attempt, output: output, duration: max(0, now.milliseconds(since: task.scheduledAt)))
         guard let definitionStep = definition.steps[task.stepId] else {
             failExecution(task.executionId, ErrorInfo(code: BatonErrorCode.unknownStep, message: "step '\(task.stepId)' is not in version \(definition.version) of '\(definition.id)'", stepId: task.stepId))
@@ -23,7 +25,7 @@ extension Run {
         follow(definitionStep, in: task.executionId)
     }
 
-    mutating func failTask(_ task: ActiveTask, error: ErrorInfo, workerId: String?) {
+    mutating func failTask(_ task: ActiveTask, error: ErrorInfo, workerId: String?, traceparent: String? = nil) {
         instance.activeTasks[task.taskId] = nil
         for id in InstanceTimer.taskTimerIds(task.taskId) { instance.timers[id] = nil }
         var recorded = error
@@ -36,7 +38,9 @@ extension Run {
         step.completedAt = now
         self[step: task.stepId, in: task.executionId] = step
         instance.executions[task.executionId]?.lastStepId = task.stepId
-        record(.taskFailed, stepId: task.stepId, in: task.executionId, taskId: task.taskId, attempt: task.attempt, data: ["error": recorded.json, "workerId": workerId.map(JSONValue.string) ?? .null])
+        var data: [String: JSONValue] = ["error": recorded.json, "workerId": workerId.map(JSONValue.string) ?? .null]
+        if let traceparent { data["traceparent"] = .string(traceparent) }
+        record(.taskFailed, stepId: task.stepId, in: task.executionId, taskId: task.taskId, attempt: task.attempt, data: .object(data))
         guard let definitionStep = definition.steps[task.stepId] else {
             failExecution(task.executionId, recorded)
             return

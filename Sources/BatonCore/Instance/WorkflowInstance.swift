@@ -45,6 +45,12 @@ public struct WorkflowInstance: Sendable, Hashable {
     public var eventWaits: [String: EventWait] = [:]
     /// Signals no step waited for yet, oldest first (kept for the engine's event window).
     public var signals: [BufferedSignal] = []
+    /// The W3C trace this instance belongs to (see `TraceContext`); nil when nothing traced what
+    /// started it, and then the trace is `TraceContext.begun(for: id)`.
+    public var trace: TraceContext?
+
+    /// The trace its records carry: the one it was started in, or one derived from its id.
+    public var effectiveTrace: TraceContext { trace ?? .begun(for: id) }
 
     public init(
         id: String, workflowId: String, workflowVersion: Int, status: InstanceStatus = .running, input: JSONValue,

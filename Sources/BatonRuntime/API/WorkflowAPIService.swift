@@ -26,8 +26,8 @@ public final class WorkflowAPIService: WorkflowService {
         try await orchestrator.registerDefinition(text: text)
     }
 
-    public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
-        try await orchestrator.startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey)
+    public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?, trace: TraceContext?) async throws(ServiceError) -> StartedInstance {
+        try await orchestrator.startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey, trace: trace)
     }
 
     public func cancelInstance(id: String, reason: String, by: String) async throws(ServiceError) -> WorkflowInstance {

@@ -16,8 +16,9 @@ public protocol WorkflowService: Sendable {
     func instanceCounts(workflowId: String) async throws(ServiceError) -> [InstanceCount]
 
     /// Starts an instance of the latest (or the given) version. With an idempotency key, a retry of
-    /// the same request returns the instance the first call created (`created == false`).
-    func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance
+    /// the same request returns the instance the first call created (`created == false`). `trace`
+    /// is the caller's W3C trace context (the request's `traceparent`), nil to begin a trace.
+    func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?, trace: TraceContext?) async throws(ServiceError) -> StartedInstance
     func instance(id: String) async throws(ServiceError) -> WorkflowInstance
     func instances(_ query: InstanceQuery) async throws(ServiceError) -> InstancePage
     func history(instanceId: String, afterSequence: Int, limit: Int) async throws(ServiceError) -> [HistoryEvent]
@@ -140,5 +141,12 @@ public enum InstanceOperation: Sendable, Hashable {
         case .retry: "retry"
         case .rerun: "rerun"
         }
+    }
+}
+
+extension WorkflowService {
+    /// Starts an instance in a trace of its own (schedules, tools).
+    public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
+        try await startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey, trace: nil)
     }
 }

@@ -83,9 +83,11 @@ extension Orchestrator {
             }
             return
         }
+        // One trace for the whole tree: the child's parent span is its parent workflow's.
+        let parentTrace = work.instances[start.parent.instanceId]?.effectiveTrace ?? .begun(for: start.parent.instanceId)
         let request = StartWorkflow(
             instanceId: start.childId, input: start.input, origin: "subworkflow:\(start.parent.instanceId)/\(start.parent.stepId)", parent: start.parent,
-            businessKey: businessKey
+            businessKey: businessKey, trace: parentTrace.child(of: TraceContext.workflowSpan(start.parent.instanceId))
         )
         let transition = engine.start(request, definition: definition, now: now)
         record(transition, previous: nil, definition: definition, into: &work)

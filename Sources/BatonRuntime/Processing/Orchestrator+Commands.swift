@@ -30,16 +30,16 @@ extension Orchestrator {
         }
     }
 
-    public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
+    public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?, trace: TraceContext? = nil) async throws(ServiceError) -> StartedInstance {
         if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > 255 {
             throw ServiceError(.invalidInput, "Idempotency-Key must be 1–255 bytes")
         }
         return try await decidingAgainWhenStale("start an instance of '\(workflowId)'") { () throws(ServiceError) in
-            try await startInstanceOnce(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey)
+            try await startInstanceOnce(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey, trace: trace)
         }
     }
 
-    private func startInstanceOnce(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
+    private func startInstanceOnce(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?, trace: TraceContext?) async throws(ServiceError) -> StartedInstance {
         await writeLock.lock()
         defer { writeLock.unlock() }
         let generation = pipeline.generation
@@ -83,7 +83,7 @@ extension Orchestrator {
             }
             return StartedInstance(instance: running, created: false)
         }
-        let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api", businessKey: businessKey), definition: definition, now: clock())
+        let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api", businessKey: businessKey, trace: trace), definition: definition, now: clock())
         record(transition, previous: nil, definition: definition, into: &work)
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
         try await mapStore { try await settleCascade(&work) }

@@ -82,9 +82,10 @@ extension Orchestrator {
     }
 
     private func processResult(_ message: InboundMessage, into work: inout BatchWork, report: inout BatchReport, counts: inout RuntimeCounters) async throws(StoreError) {
-        let result: TaskResult
+        var result: TaskResult
         do {
             result = try TaskResultCodec.decode(message.value, maxBytes: configuration.budget.maxInputBytes)
+            if !message.headers.isEmpty { result.traceparent = TraceHeaders.traceparent(in: message.headers) }
         } catch {
             deadLetter(message, error, into: &work, report: &report, counts: &counts)
             return
@@ -236,6 +237,7 @@ extension Orchestrator {
         var ids: [String] = []
         let now = clock()
         let origin = "trigger:\(event.source)/\(event.id)"
+        let trace = TraceHeaders.context(headers: message.headers, event: event)
         for (definition, input) in starts {
             var businessKey: String?
             if let key = definition.key {
@@ -257,7 +259,7 @@ extension Orchestrator {
                 continue
             }
             let id = makeId()
-            let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: origin, businessKey: businessKey), definition: definition, now: now)
+            let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: origin, businessKey: businessKey, trace: trace), definition: definition, now: now)
             record(transition, previous: nil, definition: definition, into: &work)
             ids.append(id)
             report.started += 1

@@ -174,11 +174,13 @@ public final class Orchestrator: Sendable {
             work.history.append(InstanceHistoryEvent(instanceId: transition.instance.id, event: event))
         }
         var oversized: [(task: TaskDispatch, bytes: Int)] = []
+        let trace = transition.effects.isEmpty ? nil : transition.instance.effectiveTrace
         for effect in transition.effects {
-            let message: WireMessage
+            var message: WireMessage
             switch effect {
             case .dispatchTask(let task):
                 message = TaskRequestCodec.encode(task, topics: configuration.topics)
+                message.traced(trace, span: TraceContext.taskSpan(task.instanceId, task.taskId))
                 let bytes = message.recordBytes
                 if bytes > configuration.budget.maxRecordBytes {
                     oversized.append((task, bytes))
@@ -187,7 +189,10 @@ public final class Orchestrator: Sendable {
             case .emitLifecycle(let event):
                 MetricObservation.of(event, into: &work.observations)
                 message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
-            case .cancelTask(let cancellation): message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
+                message.traced(trace, span: event.taskId.map { TraceContext.taskSpan(event.instanceId, $0) } ?? TraceContext.workflowSpan(event.instanceId))
+            case .cancelTask(let cancellation):
+                message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
+                message.traced(trace, span: TraceContext.taskSpan(cancellation.instanceId, cancellation.taskId))
             case .startChild(let start):
                 work.cascade.append(.start(start))
                 continue

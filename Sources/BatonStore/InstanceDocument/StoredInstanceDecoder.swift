@@ -68,6 +68,10 @@ public enum StoredInstanceDecoder {
         instance.stepsRun = json["stepsRun"]?.intValue ?? 0
         if let parent = json["parent"] { instance.parent = try self.parent(parent) }
         instance.businessKey = json["businessKey"]?.stringValue
+        if let trace = json["trace"], let traceId = trace["traceId"]?.stringValue {
+            instance.trace = TraceContext(
+                traceId: traceId, parentId: trace["parentId"]?.stringValue, sampled: trace["sampled"]?.boolValue ?? true, state: trace["state"]?.stringValue)
+        }
         for value in json["eventWaits"]?.arrayValue ?? [] {
             guard let id = value["id"]?.stringValue, let event = value["event"]?.stringValue, let executionId = value["executionId"]?.stringValue,
                 let stepId = value["stepId"]?.stringValue, let execution = value["execution"]?.intValue

@@ -54,6 +54,12 @@ public enum StoredInstanceEncoder {
         if let origin = instance.origin { w.member("origin", string: origin) }
         if let parent = instance.parent { w.member("parent", value: json(parent)) }
         if let key = instance.businessKey { w.member("businessKey", string: key) }
+        if let trace = instance.trace {
+            var object: [String: JSONValue] = ["traceId": .string(trace.traceId), "sampled": .bool(trace.sampled)]
+            if let parent = trace.parentId { object["parentId"] = .string(parent) }
+            if let state = trace.state { object["state"] = .string(state) }
+            w.member("trace", value: .object(object))
+        }
         if !instance.eventWaits.isEmpty {
             w.member("eventWaits", value: .array(instance.eventWaits.keys.sorted().map { json(instance.eventWaits[$0]!) }))
         }

@@ -15,7 +15,7 @@ struct FailingService: WorkflowService {
     func definition(id: String, version: Int?) async throws(ServiceError) -> DefinitionRecord { throw error }
     func definitionVersions(id: String) async throws(ServiceError) -> [DefinitionRecord] { throw error }
     func instanceCounts(workflowId: String) async throws(ServiceError) -> [InstanceCount] { throw error }
-    func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance { throw error }
+    func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?, trace: TraceContext?) async throws(ServiceError) -> StartedInstance { throw error }
     func instance(id: String) async throws(ServiceError) -> WorkflowInstance { throw error }
     func instances(_ query: InstanceQuery) async throws(ServiceError) -> InstancePage { throw error }
     func history(instanceId: String, afterSequence: Int, limit: Int) async throws(ServiceError) -> [HistoryEvent] { throw error }

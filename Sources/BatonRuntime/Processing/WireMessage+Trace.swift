@@ -1,0 +1,13 @@
+import BatonCore
+import BatonMessages
+
+extension WireMessage {
+    /// Adds the W3C `traceparent` (and `tracestate`) naming `span` in `trace`: every task request,
+    /// cancellation and lifecycle event carries its instance's trace, so a worker's spans and an
+    /// analytics consumer's records join the trace of what started the workflow.
+    mutating func traced(_ trace: TraceContext?, span: String) {
+        guard let trace else { return }
+        headers.append(WireHeader(TraceHeaders.traceparent, trace.traceparent(spanId: span)))
+        if let state = trace.state { headers.append(WireHeader(TraceHeaders.tracestate, state)) }
+    }
+}
