@@ -4,7 +4,7 @@ BUILD_FLAGS  ?=
 BIN          := .build/debug/baton
 RELEASE_BIN  := .build/release/baton
 
-.PHONY: all deps build run test bench bench-waiting cron-oracle clean
+.PHONY: all deps build run test soak bench bench-waiting cron-oracle clean
 
 all: build
 
@@ -63,6 +63,13 @@ test: deps
 	  for pid in $$(grep -lzx "BATON_TEST_RUN=$$run" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do \
 	    echo "ending process $$pid, left behind by the test run"; kill -9 "$$pid" 2>/dev/null; done; \
 	  exit $$status
+
+# The retention soak at length (default 5 minutes, BATON_SOAK_SECONDS to change): instances finish
+# continuously under a 1-second retention and the SQLite file must stay flat; `make test` runs it
+# for 12 seconds.
+soak: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	BATON_SOAK_SECONDS=$${BATON_SOAK_SECONDS:-300} $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter underRetentionTheStoreStaysFlat
 
 # Throughput and latency against the embedded broker, with a raw librdkafka forwarder measured in
 # the same run as the baseline.

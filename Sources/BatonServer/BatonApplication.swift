@@ -179,7 +179,8 @@ public func buildApplication(
         // Both SQL stores keep schedules; the service is idle (one indexed query a second) until one exists.
         let scheduleStore = store as? any ScheduleStore
         let scheduler = scheduleStore.map { ScheduleService(store: $0, workflows: service, metrics: metrics, logger: logger) }
-        let schedules: [any Service] = scheduler.map { [$0] } ?? []
+        let retention = RetentionService(store: store, configuration: configuration.retention, metrics: metrics, logger: logger)
+        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention]
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         let sampler = MetricsSampler(
             metrics: metrics,

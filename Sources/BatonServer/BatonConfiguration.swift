@@ -1,4 +1,5 @@
 import BatonCore
+import BatonRuntime
 import BatonKafka
 import BatonMessages
 import BatonStore
@@ -112,6 +113,8 @@ public struct BatonConfiguration: Sendable {
     public var eventWindowMilliseconds: Int64 = 600_000
     /// The byte budget of running instances held in memory (least recently used dropped first).
     public var instanceCacheBytes: Int = 128 << 20
+    /// How long finished instances and dedupe marks are kept (see `RetentionService`).
+    public var retention = RetentionService.Configuration()
 
     public init(kafka: Kafka = Kafka(), store: Store = Store(), api: API = API(), defaultRetryPolicy: RetryPolicy = .none) {
         self.kafka = kafka

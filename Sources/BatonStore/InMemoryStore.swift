@@ -21,6 +21,8 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         var lastOutboxSequence: Int64 = 0
         var deadLetters: [DeadLetterRecord] = []
         var dedupe: [String: String] = [:]
+        /// When each dedupe mark was written (wall clock, as the SQL stores' `created_at`).
+        var dedupeWrittenAt: [String: Timestamp] = [:]
         /// Ascending by sequence.
         var parked: [ParkedOutboxMessage] = []
         /// Event waits by instance and wait id.
@@ -207,6 +209,35 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         return StoreGauges(unfinished: counts, timers: state.timers.count, outbox: state.outbox.count, deadLetters: state.deadLetters.count)
     }
 
+    public func purge(_ request: PurgeRequest) throws(StoreError) -> PurgeResult {
+        try checkOpen()
+        let candidates = state.instances.values.filter { instance in
+            guard instance.status.isTerminal else { return false }
+            let cutoff = request.workflowCutoffs[instance.workflowId] ?? request.finishedBefore
+            return cutoff.map { instance.updatedAt < $0 } ?? false
+        }
+        let purged = candidates.sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }.prefix(request.limit)
+        for instance in purged {
+            let id = instance.id
+            state.instances[id] = nil
+            state.revisions[id] = nil
+            state.history[id] = nil
+            state.steps[id] = nil
+            state.waits[id] = nil
+            state.timers = state.timers.filter { $0.key.instanceId != id }
+        }
+        var marks = 0
+        if let before = request.dedupeBefore {
+            let old = state.dedupeWrittenAt.filter { $0.value < before }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(request.limit)
+            for (key, _) in old {
+                state.dedupe[key] = nil
+                state.dedupeWrittenAt[key] = nil
+                marks += 1
+            }
+        }
+        return PurgeResult(instances: purged.count, dedupeMarks: marks)
+    }
+
     public func outboxCount() throws(StoreError) -> Int {
         try checkOpen()
         return state.outbox.count
@@ -311,6 +342,7 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
                 throw StoreError(.conflict, "dedupe key '\(key)' exists already; check dedupeValues(for:) before committing")
             }
             state.dedupe[key] = value
+            state.dedupeWrittenAt[key] = .wallClock
         }
     }
 

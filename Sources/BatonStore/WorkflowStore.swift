@@ -81,6 +81,11 @@ public protocol WorkflowStore: Sendable {
     /// Unfinished instances, timers, outbox backlog and dead letters, counted now (metrics).
     func gauges() async throws(StoreError) -> StoreGauges
 
+    /// Removes finished instances (with their history, step executions and parts) and dedupe
+    /// marks older than the request's cutoffs, at most `limit` of each, oldest first, in one
+    /// transaction. Running and paused instances are never touched.
+    func purge(_ request: PurgeRequest) async throws(StoreError) -> PurgeResult
+
     /// Releases the store (closes files, drops the ownership lock). Idempotent.
     func close() async
 }

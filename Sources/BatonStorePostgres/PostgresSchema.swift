@@ -251,6 +251,20 @@ enum PostgresSchema {
             "CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE next_fire_at IS NOT NULL",
             "CREATE INDEX schedules_by_workflow ON schedules (workflow_id, id)",
         ],
+        // 5: retention (as the SQLite store's migration 11).
+        [
+            "CREATE INDEX instances_finished ON instances (updated_at, id) WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')",
+            "CREATE INDEX dedupe_by_created ON dedupe (created_at)",
+            """
+            CREATE OR REPLACE FUNCTION baton_history_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM instances WHERE id = OLD.instance_id AND status IN ('RUNNING', 'PAUSED')) THEN
+                    RETURN OLD;
+                END IF;
+                RAISE EXCEPTION 'history is append-only';
+            END $$
+            """,
+        ],
     ]
 
     /// The schema version this build writes.

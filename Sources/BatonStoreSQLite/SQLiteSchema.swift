@@ -196,6 +196,17 @@ enum SQLiteSchema {
         CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE next_fire_at IS NOT NULL;
         CREATE INDEX schedules_by_workflow ON schedules (workflow_id, id);
         """,
+        // 11: retention. Finished instances are found oldest first through a partial index
+        // (running ones, updated at every step, are not in it), dedupe marks by age; history
+        // stays append-only while its instance runs and may go with a finished one.
+        """
+        CREATE INDEX instances_finished ON instances (updated_at, id) WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT');
+        CREATE INDEX dedupe_by_created ON dedupe (created_at);
+        DROP TRIGGER history_is_append_only_delete;
+        CREATE TRIGGER history_is_append_only_delete BEFORE DELETE ON history
+        WHEN (SELECT status FROM instances WHERE id = OLD.instance_id) IN ('RUNNING', 'PAUSED')
+        BEGIN SELECT RAISE(ABORT, 'history of an unfinished instance is append-only'); END;
+        """,
     ]
 
     /// The schema version this build writes.

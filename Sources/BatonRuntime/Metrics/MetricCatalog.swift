@@ -50,6 +50,10 @@ public enum BatonMetric {
         "baton_schedule_fire_times_total", .counter, labels: ["schedule", "outcome"],
         "Fire times decided by this process, by schedule and outcome (started, skipped while the previous run went on, buffered, missed beyond the catch-up window)."
     )
+    public static let retentionPurged = MetricDescription(
+        "baton_retention_purged_total", .counter, labels: ["kind"],
+        "What retention removed from the store: finished instances (with their history and step executions) and dedupe marks."
+    )
     public static let commitDuration = MetricDescription(
         "baton_store_commit_seconds", .histogram,
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
@@ -115,7 +119,7 @@ public enum BatonMetric {
 
     /// Every metric, in the order of the README's table.
     public static let all: [MetricDescription] = [
-        workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, commitDuration,
+        workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, retentionPurged, commitDuration,
         messagesProcessed, batchesCommitted, inputsIgnored, deadLettered, timersFired, outboxPublished, outboxParked,
         commitsRefusedStale, commandsDecidedAgain, triggersDeduplicated,
         instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready,

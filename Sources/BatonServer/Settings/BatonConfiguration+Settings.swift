@@ -1,5 +1,6 @@
 import BatonCore
 import BatonExpressions
+import BatonRuntime
 import BatonStoreSQLite
 import Logging
 
@@ -21,6 +22,22 @@ extension BatonConfiguration {
         let cacheMiB = checked("engine.instanceCacheMiB", settings.integer("engine.instanceCacheMiB"), { (0...1_048_576).contains($0) }, "must be between 0 (no cache) and 1048576")
         let synchronous = checked("store.synchronous", settings.text("store.synchronous"), { ["full", "normal"].contains($0.lowercased()) }, "must be full or normal")
         let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
+
+        func period(_ key: String, _ text: String?, source: String) -> Duration?? {
+            guard let text else { return .some(nil) }
+            if text.lowercased() == "forever" { return .some(nil) }
+            guard let ms = parseDuration(.string(text)), ms >= 60_000 else {
+                problems.append("\(key) from \(settings.source(source)?.description ?? "?"): '\(text)' must be a duration of at least 1m (such as 7d or 12h) or forever")
+                return nil
+            }
+            return .some(.milliseconds(ms))
+        }
+        var retention = RetentionService.Configuration()
+        if let finished = period("retention.finished", settings.text("retention.finished") ?? "7d", source: "retention.finished") { retention.finished = finished }
+        for (workflow, text) in settings.map("retention.workflows").sorted(by: { $0.key < $1.key }) {
+            if let value = period("retention.workflows.\(workflow)", text, source: "retention.workflows") { retention.workflows[workflow] = value }
+        }
+        retention.dedupeWindow = .milliseconds(settings.milliseconds("retention.dedupeWindow") ?? 86_400_000)
 
         var store: BatonConfiguration.Store?
         do {
@@ -51,6 +68,7 @@ extension BatonConfiguration {
         )
         configuration.eventWindowMilliseconds = settings.milliseconds("engine.eventWindow") ?? 600_000
         configuration.instanceCacheBytes = (cacheMiB ?? 128) << 20
+        configuration.retention = retention
         return (configuration, Logger.Level(rawValue: (level ?? "info").lowercased()) ?? .info)
     }
 }

@@ -31,6 +31,12 @@ extension Setting {
                 summary: "how long an event or signal that no waitForEvent step waits for yet is kept"),
         Setting(key: "engine.instanceCacheMiB", environment: "BATON_INSTANCE_CACHE_MB", flag: "instance-cache-mb", kind: .integer, defaultValue: "128",
                 summary: "memory for running instances kept between steps, in MiB (0–1048576; least recently used dropped first)"),
+        Setting(key: "retention.finished", environment: "BATON_RETENTION", flag: "retention", kind: .string, defaultValue: "7d",
+                summary: "how long finished instances (with their history and step executions) are kept after they end: a duration of at least 1m, or forever"),
+        Setting(key: "retention.workflows", environment: nil, flag: "retention-workflow", kind: .map, defaultValue: nil,
+                summary: "per workflow id, a period replacing retention.finished (`orders=30d`, `audit=forever`)"),
+        Setting(key: "retention.dedupeWindow", environment: "BATON_DEDUPE_WINDOW", flag: "dedupe-window", kind: .duration, defaultValue: "24h",
+                summary: "how long idempotency keys and trigger event ids are remembered (never longer than the shortest retention)"),
         Setting(key: "log.level", environment: "BATON_LOG_LEVEL", flag: "log-level", kind: .string, defaultValue: "info",
                 summary: "trace, debug, info, notice, warning, error or critical"),
     ]

@@ -1,0 +1,129 @@
+import BatonCore
+import BatonExpressions
+import BatonMessages
+import BatonRuntime
+import BatonStore
+import BatonStoreSQLite
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// Retention on a real SQLite file: what a pass removes with a manual clock, and a soak that
+/// passes the retention period many times while instances keep finishing, with the file flat.
+@Suite struct RetentionTests {
+    static let quick = """
+        id: quick
+        steps:
+          - { id: done, type: succeed }
+        """
+    static let waiting = """
+        id: waiting
+        steps:
+          - { id: call, type: task, taskType: slow.call }
+        """
+
+    func withStore(_ name: String, _ body: (SQLiteStore, String) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-retention-\(name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/baton.sqlite"
+        let store = try await SQLiteStore.open(.init(path: path, synchronous: .normal))
+        do {
+            try await body(store, path)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    @Test func aPassRemovesFinishedInstancesPastTheirPeriodInBatchesAndTheirKeysWithThem() async throws {
+        try await withStore("pass") { store, _ in
+            let now = Mutex(Timestamp(milliseconds: 1_800_000_000_000))
+            let ids = Mutex(0)
+            let o = Orchestrator(store: store, clock: { now.withLock { $0 } }, makeId: { "i-\(ids.withLock { $0 += 1; return $0 })" })
+            _ = try await o.registerDefinition(text: Self.quick)
+            _ = try await o.registerDefinition(text: Self.waiting)
+            for n in 0..<7 { _ = try await o.startInstance(workflowId: "quick", version: nil, input: [:], idempotencyKey: "k\(n)") }
+            let running = try await o.startInstance(workflowId: "waiting", version: nil, input: [:], idempotencyKey: nil).instance.id
+
+            var configuration = RetentionService.Configuration(finished: .seconds(3600), batchSize: 3, pause: .milliseconds(1))
+            // The dedupe window (24 h by default) is cut to the shortest retention, an hour.
+            #expect(configuration.effectiveDedupeWindow == .seconds(3600))
+            let service = RetentionService(store: store, configuration: configuration, clock: { now.withLock { $0 } }, logger: Logger(label: "test"))
+            now.withLock { $0 = Timestamp(milliseconds: $0.milliseconds + 1_800_000) }
+            #expect(try await service.pass().instances == 0)
+            #expect(try await store.instances(InstanceQuery(workflowId: "quick")).instances.count == 7)
+
+            now.withLock { $0 = Timestamp(milliseconds: $0.milliseconds + 1_860_000) }
+            let removed = try await service.pass()
+            #expect(removed.instances == 7)
+            #expect(try await store.instances(InstanceQuery(workflowId: "quick")).instances.isEmpty)
+            #expect(try await store.instance(id: running)?.status == .running)
+            // The idempotency keys went with their instances (wall-clock marks, all older than
+            // the manual clock's cutoff): the same key starts a new instance, never a dangling one.
+            #expect(try await store.dedupeValues(for: (0..<7).map { "idempotency:quick\u{1F}k\($0)" }).isEmpty)
+            #expect(try await o.startInstance(workflowId: "quick", version: nil, input: [:], idempotencyKey: "k0").created)
+
+            configuration.workflows = ["quick": nil]
+            let cutoffs = configuration.request(at: now.withLock { $0 }).workflowCutoffs
+            #expect(cutoffs.keys.sorted() == ["quick"] && cutoffs["quick"]! == nil)
+        }
+    }
+
+    /// Instances finish continuously while retention (1 s) passes many times: the file stops
+    /// growing once the first period has passed, and no start waits long on a purge.
+    /// `BATON_SOAK_SECONDS` makes it longer (`make soak`).
+    @Test(.timeLimit(.minutes(15))) func underRetentionTheStoreStaysFlat() async throws {
+        let seconds = Int(ProcessInfo.processInfo.environment["BATON_SOAK_SECONDS"] ?? "") ?? 12
+        try await withStore("soak") { store, path in
+            let ids = Mutex(0)
+            let o = Orchestrator(store: store, clock: { .wallClock }, makeId: { "s-\(ids.withLock { $0 += 1; return $0 })" })
+            _ = try await o.registerDefinition(text: Self.quick)
+            let service = RetentionService(
+                store: store, configuration: .init(finished: .seconds(1), dedupeWindow: .seconds(1), interval: .milliseconds(250), batchSize: 200, pause: .milliseconds(5)),
+                logger: Logger(label: "test")
+            )
+            let retention = Task { try await service.run() }
+            defer { retention.cancel() }
+
+            var sizes: [Int] = []
+            var latencies: [Double] = []
+            var started = 0
+            let start = ContinuousClock.now
+            var nextSample = start + .seconds(1)
+            while ContinuousClock.now - start < .seconds(seconds) {
+                let t = ContinuousClock.now
+                _ = try await o.startInstance(workflowId: "quick", version: nil, input: ["n": .number(Double(started))], idempotencyKey: "soak-\(started)")
+                latencies.append((ContinuousClock.now - t).seconds * 1000)
+                started += 1
+                if started % 200 == 0 {
+                    // What the outbox relay does: published rows leave the outbox.
+                    let rows = try await store.pendingOutbox(limit: 10_000)
+                    try await store.markOutboxSent(rows.map(\.sequence))
+                }
+                if ContinuousClock.now >= nextSample {
+                    sizes.append((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+                    nextSample += .seconds(1)
+                }
+            }
+            let kept = try await store.instanceCounts(workflowId: "quick").reduce(0) { $0 + $1.count }
+            latencies.sort()
+            let third = max(1, sizes.count / 3)
+            let middle = sizes[third..<min(sizes.count, 2 * third)].max() ?? 0
+            let late = sizes[(2 * third)...].max() ?? 0
+            print("retention soak: \(started) instances in \(seconds) s; \(kept) kept at the end; file MB by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
+            #expect(started > 1000)
+            // Kept: about the last second and a pass's interval of instances, never the whole run.
+            #expect(kept < started / 3)
+            // Flat: the last third of the run is no larger than the middle third, with 15 % slack.
+            #expect(Double(late) <= Double(middle) * 1.15, "file grew from \(middle) to \(late) bytes")
+            #expect(latencies[latencies.count * 99 / 100] < 100, "a start waited on a purge")
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
