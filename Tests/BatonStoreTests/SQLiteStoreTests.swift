@@ -33,6 +33,23 @@ struct SQLiteStoreTests {
         await reopened.close()
     }
 
+    /// Retention may delete a finished instance's history; nothing may delete a running one's.
+    @Test func historyStaysAppendOnlyWhileItsInstanceRuns() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let store = try await SQLiteStore.open(.init(path: directory + "/baton.db"))
+        var batch = StoreBatch(instances: [plainInstance("run"), plainInstance("done", status: .completed)])
+        batch.history = ["run", "done"].map { InstanceHistoryEvent(instanceId: $0, event: event(1, .workflowStarted)) }
+        try await store.commit(batch)
+        let refused = await storeError { () throws(StoreError) in try await store.perform { connection throws(StoreError) in try connection.execute("DELETE FROM history WHERE instance_id = 'run'") } }
+        #expect(refused?.message.contains("append-only") == true)
+        await #expect(throws: Never.self) { try await store.perform { connection throws(StoreError) in try connection.execute("DELETE FROM history WHERE instance_id = 'done'") } }
+        await #expect(throws: (any Error).self) { try await store.perform { connection throws(StoreError) in try connection.execute("UPDATE history SET type = 'x' WHERE instance_id = 'run'") } }
+        #expect(try await store.history(instanceId: "run", afterSequence: 0, limit: 10).count == 1)
+        #expect(try await store.history(instanceId: "done", afterSequence: 0, limit: 10).isEmpty)
+        await store.close()
+    }
+
     @Test func aSecondOpenInTheSameProcessIsLockedAndNamesThePid() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTemporaryDirectory(directory) }
