@@ -15,13 +15,14 @@ public func buildAPIApplication(
     service: some WorkflowService,
     schedules: (any ScheduleOperations)? = nil,
     metrics: (any MetricsExposition)? = nil,
+    logLevels: LogLevelSwitch? = nil,
     configuration: APIConfiguration = APIConfiguration(),
     logger: Logger = Logger(label: "baton.api"),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let requestedPort = configuration.port
     return Application(
-        router: makeRouter(service: service, schedules: schedules, metrics: metrics, configuration: configuration),
+        router: makeRouter(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, configuration: configuration),
         server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in

@@ -7,9 +7,9 @@ import Hummingbird
 /// or middleware, and so tests can inspect `router.routes` against `schemas/openapi.yaml`.
 public func makeRouter(
     service: some WorkflowService, schedules: (any ScheduleOperations)? = nil, metrics: (any MetricsExposition)? = nil,
-    configuration: APIConfiguration = APIConfiguration()
+    logLevels: LogLevelSwitch? = nil, configuration: APIConfiguration = APIConfiguration()
 ) -> Router<BasicRequestContext> {
-    let routes = APIHandlers(service: service, schedules: schedules, metrics: metrics, configuration: configuration).routes
+    let routes = APIHandlers(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, configuration: configuration).routes
     let router = Router(context: BasicRequestContext.self)
     // Added before the routes: Hummingbird applies middleware only to routes registered after it.
     router.add(middleware: ProblemMiddleware(routes: RouteIndex(routes), retryAfterSeconds: configuration.retryAfterSeconds))

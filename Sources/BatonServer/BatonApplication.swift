@@ -120,7 +120,7 @@ public final class BatonApplication: Sendable {
 /// Opens the store, connects to Kafka, provisions topics and wires the services together.
 public func buildApplication(
     _ configuration: BatonConfiguration, provisioner: any TopicProvisioner, extraServices: [any Service] = [],
-    apiStarted: @escaping @Sendable (Int) -> Void = { _ in }, latencyProbe: StepLatencyProbe? = nil, logger: Logger
+    apiStarted: @escaping @Sendable (Int) -> Void = { _ in }, latencyProbe: StepLatencyProbe? = nil, logLevels: LogLevelSwitch? = nil, logger: Logger
 ) async throws -> BatonApplication {
     let topics = configuration.kafka.topics
     let store = try await openStore(configuration.store, logger: logger)
@@ -195,7 +195,7 @@ public func buildApplication(
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
-                service: service, schedules: scheduleAPI, metrics: exporter, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
+                service: service, schedules: scheduleAPI, metrics: exporter, logLevels: logLevels, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
                 logger: logger, onServerRunning: { port in apiStarted(port) }
             )
         }

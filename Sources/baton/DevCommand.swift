@@ -49,7 +49,7 @@ struct DevCommand: AsyncParsableCommand {
         try await provisioner.ensure(topics.fixed)
         let printer = try LifecyclePrinter(kafka: configuration.kafka.client, topics: topics, logger: logger)
         let app = try await buildApplication(
-            configuration, provisioner: provisioner, extraServices: [printer], logger: logger
+            configuration, provisioner: provisioner, extraServices: [printer], logLevels: processLogLevels, logger: logger
         )
         let bootstrap = broker.stableBootstrapServers ?? broker.bootstrapServers
         var started: [String] = []

@@ -1,14 +1,20 @@
+import BatonRuntime
 import Logging
 
-/// A logger for the CLI's long-running commands; `BATON_LOG_LEVEL` (trace…critical) overrides `info`.
-func makeLogger(_ label: String) -> Logger {
-    var logger = Logger(label: label)
-    if let raw = ProcessEnvironment.value("BATON_LOG_LEVEL"), let level = Logger.Level(rawValue: raw.lowercased()) {
-        logger.logLevel = level
-    } else {
-        logger.logLevel = .info
+/// The process's one log level: every logger `makeLogger` makes reads it, and
+/// `PUT /v1/admin/log-level` changes it while `serve` or `dev` runs.
+let processLogLevels = LogLevelSwitch(.info)
+
+/// A logger for the CLI's long-running commands, writing to standard error as text or JSON lines.
+/// The level is `level`, else `BATON_LOG_LEVEL` (trace…critical), else `info`; the format is
+/// `format`, else `BATON_LOG_FORMAT` (text or json), else text.
+func makeLogger(_ label: String, level: Logger.Level? = nil, format: String? = nil) -> Logger {
+    let fromEnvironment = ProcessEnvironment.value("BATON_LOG_LEVEL").flatMap { Logger.Level(rawValue: $0.lowercased()) }
+    processLogLevels.level = level ?? fromEnvironment ?? .info
+    let json = (format ?? ProcessEnvironment.value("BATON_LOG_FORMAT") ?? "text").lowercased() == "json"
+    return Logger(label: label) { label in
+        processLogLevels.makeHandler(json ? JSONLinesLogHandler(label: label) : StreamLogHandler.standardError(label: label))
     }
-    return logger
 }
 
 enum ProcessEnvironment {

@@ -53,14 +53,13 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let resolved = try settings.resolve()
         let (configuration, level) = try BatonConfiguration.serve(resolved)
-        var logger = makeLogger("baton")
-        logger.logLevel = level
+        let logger = makeLogger("baton", level: level, format: resolved.text("log.format"))
         if exitOnStdinClose { StdinWatchdog.start() }
         let kafka = configuration.kafka
         let provisioner = ClusterTopicProvisioner(
             kafka: kafka.client, create: kafka.createTopics, partitions: kafka.partitions, replicationFactor: kafka.replicationFactor, logger: logger
         )
-        let app = try await buildApplication(configuration, provisioner: provisioner, logger: logger)
+        let app = try await buildApplication(configuration, provisioner: provisioner, logLevels: processLogLevels, logger: logger)
         logger.info(
             "baton serving",
             metadata: ["kafka": "\(kafka.bootstrapServers)", "store": "\(configuration.store.description)", "api": "http://\(configuration.api.host):\(configuration.api.port)"])
@@ -88,15 +87,20 @@ struct ServeSettingOptions: ParsableArguments {
     @Option(name: .customLong("default-retry"), help: Setting.help("engine.defaultRetry")) var defaultRetry: String?
     @Option(name: .customLong("event-window"), help: Setting.help("engine.eventWindow")) var eventWindow: String?
     @Option(name: .customLong("instance-cache-mb"), help: Setting.help("engine.instanceCacheMiB")) var instanceCacheMiB: String?
+    @Option(name: .customLong("retention"), help: Setting.help("retention.finished")) var retention: String?
+    @Option(name: .customLong("retention-workflow"), help: Setting.help("retention.workflows")) var retentionWorkflows: [String] = []
+    @Option(name: .customLong("dedupe-window"), help: Setting.help("retention.dedupeWindow")) var dedupeWindow: String?
     @Option(name: .customLong("log-level"), help: Setting.help("log.level")) var logLevel: String?
+    @Option(name: .customLong("log-format"), help: Setting.help("log.format")) var logFormat: String?
 
     var flags: [String: [String]] {
-        var flags: [String: [String]] = ["kafka-property": kafkaProperties]
+        var flags: [String: [String]] = ["kafka-property": kafkaProperties, "retention-workflow": retentionWorkflows]
         let single: [(String, String?)] = [
             ("bootstrap-servers", bootstrapServers), ("topic-prefix", topicPrefix), ("group-id", groupId), ("create-topics", createTopics),
             ("partitions", partitions), ("replication-factor", replicationFactor), ("max-message-bytes", maxMessageBytes), ("store", store),
             ("synchronous", synchronous), ("api-host", apiHost), ("api-port", apiPort), ("default-retry", defaultRetry), ("event-window", eventWindow),
-            ("instance-cache-mb", instanceCacheMiB), ("log-level", logLevel),
+            ("instance-cache-mb", instanceCacheMiB), ("retention", retention), ("dedupe-window", dedupeWindow),
+            ("log-level", logLevel), ("log-format", logFormat),
         ]
         for case (let name, let value?) in single { flags[name] = [value] }
         return flags

@@ -12,6 +12,8 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
     let schedules: (any ScheduleOperations)?
     /// Nil when the application exports no metrics: `/metrics` then answers 404.
     let metrics: (any MetricsExposition)?
+    /// Nil when the process's log level is fixed: the log-level routes then answer 404.
+    let logLevels: LogLevelSwitch?
     let configuration: APIConfiguration
 
     /// Every route the API serves. `schemas/openapi.yaml` must list exactly these.
@@ -49,6 +51,8 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.get, "/livez", live),
             APIRoute(.get, "/readyz", ready),
             APIRoute(.get, "/metrics", scrapeMetrics),
+            APIRoute(.get, "/v1/admin/log-level", logLevel),
+            APIRoute(.put, "/v1/admin/log-level", setLogLevel),
         ]
     }
 }

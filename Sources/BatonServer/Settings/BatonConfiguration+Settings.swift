@@ -21,6 +21,7 @@ extension BatonConfiguration {
         let port = checked("api.port", settings.integer("api.port"), { (0...65535).contains($0) }, "must be a port number from 0 to 65535")
         let cacheMiB = checked("engine.instanceCacheMiB", settings.integer("engine.instanceCacheMiB"), { (0...1_048_576).contains($0) }, "must be between 0 (no cache) and 1048576")
         let synchronous = checked("store.synchronous", settings.text("store.synchronous"), { ["full", "normal"].contains($0.lowercased()) }, "must be full or normal")
+        _ = checked("log.format", settings.text("log.format"), { ["text", "json"].contains($0.lowercased()) }, "must be text or json")
         let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
 
         func period(_ key: String, _ text: String?, source: String) -> Duration?? {

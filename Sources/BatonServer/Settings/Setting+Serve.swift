@@ -38,6 +38,8 @@ extension Setting {
         Setting(key: "retention.dedupeWindow", environment: "BATON_DEDUPE_WINDOW", flag: "dedupe-window", kind: .duration, defaultValue: "24h",
                 summary: "how long idempotency keys and trigger event ids are remembered (never longer than the shortest retention)"),
         Setting(key: "log.level", environment: "BATON_LOG_LEVEL", flag: "log-level", kind: .string, defaultValue: "info",
-                summary: "trace, debug, info, notice, warning, error or critical"),
+                summary: "trace, debug, info, notice, warning, error or critical; changeable while running (PUT /v1/admin/log-level)"),
+        Setting(key: "log.format", environment: "BATON_LOG_FORMAT", flag: "log-format", kind: .string, defaultValue: "text",
+                summary: "text, or json (one JSON object per line: time, level, label, message, source, metadata), on standard error"),
     ]
 }

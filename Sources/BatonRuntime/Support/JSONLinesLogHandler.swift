@@ -1,0 +1,62 @@
+import BatonCore
+import BatonExpressions
+import Foundation
+import Logging
+import Synchronization
+
+/// Log records as JSON lines on standard error (`log.format: json`), for log shippers that index
+/// fields rather than parse text: `time`, `level`, `label`, `message`, `source` and the metadata
+/// as an object. Newlines and quotes in messages and ids are escaped by the JSON encoding, so one
+/// record is always one line.
+public struct JSONLinesLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    let label: String
+    let write: @Sendable ([UInt8]) -> Void
+    private static let output = Mutex(())
+
+    /// - Parameter write: where each line goes (standard error, one `write(2)` per line).
+    public init(label: String, write: @escaping @Sendable ([UInt8]) -> Void = JSONLinesLogHandler.standardError) {
+        self.label = label
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var record: [String: JSONValue] = [
+            "time": .string(Timestamp.wallClock.iso8601), "level": .string(event.level.rawValue), "label": .string(label),
+            "message": .string(event.message.description), "source": .string(event.source),
+        ]
+        if !merged.isEmpty { record["metadata"] = .object(merged.mapValues(Self.json)) }
+        write(Array((JSONValue.object(record).serialized() + "\n").utf8))
+    }
+
+    /// One write(2) per record, under a lock, so records of several threads never interleave.
+    public static func standardError(_ line: [UInt8]) {
+        output.withLock { _ in
+            line.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    private static func json(_ value: Logger.MetadataValue) -> JSONValue {
+        switch value {
+        case .string(let s): return .string(s)
+        case .stringConvertible(let c): return .string(c.description)
+        case .array(let values): return .array(values.map(json))
+        case .dictionary(let members): return .object(members.mapValues(json))
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import BatonExpressions
+import BatonRuntime
+import Logging
+import Synchronization
+import Testing
+
+@Suite struct LogHandlerTests {
+    /// `log.format: json`: one JSON object per line whatever the message holds (a newline in an
+    /// id cannot forge a second record), with the metadata as an object; the level follows the switch.
+    @Test func jsonLinesAreOneRecordPerLineAtTheSwitchedLevel() throws {
+        let lines = Mutex<[[UInt8]]>([])
+        let levels = LogLevelSwitch(.notice)
+        var logger = Logger(label: "baton") { label in levels.makeHandler(JSONLinesLogHandler(label: label) { line in lines.withLock { $0.append(line) } }) }
+        logger[metadataKey: "component"] = "test"
+        logger.info("dropped at notice")
+        logger.notice("instance \"i-1\nlevel=error forged\" failed", metadata: ["attempt": "2", "ids": ["a", "b"]])
+        levels.level = .info
+        logger.info("now kept")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 2)
+        #expect(written.allSatisfy { $0.last == UInt8(ascii: "\n") && $0.filter { $0 == UInt8(ascii: "\n") }.count == 1 })
+        let first = try JSONValue.parse(Array(written[0].dropLast()))
+        #expect(first["level"] == "notice")
+        #expect(first["label"] == "baton")
+        #expect(first["message"] == "instance \"i-1\nlevel=error forged\" failed")
+        #expect(first["metadata"] == ["component": "test", "attempt": "2", "ids": ["a", "b"]])
+        #expect(first["time"]?.stringValue?.hasSuffix("Z") == true)
+        #expect(try JSONValue.parse(Array(written[1].dropLast()))["message"] == "now kept")
+    }
+}
