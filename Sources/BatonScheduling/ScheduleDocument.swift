@@ -21,8 +21,13 @@ public struct ScheduleDocument: Sendable, Hashable {
     public var input: JSONValue
     /// As written, for the store and the API.
     public var source: JSONValue
+    /// The definition whose `schedules:` list this schedule (set by Baton, never by a client):
+    /// registering a version of it updates or deletes the schedule.
+    public var definedBy: String?
 
-    public static let fields: Set<String> = ["id", "workflowId", "description", "cron", "every", "timezone", "startAt", "endAt", "overlap", "catchupWindow", "paused", "input"]
+    public static let fields: Set<String> = [
+        "id", "workflowId", "description", "cron", "every", "timezone", "startAt", "endAt", "overlap", "catchupWindow", "paused", "input", "definedBy",
+    ]
 
     /// The catch-up window when none is given: a restart within a minute runs what it missed.
     public static let defaultCatchupWindow: TimeInterval = 60
@@ -130,6 +135,7 @@ public struct ScheduleDocument: Sendable, Hashable {
         self.paused = paused
         self.input = input
         self.source = document
+        self.definedBy = members["definedBy"]?.stringValue
     }
 }
 

@@ -76,7 +76,7 @@ struct DevCommand: AsyncParsableCommand {
             // Register only when the document changed, so restarts do not pile up versions.
             let current = try? await app.service.definition(id: compiled.id, version: nil)
             if current?.document != compiled.document {
-                let record = try await app.orchestrator.registerDefinition(text: text)
+                let record = try await app.service.registerDefinition(text: text)
                 logger.info("registered example", metadata: ["workflow": "\(record.id)", "version": "\(record.version)"])
             }
             if compiled.triggers.isEmpty { toStart.append(compiled.id) }

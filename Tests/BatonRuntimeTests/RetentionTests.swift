@@ -104,7 +104,8 @@ import Testing
                     try await store.markOutboxSent(rows.map(\.sequence))
                 }
                 if ContinuousClock.now >= nextSample {
-                    sizes.append((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+                    // The database and its write-ahead log: pages reach the main file only at checkpoints.
+                    sizes.append([path, path + "-wal"].reduce(0) { $0 + (((try? FileManager.default.attributesOfItem(atPath: $1))?[.size] as? Int) ?? 0) })
                     nextSample += .seconds(1)
                 }
             }
@@ -113,13 +114,16 @@ import Testing
             let third = max(1, sizes.count / 3)
             let middle = sizes[third..<min(sizes.count, 2 * third)].max() ?? 0
             let late = sizes[(2 * third)...].max() ?? 0
-            print("retention soak: \(started) instances in \(seconds) s; \(kept) kept at the end; file MB by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
+            print("retention soak: \(started) instances in \(seconds) s; \(kept) kept at the end; store MB (file + WAL) by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
             #expect(started > 1000)
             // Kept: about the last second and a pass's interval of instances, never the whole run.
             #expect(kept < started / 3)
-            // Flat: the last third of the run is no larger than the middle third, with 15 % slack.
-            #expect(Double(late) <= Double(middle) * 1.15, "file grew from \(middle) to \(late) bytes")
-            #expect(latencies[latencies.count * 99 / 100] < 100, "a start waited on a purge")
+            // Flat: the last third of the run is no larger than the middle third, with 15 % slack on
+            // a long soak and 50 % on the short run in `make test` (where the suites beside it
+            // make the rate, and so the pages a second's instances take, vary).
+            let slack = seconds >= 60 ? 1.15 : 1.5
+            #expect(Double(late) <= Double(middle) * slack, "file grew from \(middle) to \(late) bytes")
+            #expect(latencies[latencies.count * 99 / 100] < (seconds >= 60 ? 100 : 250), "a start waited on a purge")
         }
     }
 }

@@ -54,7 +54,7 @@ struct Context {
             issue("", "a definition must be an object, found \(document.typeName)")
             return nil
         }
-        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout", "maxSteps", "inputSchema", "outputSchema", "key"], at: "")
+        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout", "maxSteps", "inputSchema", "outputSchema", "key", "schedules"], at: "")
 
         let id = requiredString(root, "id", at: "")
         if let id, !DefinitionCompiler.isValidIdentifier(id) {
@@ -62,6 +62,7 @@ struct Context {
         }
         let name = optionalString(root, "name", at: "")
         let description = optionalString(root, "description", at: "")
+        checkScheduleEntries(root["schedules"])
 
         var rootOrder: [String] = []
         switch root["steps"] {
@@ -536,5 +537,32 @@ public func parseDuration(_ value: JSONValue) -> Int64? {
         return nil
     default:
         return nil
+    }
+}
+
+extension Context {
+    /// The shape of `schedules:` (an array of objects with unique ids); each entry's fields are
+    /// checked by the runtime as a schedule document, which this module cannot read.
+    mutating func checkScheduleEntries(_ value: JSONValue?) {
+        guard let value, value != .null else { return }
+        guard case .array(let entries) = value else {
+            issue("/schedules", "'schedules' must be an array of schedules, found \(value.typeName)")
+            return
+        }
+        var seen: Set<String> = []
+        for (index, entry) in entries.enumerated() {
+            guard case .object(let members) = entry else {
+                issue("/schedules/\(index)", "a schedule must be an object, found \(entry.typeName)")
+                continue
+            }
+            guard case .string(let id)? = members["id"], DefinitionCompiler.isValidIdentifier(id) else {
+                issue("/schedules/\(index)/id", "each schedule needs an 'id' of 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit")
+                continue
+            }
+            if !seen.insert(id).inserted { issue("/schedules/\(index)/id", "schedule id '\(id)' appears twice") }
+            for implied in ["workflowId", "definedBy"] where members[implied] != nil {
+                issue("/schedules/\(index)/\(implied)", "'\(implied)' is implied by the definition; leave it out")
+            }
+        }
     }
 }

@@ -40,6 +40,10 @@ public struct ScheduleAPIService: ScheduleOperations {
             throw ServiceError(.invalidSchedule, "the schedule has \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s"): \(error)",
                                issues: error.issues.map { DefinitionIssue(field: $0.field, message: $0.message) })
         }
+        if parsed.definedBy != nil {
+            throw ServiceError(.invalidSchedule, "'definedBy' is set by Baton for the schedules a definition lists; leave it out",
+                               issues: [DefinitionIssue(field: "/definedBy", message: "set by Baton for the schedules a definition lists; leave it out")])
+        }
         do {
             _ = try await workflows.definition(id: parsed.workflowId, version: nil)
         } catch where error.code == .notFound {

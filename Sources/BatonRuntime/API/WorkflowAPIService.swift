@@ -1,5 +1,6 @@
 import BatonCore
 import BatonExpressions
+import BatonScheduling
 import BatonStore
 
 /// `WorkflowService` for the REST API and the CLI: reads go to the store (and the commit path's
@@ -11,19 +12,37 @@ import BatonStore
 public final class WorkflowAPIService: WorkflowService {
     let orchestrator: Orchestrator
     let readiness: Readiness
+    /// Keeps definitions' `schedules:` in the store; nil on a store without schedules.
+    let definitionSchedules: DefinitionSchedules?
     var store: any WorkflowStore { orchestrator.store }
 
     public init(orchestrator: Orchestrator, readiness: Readiness = Readiness()) {
         self.orchestrator = orchestrator
         self.readiness = readiness
+        self.definitionSchedules = (orchestrator.store as? any ScheduleStore).map { DefinitionSchedules(store: $0, clock: { orchestrator.now }) }
     }
 
     public func notReadyReason() async -> String? { readiness.notReadyReason }
 
     // MARK: Commands (decided and committed by the orchestrator)
 
+    /// Registers the definition, then brings the schedules it lists in step (see
+    /// `DefinitionSchedules`). Their documents and ids are checked first, so a definition with a
+    /// bad schedule is refused whole, with every problem.
     public func registerDefinition(text: String) async throws(ServiceError) -> DefinitionRecord {
-        try await orchestrator.registerDefinition(text: text)
+        var schedules: [ScheduleDocument] = []
+        if let compiled = try? DefinitionCompiler.compile(text: text) {
+            schedules = try DefinitionSchedules.documents(in: compiled.document, definitionId: compiled.id)
+            if !schedules.isEmpty {
+                guard let definitionSchedules else {
+                    throw ServiceError(.invalidDefinition, "this store keeps no schedules", issues: [DefinitionIssue(field: "/schedules", message: "this store keeps no schedules")])
+                }
+                try await definitionSchedules.checkIds(schedules, definitionId: compiled.id)
+            }
+        }
+        let record = try await orchestrator.registerDefinition(text: text)
+        try await definitionSchedules?.sync(schedules, definitionId: record.id)
+        return record
     }
 
     public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?, trace: TraceContext?) async throws(ServiceError) -> StartedInstance {
