@@ -47,21 +47,40 @@ public struct TraceContext: Sendable, Hashable {
 
     /// The trace of an instance nothing traced: its id derived from the instance id, sampled.
     public static func begun(for instanceId: String) -> TraceContext {
-        let high = stableHash("trace", instanceId)
-        let low = stableHash("trace-low", instanceId)
+        let high = fnv(fnv(offsetBasis, "trace"), instanceId)
+        let low = fnv(fnv(offsetBasis, "trace-low"), instanceId)
         return TraceContext(traceId: hex(high == 0 && low == 0 ? 1 : high) + hex(low), parentId: nil, sampled: true)
     }
 
     /// The span of the workflow instance itself (lifecycle events that concern no task).
-    public static func workflowSpan(_ instanceId: String) -> String { span("workflow", instanceId) }
+    public static func workflowSpan(_ instanceId: String) -> String { hex(workflowSpanValue(instanceId)) }
 
     /// The span of one task (one attempt of a step): what its request, cancellation and lifecycle
     /// events carry, and so the parent of the worker's span.
-    public static func taskSpan(_ instanceId: String, _ taskId: String) -> String { span("task", instanceId, taskId) }
+    public static func taskSpan(_ instanceId: String, _ taskId: String) -> String { hex(taskSpanValue(instanceId, taskId)) }
+
+    /// `workflowSpan` as a number, for `traceparentBytes` (every record of the hot path).
+    public static func workflowSpanValue(_ instanceId: String) -> UInt64 { span(part("workflow"), part(instanceId)) }
+
+    /// `taskSpan` as a number, for `traceparentBytes`.
+    public static func taskSpanValue(_ instanceId: String, _ taskId: String) -> UInt64 { span(part("task"), part(instanceId), part(taskId)) }
 
     /// The `traceparent` header naming `spanId` in this trace.
     public func traceparent(spanId: String) -> String {
         "00-\(traceId)-\(spanId)-\(sampled ? "01" : "00")"
+    }
+
+    /// The same header as bytes, built without intermediate strings: it goes on every task
+    /// request, cancellation and lifecycle event.
+    public func traceparentBytes(spanId: UInt64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(55)
+        bytes.append(contentsOf: [0x30, 0x30, 0x2D])  // "00-"
+        bytes.append(contentsOf: traceId.utf8)
+        bytes.append(0x2D)
+        Self.appendHex(spanId, to: &bytes)
+        bytes.append(contentsOf: sampled ? [0x2D, 0x30, 0x31] : [0x2D, 0x30, 0x30])
+        return bytes
     }
 
     /// The context of a child workflow: the same trace, with `spanId` (its parent's span) as parent.
@@ -69,18 +88,51 @@ public struct TraceContext: Sendable, Hashable {
         TraceContext(traceId: traceId, parentId: spanId, sampled: sampled, state: state)
     }
 
-    private static func span(_ parts: String...) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for part in parts {
-            hash ^= stableHash(part)
-            hash &*= 0x0000_0100_0000_01B3
+    /// FNV-1a (the hash of `stableHash`), written out so the hot path allocates nothing.
+    private static let offsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
+    private static let prime: UInt64 = 0x0000_0100_0000_01B3
+
+    /// `hash` continued over `text` and a separator byte, as `stableHash` does for each part.
+    private static func fnv(_ hash: UInt64, _ text: String) -> UInt64 {
+        var hash = hash
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= prime
         }
-        return hex(hash == 0 ? 1 : hash)
+        hash ^= 0xFF
+        hash &*= prime
+        return hash
+    }
+
+    /// `stableHash(text)`.
+    private static func part(_ text: String) -> UInt64 { fnv(offsetBasis, text) }
+
+    private static func span(_ a: UInt64, _ b: UInt64, _ c: UInt64? = nil) -> UInt64 {
+        var hash = offsetBasis
+        for part in [a, b] {
+            hash ^= part
+            hash &*= prime
+        }
+        if let c {
+            hash ^= c
+            hash &*= prime
+        }
+        return hash == 0 ? 1 : hash
     }
 
     private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        appendHex(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// 16 lowercase hex digits, most significant first.
+    private static func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let nibble = UInt8((value >> UInt64(shift)) & 0xF)
+            bytes.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+        }
     }
 
     private static func isHex(_ text: Substring, count: Int) -> Bool {

@@ -180,7 +180,7 @@ public final class Orchestrator: Sendable {
             switch effect {
             case .dispatchTask(let task):
                 message = TaskRequestCodec.encode(task, topics: configuration.topics)
-                message.traced(trace, span: TraceContext.taskSpan(task.instanceId, task.taskId))
+                message.traced(trace, span: TraceContext.taskSpanValue(task.instanceId, task.taskId))
                 let bytes = message.recordBytes
                 if bytes > configuration.budget.maxRecordBytes {
                     oversized.append((task, bytes))
@@ -189,10 +189,10 @@ public final class Orchestrator: Sendable {
             case .emitLifecycle(let event):
                 MetricObservation.of(event, into: &work.observations)
                 message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
-                message.traced(trace, span: event.taskId.map { TraceContext.taskSpan(event.instanceId, $0) } ?? TraceContext.workflowSpan(event.instanceId))
+                message.traced(trace, span: event.taskId.map { TraceContext.taskSpanValue(event.instanceId, $0) } ?? TraceContext.workflowSpanValue(event.instanceId))
             case .cancelTask(let cancellation):
                 message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
-                message.traced(trace, span: TraceContext.taskSpan(cancellation.instanceId, cancellation.taskId))
+                message.traced(trace, span: TraceContext.taskSpanValue(cancellation.instanceId, cancellation.taskId))
             case .startChild(let start):
                 work.cascade.append(.start(start))
                 continue
