@@ -1,4 +1,5 @@
 import BatonStore
+import PostgresNIO
 import Synchronization
 
 /// Counts how this process's store operations use the PostgreSQL pool: waiting for a connection,
@@ -13,6 +14,17 @@ final class PoolUseCounter: Sendable {
     var use: StorePoolUse {
         let (inUse, waiting) = counts.withLock { ($0.inUse, $0.waiting) }
         return StorePoolUse(inUse: inUse, waiting: waiting, capacity: capacity)
+    }
+
+    /// Runs `body` on a pooled connection, counted as waiting until the pool hands one over and
+    /// as in use until `body` returns.
+    func leasing<T: Sendable>(from client: PostgresClient, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = request()
+        defer { lease.end() }
+        return try await client.withConnection { connection in
+            lease.start()
+            return try await body(connection)
+        }
     }
 
     /// An operation asks for a connection: waiting until `start`, in use until `end`.

@@ -135,10 +135,7 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         let (client, pool) = (client, pool)
         do {
             return try await deadline.run { held in
-                let lease = pool.request()
-                defer { lease.end() }
-                return try await client.withConnection { connection in
-                    lease.start()
+                try await pool.leasing(from: client) { connection in
                     held.hold(connection)
                     try Self.checkUsable(connection)
                     return try await body(connection)
@@ -157,10 +154,7 @@ public final class PostgresStore: SharedWorkflowStore, Sendable {
         let (client, logger, pool) = (client, logger, pool)
         do {
             return try await deadline.run(within: timeout) { held in
-                let lease = pool.request()
-                defer { lease.end() }
-                return try await client.withConnection { connection in
-                    lease.start()
+                try await pool.leasing(from: client) { connection in
                     held.hold(connection)
                     try Self.checkUsable(connection)
                     try await connection.query("BEGIN", logger: logger)

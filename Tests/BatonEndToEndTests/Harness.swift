@@ -215,22 +215,30 @@ struct HarnessError: Error, CustomStringConvertible {
 func validateAgainstSchema(_ schema: String, values: [[UInt8]]) throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let lines = values.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
+    let (status, report) = try runFeeding(
+        "/usr/bin/env", ["python3", root.appendingPathComponent("Tests/Support/validate_json.py").path, root.appendingPathComponent("schemas/\(schema)").path, "-"],
+        input: lines
+    )
+    if status != 0 { throw HarnessError("messages violate \(schema):\n\(report)") }
+}
+
+/// Runs `executable` with `input` on its standard input; its exit status and what it printed
+/// (standard output and error together).
+func runFeeding(_ executable: String, _ arguments: [String], input text: String) throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", root.appendingPathComponent("Tests/Support/validate_json.py").path, root.appendingPathComponent("schemas/\(schema)").path, "-"]
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     let input = Pipe()
     let output = Pipe()
     process.standardInput = input
     process.standardOutput = output
     process.standardError = output
     try process.run()
-    input.fileHandleForWriting.write(Data(lines.utf8))
+    input.fileHandleForWriting.write(Data(text.utf8))
     try input.fileHandleForWriting.close()
-    let report = output.fileHandleForReading.readDataToEndOfFile()
+    let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        throw HarnessError("messages violate \(schema):\n\(String(decoding: report, as: UTF8.self))")
-    }
+    return (process.terminationStatus, said)
 }
 
 let sharedDefinitions = [

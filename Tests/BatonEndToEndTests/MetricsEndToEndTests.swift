@@ -118,19 +118,7 @@ func checkWithPromtool(_ text: String) throws {
         print("promtool is not installed: /metrics checked by the parser only (apt-get install --no-install-recommends prometheus)")
         return
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: promtool)
-    process.arguments = ["check", "metrics"]
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    input.fileHandleForWriting.write(Data(text.utf8))
-    try input.fileHandleForWriting.close()
-    let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "promtool check metrics: \(said)")
+    let (status, said) = try runFeeding(promtool, ["check", "metrics"], input: text)
+    #expect(status == 0, "promtool check metrics: \(said)")
     #expect(said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(said)")
 }

@@ -43,14 +43,7 @@ public final class RuntimeMetrics: Sendable {
     }
 
     private func timer(_ metric: MetricDescription, _ values: [String]) -> CoreMetrics.Timer {
-        let key = [metric.name] + values
-        if let timer = handles.withLock({ $0.timers[key] }) { return timer }
-        let timer = CoreMetrics.Timer(label: metric.name, dimensions: Array(zip(metric.labels, values)), factory: factory)
-        return handles.withLock { h in
-            if let existing = h.timers[key] { return existing }
-            h.timers[key] = timer
-            return timer
-        }
+        cached(metric, values, \.timers) { CoreMetrics.Timer(label: metric.name, dimensions: $0, factory: factory) }
     }
 
     /// `boundedLast`: the last label comes from outside (a worker's error code); past the budget
@@ -61,13 +54,20 @@ public final class RuntimeMetrics: Sendable {
         if boundedLast, let last = values.last {
             values[values.count - 1] = handles.withLock { $0.codes.admit(last) }
         }
+        return cached(metric, values, \.counters) { CoreMetrics.Counter(label: metric.name, dimensions: $0, factory: factory) }
+    }
+
+    /// The handle of `metric` with label `values`, made once (outside the lock) and kept.
+    private func cached<Handle: Sendable>(
+        _ metric: MetricDescription, _ values: [String], _ table: WritableKeyPath<Handles, [[String]: Handle]>, make: ([(String, String)]) -> Handle
+    ) -> Handle {
         let key = [metric.name] + values
-        if let counter = handles.withLock({ $0.counters[key] }) { return counter }
-        let counter = CoreMetrics.Counter(label: metric.name, dimensions: Array(zip(metric.labels, values)), factory: factory)
+        if let handle = handles.withLock({ $0[keyPath: table][key] }) { return handle }
+        let made = make(Array(zip(metric.labels, values)))
         return handles.withLock { h in
-            if let existing = h.counters[key] { return existing }
-            h.counters[key] = counter
-            return counter
+            if let existing = h[keyPath: table][key] { return existing }
+            h[keyPath: table][key] = made
+            return made
         }
     }
 }
