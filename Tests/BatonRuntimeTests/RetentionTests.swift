@@ -116,8 +116,9 @@ import Testing
             let late = sizes[(2 * third)...].max() ?? 0
             print("retention soak: \(started) instances in \(seconds) s; \(kept) kept at the end; store MB (file + WAL) by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
             #expect(started > 1000)
-            // Kept: about the last second and a pass's interval of instances, never the whole run.
-            #expect(kept < started / 3)
+            // Kept: the instances of the last second or so (more when the machine is busy and the
+            // passes fall behind), never the whole run: without retention `kept == started`.
+            #expect(kept < started / 2)
             // Flat: the last third of the run is no larger than the middle third, with 15 % slack on
             // a long soak and 50 % on the short run in `make test` (where the suites beside it
             // make the rate, and so the pages a second's instances take, vary).
