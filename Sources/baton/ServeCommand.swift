@@ -53,7 +53,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let resolved = try settings.resolve()
         let (configuration, level) = try BatonConfiguration.serve(resolved)
-        let logger = makeLogger("baton", level: level, format: resolved.text("log.format"))
+        let logger = try makeLogger(
+            "baton", level: level, format: resolved.text("log.format"),
+            file: resolved.text("log.file").map { LogFileSettings(path: $0, maxMiB: resolved.integer("log.fileMaxMiB") ?? 100, keep: resolved.integer("log.fileKeep") ?? 5) }
+        )
         if exitOnStdinClose { StdinWatchdog.start() }
         let kafka = configuration.kafka
         let provisioner = ClusterTopicProvisioner(
@@ -92,6 +95,9 @@ struct ServeSettingOptions: ParsableArguments {
     @Option(name: .customLong("dedupe-window"), help: Setting.help("retention.dedupeWindow")) var dedupeWindow: String?
     @Option(name: .customLong("log-level"), help: Setting.help("log.level")) var logLevel: String?
     @Option(name: .customLong("log-format"), help: Setting.help("log.format")) var logFormat: String?
+    @Option(name: .customLong("log-file"), help: Setting.help("log.file")) var logFile: String?
+    @Option(name: .customLong("log-file-max-mb"), help: Setting.help("log.fileMaxMiB")) var logFileMaxMiB: String?
+    @Option(name: .customLong("log-file-keep"), help: Setting.help("log.fileKeep")) var logFileKeep: String?
 
     var flags: [String: [String]] {
         var flags: [String: [String]] = ["kafka-property": kafkaProperties, "retention-workflow": retentionWorkflows]
@@ -100,7 +106,7 @@ struct ServeSettingOptions: ParsableArguments {
             ("partitions", partitions), ("replication-factor", replicationFactor), ("max-message-bytes", maxMessageBytes), ("store", store),
             ("synchronous", synchronous), ("api-host", apiHost), ("api-port", apiPort), ("default-retry", defaultRetry), ("event-window", eventWindow),
             ("instance-cache-mb", instanceCacheMiB), ("retention", retention), ("dedupe-window", dedupeWindow),
-            ("log-level", logLevel), ("log-format", logFormat),
+            ("log-level", logLevel), ("log-format", logFormat), ("log-file", logFile), ("log-file-max-mb", logFileMaxMiB), ("log-file-keep", logFileKeep),
         ]
         for case (let name, let value?) in single { flags[name] = [value] }
         return flags

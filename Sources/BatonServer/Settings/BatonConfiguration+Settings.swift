@@ -22,6 +22,8 @@ extension BatonConfiguration {
         let cacheMiB = checked("engine.instanceCacheMiB", settings.integer("engine.instanceCacheMiB"), { (0...1_048_576).contains($0) }, "must be between 0 (no cache) and 1048576")
         let synchronous = checked("store.synchronous", settings.text("store.synchronous"), { ["full", "normal"].contains($0.lowercased()) }, "must be full or normal")
         _ = checked("log.format", settings.text("log.format"), { ["text", "json"].contains($0.lowercased()) }, "must be text or json")
+        _ = checked("log.fileMaxMiB", settings.integer("log.fileMaxMiB"), { (1...10_240).contains($0) }, "must be between 1 and 10240")
+        _ = checked("log.fileKeep", settings.integer("log.fileKeep"), { (1...100).contains($0) }, "must be between 1 and 100")
         let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
 
         func period(_ key: String, _ text: String?, source: String) -> Duration?? {

@@ -40,6 +40,12 @@ extension Setting {
         Setting(key: "log.level", environment: "BATON_LOG_LEVEL", flag: "log-level", kind: .string, defaultValue: "info",
                 summary: "trace, debug, info, notice, warning, error or critical; changeable while running (PUT /v1/admin/log-level)"),
         Setting(key: "log.format", environment: "BATON_LOG_FORMAT", flag: "log-format", kind: .string, defaultValue: "text",
-                summary: "text, or json (one JSON object per line: time, level, label, message, source, metadata), on standard error"),
+                summary: "text, or json (one JSON object per line: time, level, label, message, source, metadata)"),
+        Setting(key: "log.file", environment: "BATON_LOG_FILE", flag: "log-file", kind: .string, defaultValue: nil,
+                summary: "write logs to this file, rotated by size, instead of standard error"),
+        Setting(key: "log.fileMaxMiB", environment: "BATON_LOG_FILE_MAX_MB", flag: "log-file-max-mb", kind: .integer, defaultValue: "100",
+                summary: "size at which the log file is rotated to <file>.1 (1–10240 MiB)"),
+        Setting(key: "log.fileKeep", environment: "BATON_LOG_FILE_KEEP", flag: "log-file-keep", kind: .integer, defaultValue: "5",
+                summary: "rotated log files kept (<file>.1 … <file>.N, 1–100)"),
     ]
 }
