@@ -23,9 +23,9 @@ func makeLogger(_ label: String, level: Logger.Level? = nil, format: String? = n
     let handler: @Sendable (String) -> any LogHandler
     if let file {
         let sink = try RotatingLogFile(path: file.path, maxBytes: file.maxMiB << 20, keep: file.keep)
-        handler = { label -> any LogHandler in json ? JSONLinesLogHandler(label: label, write: sink.write) as any LogHandler : TextLogHandler(label: label, write: sink.write) }
+        handler = { label in LineLogHandler(label: label, format: json ? .json : .text, write: sink.write) }
     } else {
-        handler = { label -> any LogHandler in json ? JSONLinesLogHandler(label: label) as any LogHandler : StreamLogHandler.standardError(label: label) }
+        handler = { label -> any LogHandler in json ? LineLogHandler(label: label, format: .json) : StreamLogHandler.standardError(label: label) }
     }
     // Loggers libraries make for themselves (`Logger(label:)`) write to the same place in the same
     // format, at their own levels: only Baton's loggers follow the run-time switch.

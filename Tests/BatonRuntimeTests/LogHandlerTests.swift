@@ -10,7 +10,7 @@ import Testing
     @Test func jsonLinesAreOneRecordPerLineAtTheSwitchedLevel() throws {
         let lines = Mutex<[[UInt8]]>([])
         let levels = LogLevelSwitch(.notice)
-        var logger = Logger(label: "baton") { label in levels.makeHandler(JSONLinesLogHandler(label: label) { line in lines.withLock { $0.append(line) } }) }
+        var logger = Logger(label: "baton") { label in levels.makeHandler(LineLogHandler(label: label, format: .json) { line in lines.withLock { $0.append(line) } }) }
         logger[metadataKey: "component"] = "test"
         logger.info("dropped at notice")
         logger.notice("instance \"i-1\nlevel=error forged\" failed", metadata: ["attempt": "2", "ids": ["a", "b"]])

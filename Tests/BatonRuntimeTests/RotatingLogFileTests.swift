@@ -13,7 +13,7 @@ import Testing
         let path = folder + "/baton.log"
         let file = try RotatingLogFile(path: path, maxBytes: 1024, keep: 2)
         let levels = LogLevelSwitch(.info)
-        let logger = Logger(label: "baton") { levels.makeHandler(TextLogHandler(label: $0, write: file.write)) }
+        let logger = Logger(label: "baton") { levels.makeHandler(LineLogHandler(label: $0, format: .text, write: file.write)) }
         for n in 0..<60 { logger.info("line \(n) \(String(repeating: "x", count: 40))") }
 
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()

@@ -4,20 +4,27 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Log records as JSON lines on standard error (`log.format: json`), for log shippers that index
-/// fields rather than parse text: `time`, `level`, `label`, `message`, `source` and the metadata
-/// as an object. Newlines and quotes in messages and ids are escaped by the JSON encoding, so one
-/// record is always one line.
-public struct JSONLinesLogHandler: LogHandler {
+/// Log records as lines, written where `write` says (standard error by default, or the rotated
+/// file of `log.file`, which swift-log's `StreamLogHandler` cannot target), in one of two formats:
+///
+/// - `text`: `StreamLogHandler`'s layout, `time level label: metadata [source] message`;
+/// - `json` (`log.format: json`): one object per line — `time`, `level`, `label`, `message`,
+///   `source`, `metadata` — for shippers that index fields. Newlines and quotes in messages and
+///   ids are escaped by the JSON encoding, so one record is always one line.
+public struct LineLogHandler: LogHandler {
+    public enum Format: Sendable { case text, json }
+
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     let label: String
+    let format: Format
     let write: @Sendable ([UInt8]) -> Void
     private static let output = Mutex(())
 
     /// - Parameter write: where each line goes (standard error, one `write(2)` per line).
-    public init(label: String, write: @escaping @Sendable ([UInt8]) -> Void = JSONLinesLogHandler.standardError) {
+    public init(label: String, format: Format, write: @escaping @Sendable ([UInt8]) -> Void = LineLogHandler.standardError) {
         self.label = label
+        self.format = format
         self.write = write
     }
 
@@ -29,12 +36,19 @@ public struct JSONLinesLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var record: [String: JSONValue] = [
-            "time": .string(Timestamp.wallClock.iso8601), "level": .string(event.level.rawValue), "label": .string(label),
-            "message": .string(event.message.description), "source": .string(event.source),
-        ]
-        if !merged.isEmpty { record["metadata"] = .object(merged.mapValues(Self.json)) }
-        write(Array((JSONValue.object(record).serialized() + "\n").utf8))
+        let time = Timestamp.wallClock.iso8601
+        switch format {
+        case .text:
+            let pretty = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            write(Array("\(time) \(event.level) \(label):\(pretty) [\(event.source)] \(event.message)\n".utf8))
+        case .json:
+            var record: [String: JSONValue] = [
+                "time": .string(time), "level": .string(event.level.rawValue), "label": .string(label),
+                "message": .string(event.message.description), "source": .string(event.source),
+            ]
+            if !merged.isEmpty { record["metadata"] = .object(merged.mapValues(Self.json)) }
+            write(Array((JSONValue.object(record).serialized() + "\n").utf8))
+        }
     }
 
     /// One write(2) per record, under a lock, so records of several threads never interleave.
