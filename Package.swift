@@ -164,8 +164,8 @@ let package = Package(
         .testTarget(
             name: "BatonRuntimeTests",
             dependencies: [
-                "BatonRuntime", "BatonStore", "BatonStoreSQLite", "BatonCore", "BatonExpressions", "BatonMessages", "BatonKafka", "BatonScheduling",
-                .product(name: "Logging", package: "swift-log"),
+                "BatonRuntime", "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonTestSupport", "BatonCore", "BatonExpressions", "BatonMessages", "BatonKafka",
+                "BatonScheduling", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

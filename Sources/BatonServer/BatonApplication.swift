@@ -163,7 +163,11 @@ public func buildApplication(
         )
         let orchestrator = Orchestrator(
             commits: commits,
-            configuration: OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget, instanceCacheBytes: configuration.instanceCacheBytes),
+            configuration: {
+                var settings = OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget, instanceCacheBytes: configuration.instanceCacheBytes)
+                settings.limits = configuration.limits
+                return settings
+            }(),
             engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy, eventWindowMilliseconds: configuration.eventWindowMilliseconds),
             clock: { Timestamp.wallClock },
             makeId: { ids.next() },
@@ -180,7 +184,8 @@ public func buildApplication(
         let scheduleStore = store as? any ScheduleStore
         let scheduler = scheduleStore.map { ScheduleService(store: $0, workflows: service, metrics: metrics, logger: logger) }
         let retention = RetentionService(store: store, configuration: configuration.retention, metrics: metrics, logger: logger)
-        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention]
+        let admission = AdmissionService(orchestrator: orchestrator, logger: logger)
+        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission]
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         let sampler = MetricsSampler(
             metrics: metrics,

@@ -113,6 +113,8 @@ public struct BatonConfiguration: Sendable {
     public var eventWindowMilliseconds: Int64 = 600_000
     /// The byte budget of running instances held in memory (least recently used dropped first).
     public var instanceCacheBytes: Int = 128 << 20
+    /// How many instances may run at once and wait to (see `ConcurrencyLimits`).
+    public var limits = ConcurrencyLimits()
     /// How long finished instances and dedupe marks are kept (see `RetentionService`).
     public var retention = RetentionService.Configuration()
 

@@ -209,6 +209,36 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         return StoreGauges(unfinished: counts, timers: state.timers.count, outbox: state.outbox.count, deadLetters: state.deadLetters.count)
     }
 
+    public func admit(_ request: AdmissionRequest) throws(StoreError) -> AdmissionResult {
+        try checkOpen()
+        var occupied: [String: Int] = [:]
+        var waiting: [String: [QueuedInstance]] = [:]
+        for instance in state.instances.values {
+            switch instance.status {
+            case .running, .paused: occupied[instance.workflowId, default: 0] += 1
+            case .queued where state.timers[TimerKey(instanceId: instance.id, timerId: admissionTimerId)] != nil:
+                occupied[instance.workflowId, default: 0] += 1
+            case .queued:
+                waiting[instance.workflowId, default: []].append(QueuedInstance(id: instance.id, workflowId: instance.workflowId, createdAt: instance.createdAt))
+            default: break
+            }
+        }
+        let counts = waiting.mapValues(\.count)
+        var limits: [String: Int] = [:]
+        for workflowId in counts.keys {
+            if case .number(let n)? = state.definitions[workflowId]?.last?.document["maxConcurrent"] { limits[workflowId] = Int(n) }
+        }
+        let room = AdmissionPlanner.room(request, limits: limits, waiting: counts, occupied: occupied)
+        let candidates = room.flatMap { workflowId, free in
+            waiting[workflowId]!.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.prefix(free)
+        }
+        let admitted = AdmissionPlanner.choose(request, candidates: candidates, occupied: occupied)
+        for instance in admitted {
+            state.timers[TimerKey(instanceId: instance.id, timerId: admissionTimerId)] = request.now
+        }
+        return AdmissionResult(admitted: admitted.map(\.id), waiting: AdmissionPlanner.remaining(waiting: counts, admitted: admitted))
+    }
+
     public func purge(_ request: PurgeRequest) throws(StoreError) -> PurgeResult {
         try checkOpen()
         let candidates = state.instances.values.filter { instance in

@@ -86,6 +86,11 @@ public protocol WorkflowStore: Sendable {
     /// transaction. Running and paused instances are never touched.
     func purge(_ request: PurgeRequest) async throws(StoreError) -> PurgeResult
 
+    /// Gives free slots under the concurrency limits to the oldest QUEUED instances, in one
+    /// transaction no other pass runs beside, and sets each admitted instance's admission timer
+    /// (see `AdmissionRequest`).
+    func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionResult
+
     /// Releases the store (closes files, drops the ownership lock). Idempotent.
     func close() async
 }

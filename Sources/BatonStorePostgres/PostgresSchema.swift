@@ -265,6 +265,27 @@ enum PostgresSchema {
             END $$
             """,
         ],
+        // 6: concurrency limits (as the SQLite store's migration 12); a QUEUED instance holds
+        // its business key like a running one.
+        [
+            "CREATE INDEX instances_queued ON instances (workflow_id, created_at, id) WHERE status = 'QUEUED'",
+            "CREATE INDEX instances_running ON instances (workflow_id) WHERE status IN ('RUNNING', 'PAUSED')",
+            "CREATE INDEX timers_admission ON timers (instance_id) WHERE timer_id = 'admit'",
+            "DROP INDEX instances_running_business_key",
+            """
+            CREATE UNIQUE INDEX instances_running_business_key ON instances (workflow_id, business_key)
+            WHERE business_key IS NOT NULL AND status IN ('QUEUED', 'RUNNING', 'PAUSED')
+            """,
+            """
+            CREATE OR REPLACE FUNCTION baton_history_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM instances WHERE id = OLD.instance_id AND status IN ('QUEUED', 'RUNNING', 'PAUSED')) THEN
+                    RETURN OLD;
+                END IF;
+                RAISE EXCEPTION 'history is append-only';
+            END $$
+            """,
+        ],
     ]
 
     /// The schema version this build writes.

@@ -82,7 +82,7 @@ extension PostgresStore {
         try await run("find the running instance of '\(workflowId)' with key '\(key)'") { [self] connection in
             var ids: [String] = []
             let rows = try await connection.query("""
-                SELECT id FROM instances WHERE workflow_id = \(workflowId) AND business_key = \(key) AND status IN ('RUNNING', 'PAUSED') ORDER BY id
+                SELECT id FROM instances WHERE workflow_id = \(workflowId) AND business_key = \(key) AND status IN ('QUEUED', 'RUNNING', 'PAUSED') ORDER BY id
                 """, logger: logger)
             for try await id in rows.decode(String.self) { ids.append(id) }
             return ids

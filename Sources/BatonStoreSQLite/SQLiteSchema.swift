@@ -207,6 +207,18 @@ enum SQLiteSchema {
         WHEN (SELECT status FROM instances WHERE id = OLD.instance_id) IN ('RUNNING', 'PAUSED')
         BEGIN SELECT RAISE(ABORT, 'history of an unfinished instance is append-only'); END;
         """,
+        // 12: concurrency limits. Admission reads the queue, what runs and pending admissions
+        // through partial indexes that hold unfinished rows only; a QUEUED instance is
+        // unfinished (its history append-only).
+        """
+        CREATE INDEX instances_queued ON instances (workflow_id, created_at, id) WHERE status = 'QUEUED';
+        CREATE INDEX instances_running ON instances (workflow_id) WHERE status IN ('RUNNING', 'PAUSED');
+        CREATE INDEX timers_admission ON timers (instance_id) WHERE timer_id = 'admit';
+        DROP TRIGGER history_is_append_only_delete;
+        CREATE TRIGGER history_is_append_only_delete BEFORE DELETE ON history
+        WHEN (SELECT status FROM instances WHERE id = OLD.instance_id) IN ('QUEUED', 'RUNNING', 'PAUSED')
+        BEGIN SELECT RAISE(ABORT, 'history of an unfinished instance is append-only'); END;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -80,7 +80,7 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func runningInstanceIds(workflowId: String, businessKey key: String) async throws(StoreError) -> [String] {
         try await performRead { connection throws(StoreError) in
-            let sql = "SELECT id FROM instances WHERE workflow_id = ?1 AND business_key = ?2 AND status IN ('RUNNING', 'PAUSED') ORDER BY id"
+            let sql = "SELECT id FROM instances WHERE workflow_id = ?1 AND business_key = ?2 AND status IN ('QUEUED', 'RUNNING', 'PAUSED') ORDER BY id"
             return try connection.withStatement(sql) { statement throws(StoreError) in
                 try statement.bind(1, workflowId)
                 try statement.bind(2, key)

@@ -51,7 +51,7 @@ struct DefinitionRoutesTests {
                 errors: [
                     [
                         "stepId": nil, "field": "/colour", "pointer": "/colour", "column": nil,
-                        "message": "unknown field 'colour' (allowed: description, id, inputSchema, key, maxSteps, name, onFailure, output, outputSchema, retry, schedules, startAt, steps, timeout, triggers, version)",
+                        "message": "unknown field 'colour' (allowed: description, id, inputSchema, key, maxConcurrent, maxSteps, name, onFailure, output, outputSchema, retry, schedules, startAt, steps, timeout, triggers, version)",
                     ],
                     [
                         "stepId": "notify", "field": "/steps/1/type", "pointer": "/steps/1/type", "column": nil,

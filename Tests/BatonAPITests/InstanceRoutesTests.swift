@@ -238,7 +238,7 @@ struct InstanceRoutesTests {
     }
 
     @Test(arguments: [
-        ("status=DONE", "status", "must be one of RUNNING, PAUSED, COMPLETED, FAILED, CANCELLED, TIMED_OUT, got 'DONE'"),
+        ("status=DONE", "status", "must be one of QUEUED, RUNNING, PAUSED, COMPLETED, FAILED, CANCELLED, TIMED_OUT, got 'DONE'"),
         ("limit=0", "limit", "must be an integer from 1 to 1000, got '0'"),
         ("limit=1001", "limit", "must be an integer from 1 to 1000, got '1001'"),
         ("limit=ten", "limit", "must be an integer from 1 to 1000, got 'ten'"),

@@ -37,6 +37,7 @@ struct LifecycleContractTests {
         event(.workflowResumed, 16, status: "RUNNING"),
         event(.workflowResumed, 17, status: "RUNNING", stepId: "charge"),
         event(.workflowTimedOut, 14, status: "TIMED_OUT", error: ErrorInfo(code: "WORKFLOW_TIMEOUT", message: "the workflow did not finish within its timeout", time: Times.at(140)), duration: 3_600_000),
+        event(.workflowQueued, 18, status: "QUEUED"),
     ]
 
     @Test func everyEventTypeIsCovered() {
@@ -176,7 +177,10 @@ struct LifecycleContractTests {
         let paused = try engine.pauseRequested(reason: "look", by: "ops", instance: other.instance, definition: timed, at: t0).get()
         let resumed = try engine.resumeRequested(reason: "ok", by: "ops", instance: paused.instance, definition: timed, at: t0).get()
         let retried = try engine.retryRequested(reason: "again", by: "ops", instance: over.instance, definition: timed, at: t0.adding(milliseconds: 3_600_001)).get()
-        let timeLifecycle = [s, late, retry, over, paused, resumed, retried].flatMap { t in t.effects.compactMap { effect -> LifecycleEvent? in
+        // A limited workflow: queued, then admitted.
+        let queued = engine.start(StartWorkflow(instanceId: "inst-7", input: [:], origin: "api", queued: true), definition: timed, now: t0)
+        let admitted = engine.admitted(instance: queued.instance, definition: timed, now: t0.adding(milliseconds: 5))
+        let timeLifecycle = [s, late, retry, over, paused, resumed, retried, queued, admitted].flatMap { t in t.effects.compactMap { effect -> LifecycleEvent? in
             if case .emitLifecycle(let e) = effect { return e } else { return nil }
         } }
 

@@ -89,6 +89,7 @@ final class GatedStore: WorkflowStore {
     func markOutboxSent(_ sequences: [Int64]) async throws(StoreError) { try await inner.markOutboxSent(sequences) }
     func outboxCount() async throws(StoreError) -> Int { try await inner.outboxCount() }
     func gauges() async throws(StoreError) -> StoreGauges { try await inner.gauges() }
+    func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionResult { try await inner.admit(request) }
     func purge(_ request: PurgeRequest) async throws(StoreError) -> PurgeResult { try await inner.purge(request) }
     func parkOutbox(_ rows: [ParkedOutboxMessage]) async throws(StoreError) { try await inner.parkOutbox(rows) }
     func parkedOutbox(afterSequence: Int64, limit: Int) async throws(StoreError) -> [ParkedOutboxMessage] {

@@ -30,6 +30,8 @@ struct ProblemType: Sendable, Hashable {
     static let invalidDefinition = ProblemType(slug: "invalid-definition", title: "Invalid workflow definition", status: .unprocessableContent)
     static let invalidSchedule = ProblemType(slug: "invalid-schedule", title: "Invalid schedule", status: .unprocessableContent)
     static let conflict = ProblemType(slug: "conflict", title: "Conflict with the current state", status: .conflict)
+    /// A start would queue behind a concurrency limit and the queue is full.
+    static let queueFull = ProblemType(slug: "queue-full", title: "Too many instances wait to start", status: .tooManyRequests)
     static let unavailable = ProblemType(slug: "unavailable", title: "Service temporarily unavailable", status: .serviceUnavailable)
     static let notReady = ProblemType(slug: "not-ready", title: "Not ready", status: .serviceUnavailable)
     static let `internal` = ProblemType(slug: "internal", title: "Internal server error", status: .internalServerError)

@@ -27,6 +27,10 @@ extension Problem {
             var headers = HTTPFields()
             headers[.retryAfter] = String(retryAfterSeconds)
             self.init(.unavailable, error.message, headers: headers)
+        case .queueFull:
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(retryAfterSeconds)
+            self.init(.queueFull, error.message, headers: headers)
         default:
             self.init(.internal, Problem.internalDetail)
         }

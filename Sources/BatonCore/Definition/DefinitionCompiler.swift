@@ -54,7 +54,7 @@ struct Context {
             issue("", "a definition must be an object, found \(document.typeName)")
             return nil
         }
-        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout", "maxSteps", "inputSchema", "outputSchema", "key", "schedules"], at: "")
+        checkKeys(root, allowed: ["id", "name", "description", "startAt", "steps", "triggers", "output", "version", "retry", "onFailure", "timeout", "maxSteps", "maxConcurrent", "inputSchema", "outputSchema", "key", "schedules"], at: "")
 
         let id = requiredString(root, "id", at: "")
         if let id, !DefinitionCompiler.isValidIdentifier(id) {
@@ -106,6 +106,13 @@ struct Context {
         case let other?: issue("/maxSteps", "'maxSteps' must be a whole number from 1 to 100000000, found \(other.serialized())")
         }
 
+        var maxConcurrent: Int?
+        switch root["maxConcurrent"] {
+        case nil, .null?: break
+        case .number(let n)? where n >= 1 && n <= 1_000_000 && n.rounded() == n: maxConcurrent = Int(n)
+        case let other?: issue("/maxConcurrent", "'maxConcurrent' must be a whole number from 1 to 1000000, found \(other.serialized())")
+        }
+
         var startAt = rootOrder.first ?? ""
         if let explicit = optionalString(root, "startAt", at: "") {
             if steps[explicit]?.container != nil || steps[explicit] == nil, !order.isEmpty {
@@ -141,6 +148,7 @@ struct Context {
         definition.inputSchema = inputSchema
         definition.outputSchema = outputSchema
         definition.key = key
+        definition.maxConcurrent = maxConcurrent
         return definition
     }
 

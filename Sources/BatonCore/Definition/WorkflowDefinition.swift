@@ -31,6 +31,9 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var timeoutMilliseconds: Int64?
     /// Steps an instance may run in its life (loops count every pass); nil: the service default.
     public var maxSteps: Int?
+    /// Instances of this workflow (all versions) that may run at once; starts beyond it wait as
+    /// QUEUED, in order. Nil: no limit of its own (the service's `limits.maxRunning` still applies).
+    public var maxConcurrent: Int?
     /// What a start's input must be: a start that breaks it is refused (422 over REST, an
     /// `INVALID_INPUT` dead letter for a trigger).
     public var inputSchema: ValueSchema?

@@ -77,6 +77,8 @@ public struct TaskDispatch: Sendable, Hashable {
 
 /// The kinds of lifecycle events; raw values are the CloudEvents `type`.
 public enum LifecycleEventType: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Created under a concurrency limit with no free slot: it waits, in order, to start.
+    case workflowQueued = "workflow.queued"
     case workflowStarted = "workflow.started"
     case workflowCompleted = "workflow.completed"
     case workflowFailed = "workflow.failed"

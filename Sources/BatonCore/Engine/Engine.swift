@@ -33,7 +33,8 @@ public struct Engine: Sendable {
         self.defaultMaxSteps = defaultMaxSteps
     }
 
-    /// Creates an instance and runs it until it waits for a task or ends.
+    /// Creates an instance and runs it until it waits for a task or ends; or, when the request is
+    /// `queued`, creates it QUEUED and runs nothing (see `admitted`).
     public func start(_ request: StartWorkflow, definition: WorkflowDefinition, now: Timestamp) -> Transition {
         let instance = WorkflowInstance(
             id: request.instanceId, workflowId: definition.id, workflowVersion: definition.version, input: request.input,
@@ -49,12 +50,39 @@ public struct Engine: Sendable {
             data["parent"] = ["instanceId": .string(parent.instanceId), "executionId": .string(parent.executionId), "stepId": .string(parent.stepId)]
         }
         if let key = request.businessKey { data["businessKey"] = .string(key) }
-        run.record(.workflowStarted, data: .object(data))
-        run.lifecycle(.workflowStarted, status: InstanceStatus.running.rawValue)
-        if let timeout = definition.timeoutMilliseconds {
-            run.setTimer(.workflowTimeout(at: now.adding(milliseconds: timeout)))
+        if request.queued {
+            run.instance.status = .queued
+            run.record(.workflowQueued, data: .object(data))
+            run.lifecycle(.workflowQueued, status: InstanceStatus.queued.rawValue)
+            return run.finish()
         }
-        run.enter(definition.startAt, in: Execution.rootId)
+        run.record(.workflowStarted, data: .object(data))
+        return begin(run)
+    }
+
+    /// A QUEUED instance got a slot under its concurrency limits: it starts as a start without
+    /// limits would have (its workflow `timeout` counts from now, not from when it was queued).
+    /// Anything else is ignored: the admission was already applied, or the instance ended
+    /// (cancelled while it waited).
+    public func admitted(instance: WorkflowInstance, definition: WorkflowDefinition, now: Timestamp) -> Transition {
+        var run = Run(engine: self, definition: definition, instance: instance, now: now)
+        guard instance.status == .queued else {
+            run.record(.inputIgnored, data: ["reason": .string(Rejection.notQueued.rawValue), "input": "admission", "status": .string(instance.status.rawValue)])
+            run.rejection = .notQueued
+            return Transition(instance: instance, history: run.history, effects: [], rejection: .notQueued)
+        }
+        run.instance.status = .running
+        run.record(.workflowStarted, data: ["admitted": true, "queuedMilliseconds": .number(Double(max(0, now.milliseconds(since: instance.createdAt))))])
+        return begin(run)
+    }
+
+    private func begin(_ started: Run) -> Transition {
+        var run = started
+        run.lifecycle(.workflowStarted, status: InstanceStatus.running.rawValue)
+        if let timeout = run.definition.timeoutMilliseconds {
+            run.setTimer(.workflowTimeout(at: run.now.adding(milliseconds: timeout)))
+        }
+        run.enter(run.definition.startAt, in: Execution.rootId)
         return run.finish()
     }
 

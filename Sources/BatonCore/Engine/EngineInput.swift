@@ -13,8 +13,13 @@ public struct StartWorkflow: Sendable, Hashable {
     public var businessKey: String?
     /// The W3C trace context of what started it (a trigger, a REST request, a parent workflow).
     public var trace: TraceContext?
+    /// Set when a concurrency limit applies to the workflow: the instance is created QUEUED and
+    /// runs nothing until the store admits it (`Engine.admitted`). The runtime decides, since
+    /// only the store knows how many run.
+    public var queued: Bool
 
-    public init(instanceId: String, input: JSONValue, origin: String, parent: ParentLink? = nil, businessKey: String? = nil, trace: TraceContext? = nil) {
+    public init(instanceId: String, input: JSONValue, origin: String, parent: ParentLink? = nil, businessKey: String? = nil, trace: TraceContext? = nil, queued: Bool = false) {
+        self.queued = queued
         self.businessKey = businessKey
         self.trace = trace
         self.instanceId = instanceId

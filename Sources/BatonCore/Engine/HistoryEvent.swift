@@ -39,6 +39,8 @@ public struct HistoryEvent: Sendable, Hashable {
 }
 
 public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Created QUEUED under a concurrency limit (its `WorkflowStarted` follows at admission).
+    case workflowQueued = "WorkflowQueued"
     case workflowStarted = "WorkflowStarted"
     case workflowCompleted = "WorkflowCompleted"
     case workflowFailed = "WorkflowFailed"

@@ -43,4 +43,7 @@ public enum Rejection: String, Sendable, Hashable, Codable, CaseIterable {
     case staleWait = "STALE_WAIT"
     /// A signal nobody waits for, with the instance's signal buffer full.
     case signalBufferFull = "SIGNAL_BUFFER_FULL"
+    /// An admission for an instance that no longer waits in the queue (admitted already, or
+    /// cancelled while it waited).
+    case notQueued = "NOT_QUEUED"
 }

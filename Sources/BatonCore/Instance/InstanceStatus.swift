@@ -1,6 +1,9 @@
 /// Where a workflow instance is in its life. Raw values are what the API, the store and the
 /// lifecycle events show.
 public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Waits for a slot under a concurrency limit (`maxConcurrent`, `limits.maxRunning`): created,
+    /// in order, but no step has run. It starts (RUNNING) when the store admits it.
+    case queued = "QUEUED"
     case running = "RUNNING"
     /// Schedules no new step; results of running tasks are recorded and acted on at resume.
     case paused = "PAUSED"
@@ -11,7 +14,7 @@ public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case timedOut = "TIMED_OUT"
 
     /// A terminal instance accepts no further input.
-    public var isTerminal: Bool { self != .running && self != .paused }
+    public var isTerminal: Bool { self != .running && self != .paused && self != .queued }
 }
 
 /// Where one step is, as the state document shows it (`$.steps.<id>.status`).

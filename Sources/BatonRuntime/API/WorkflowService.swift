@@ -89,6 +89,8 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The store or Kafka is unavailable for now; retry later.
         public static let unavailable = Code(rawValue: "unavailable")
         public static let `internal` = Code(rawValue: "internal")
+        /// The start would queue behind a concurrency limit and the queue is full; retry later.
+        public static let queueFull = Code(rawValue: "queue-full")
         /// The store refused the command's commit as stale: the orchestrator decides it again.
         /// Never leaves the runtime (after its last attempt it becomes `.unavailable`).
         static let staleDecision = Code(rawValue: "stale-decision")

@@ -26,6 +26,8 @@ public final class CommitPath: Sendable {
     let verifiesReads: Bool
     private let outbox: (any CommittedOutboxSink)?
     private let timers: WakeSignal?
+    /// Signalled after a commit that queued an instance or ended one (a slot may be free).
+    public let admission = WakeSignal()
 
     /// - Parameters:
     ///   - cacheBytes: the instance cache's budget (see `OrchestratorConfiguration.instanceCacheBytes`).
@@ -96,6 +98,9 @@ public final class CommitPath: Sendable {
                     for index in rows.indices { rows[index].sequence = sequences[index] }
                     outbox.enqueue(rows)
                 }
+                if changed.contains(where: { $0.status == .queued || $0.status.isTerminal }) {
+                    admission.signal()
+                }
                 for instance in changed {
                     if instance.status.isTerminal {
                         cache.remove(instance.id)
@@ -113,6 +118,9 @@ public final class CommitPath: Sendable {
             completed: afterCommit
         )
     }
+
+    /// Wakes the timer service (instances admitted outside a commit have due timers).
+    func wakeTimers() { timers?.signal() }
 
     /// Commits `work` and waits for it (API commands, which answer only once it is durable).
     func commitNow(_ work: BatchWork, decidedIn generation: UInt64) async throws(StoreError) {

@@ -12,6 +12,8 @@ final class DefinitionCatalog: Sendable {
     private struct State {
         var versions: [String: [Int: WorkflowDefinition]] = [:]
         var latest: [String: Int] = [:]
+        /// `maxConcurrent` of each definition's latest version that has one.
+        var limits: [String: Int] = [:]
         /// `eventKeys(for:)` by event, until the next insert.
         var eventKeys: [String: [String: JSONTemplate]] = [:]
     }
@@ -22,9 +24,17 @@ final class DefinitionCatalog: Sendable {
         state.withLock { s in
             s.versions[definition.id, default: [:]][definition.version] = definition
             s.eventKeys = [:]
-            if isLatest || (s.latest[definition.id] ?? 0) < definition.version { s.latest[definition.id] = definition.version }
+            if isLatest || (s.latest[definition.id] ?? 0) < definition.version {
+                s.latest[definition.id] = definition.version
+                s.limits[definition.id] = definition.maxConcurrent
+            }
         }
     }
+
+    /// Each workflow's own concurrency limit: its latest version's `maxConcurrent`, for all its versions.
+    var workflowLimits: [String: Int] { state.withLock { $0.limits } }
+
+    func maxConcurrent(of id: String) -> Int? { state.withLock { $0.limits[id] } }
 
     func latestVersion(of id: String) -> Int? { state.withLock { $0.latest[id] } }
 

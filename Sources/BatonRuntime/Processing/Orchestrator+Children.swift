@@ -87,8 +87,10 @@ extension Orchestrator {
         let parentTrace = work.instances[start.parent.instanceId]?.effectiveTrace ?? .begun(for: start.parent.instanceId)
         let request = StartWorkflow(
             instanceId: start.childId, input: start.input, origin: "subworkflow:\(start.parent.instanceId)/\(start.parent.stepId)", parent: start.parent,
-            businessKey: businessKey, trace: parentTrace.child(of: TraceContext.workflowSpan(start.parent.instanceId))
+            businessKey: businessKey, trace: parentTrace.child(of: TraceContext.workflowSpan(start.parent.instanceId)),
+            queued: startsQueued(definition)
         )
+        if request.queued { queueEstimate.add(1) }
         let transition = engine.start(request, definition: definition, now: now)
         record(transition, previous: nil, definition: definition, into: &work)
         work.childrenStarted += 1

@@ -83,11 +83,16 @@ extension Orchestrator {
             }
             return StartedInstance(instance: running, created: false)
         }
-        let transition = engine.start(StartWorkflow(instanceId: makeId(), input: input, origin: "api", businessKey: businessKey, trace: trace), definition: definition, now: clock())
+        try checkQueueRoom(for: definition)
+        let queued = startsQueued(definition)
+        let transition = engine.start(
+            StartWorkflow(instanceId: makeId(), input: input, origin: "api", businessKey: businessKey, trace: trace, queued: queued), definition: definition, now: clock()
+        )
         record(transition, previous: nil, definition: definition, into: &work)
         if let dedupeKey { work.dedupe[dedupeKey] = transition.instance.id }
         try await mapStore { try await settleCascade(&work) }
         try await mapStore { try await commitNow(work, decidedIn: generation) }
+        if queued { queueEstimate.add(1) }
         statistics.update { $0.instancesStarted += 1 }
         return StartedInstance(instance: work.instances[transition.instance.id] ?? transition.instance, created: true)
     }

@@ -259,7 +259,9 @@ extension Orchestrator {
                 continue
             }
             let id = makeId()
-            let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: origin, businessKey: businessKey, trace: trace), definition: definition, now: now)
+            let queued = startsQueued(definition)
+            if queued { queueEstimate.add(1) }
+            let transition = engine.start(StartWorkflow(instanceId: id, input: input, origin: origin, businessKey: businessKey, trace: trace, queued: queued), definition: definition, now: now)
             record(transition, previous: nil, definition: definition, into: &work)
             ids.append(id)
             report.started += 1

@@ -28,6 +28,12 @@ extension Orchestrator {
             let now = clock()
             var work = BatchWork()
             for timer in due {
+                if timer.timerId == admissionTimerId {
+                    let (admitted, failed) = try await fireAdmission(timer, into: &work, now: now)
+                    fired += admitted
+                    unavailable += failed
+                    continue
+                }
                 let staleRow = TimerChange.deleteIfAt(instanceId: timer.instanceId, timerId: timer.timerId, fireAt: timer.fireAt)
                 guard let instance = try await loadInstance(timer.instanceId, into: &work), !instance.status.isTerminal,
                     let held = instance.timers[timer.timerId]

@@ -26,6 +26,7 @@ public final class Orchestrator: Sendable {
     /// per type, then kept current by `record` (this process writes every wait), so a trigger
     /// event costs no query to learn whether some step waits for its type.
     let storedEventKeys = Mutex<[String: Set<String>]>([:])
+    let queueEstimate = QueueEstimate()
 
     /// - Parameters:
     ///   - commits: where decided batches go (and, through it, the relay and the timer service).

@@ -14,6 +14,9 @@ public struct OrchestratorConfiguration: Sendable {
     /// first (the store stays the source of truth). Default: 128 MiB.
     public var instanceCacheBytes: Int
 
+    /// Concurrency limits: starts beyond them wait as QUEUED. Default: none.
+    public var limits: ConcurrencyLimits = ConcurrencyLimits()
+
     public static let defaultInstanceCacheBytes = 128 << 20
 
     public init(
@@ -24,5 +27,21 @@ public struct OrchestratorConfiguration: Sendable {
         self.budget = budget
         self.lifecycleSource = lifecycleSource
         self.instanceCacheBytes = instanceCacheBytes
+    }
+}
+
+/// How many instances may run at once, and how many may wait for a slot.
+public struct ConcurrencyLimits: Sendable, Hashable {
+    /// Instances of all workflows RUNNING or PAUSED at once; nil: no global limit (a workflow's
+    /// `maxConcurrent` still applies to its own).
+    public var maxRunning: Int?
+    /// QUEUED instances beyond which starts are refused (REST: 429 with `Retry-After`) and the
+    /// trigger consumer pauses. Counted at every admission pass, so several processes may
+    /// together pass it by what they start between two passes. Default: 100,000.
+    public var maxQueued: Int
+
+    public init(maxRunning: Int? = nil, maxQueued: Int = 100_000) {
+        self.maxRunning = maxRunning
+        self.maxQueued = maxQueued
     }
 }

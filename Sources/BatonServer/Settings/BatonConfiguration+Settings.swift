@@ -24,6 +24,8 @@ extension BatonConfiguration {
         _ = checked("log.format", settings.text("log.format"), { ["text", "json"].contains($0.lowercased()) }, "must be text or json")
         _ = checked("log.fileMaxMiB", settings.integer("log.fileMaxMiB"), { (1...10_240).contains($0) }, "must be between 1 and 10240")
         _ = checked("log.fileKeep", settings.integer("log.fileKeep"), { (1...100).contains($0) }, "must be between 1 and 100")
+        let maxRunning = checked("limits.maxRunning", settings.integer("limits.maxRunning"), { (1...10_000_000).contains($0) }, "must be between 1 and 10000000")
+        let maxQueued = checked("limits.maxQueued", settings.integer("limits.maxQueued"), { (1...100_000_000).contains($0) }, "must be between 1 and 100000000")
         let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
 
         func period(_ key: String, _ text: String?, source: String) -> Duration?? {
@@ -72,6 +74,7 @@ extension BatonConfiguration {
         configuration.eventWindowMilliseconds = settings.milliseconds("engine.eventWindow") ?? 600_000
         configuration.instanceCacheBytes = (cacheMiB ?? 128) << 20
         configuration.retention = retention
+        configuration.limits = ConcurrencyLimits(maxRunning: maxRunning, maxQueued: maxQueued ?? 100_000)
         return (configuration, Logger.Level(rawValue: (level ?? "info").lowercased()) ?? .info)
     }
 }

@@ -98,7 +98,7 @@ public enum StoredInstanceDecoder {
     /// The root's status for an instance of a format-1 document.
     static func rootStatus(_ status: InstanceStatus) -> ExecutionStatus {
         switch status {
-        case .running, .paused: .running
+        case .queued, .running, .paused: .running
         case .completed: .completed
         case .failed: .failed
         case .cancelled, .timedOut: .cancelled
