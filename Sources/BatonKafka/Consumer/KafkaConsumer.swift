@@ -19,6 +19,8 @@ public final class KafkaConsumer: Sendable {
     private let groupId: String
     private let logger: Logger
     private let resets: OffsetReset?
+    /// Topics paused by `pause(topics:)`; shared with the poll thread and the rebalance callback.
+    var paused: PausedTopics { client.context.paused }
 
     /// enable.auto.commit=false and enable.auto.offset.store=false: Baton commits only after its store transaction.
     ///
@@ -56,8 +58,9 @@ public final class KafkaConsumer: Sendable {
         self.groupId = options.groupId
         self.logger = logger
         self.committer = SerialBlockingWorker(name: "baton-kafka-cmt")
+        let paused = client.context.paused
         self.pollThread = DedicatedThread(name: "baton-kafka-cons") {
-            Self.pollLoop(client: client, buffer: buffer, running: running, maxBatchSize: maxBatchSize, idleBatches: idleBatches, resets: resets, logger: logger)
+            Self.pollLoop(client: client, buffer: buffer, running: running, maxBatchSize: maxBatchSize, idleBatches: idleBatches, resets: resets, paused: paused, logger: logger)
         }
     }
 
@@ -213,11 +216,13 @@ public final class KafkaConsumer: Sendable {
         maxBatchSize: Int,
         idleBatches: Bool,
         resets: OffsetReset?,
+        paused: PausedTopics,
         logger: Logger
     ) {
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(maxBatchSize)
         while running.isRunning {
+            if let change = paused.takeChange() { applyPause(change, client: client.pointer) }
             guard buffer.reserveSlot(timeout: .milliseconds(100)) else { continue }
             var timeout: Int32 = 100
             while batch.count < maxBatchSize, running.isRunning, let message = rd_kafka_consumer_poll(client.pointer, timeout) {

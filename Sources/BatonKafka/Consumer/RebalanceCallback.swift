@@ -37,6 +37,9 @@ enum RebalanceCallback {
                 if code != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(code, context: "applying a partition assignment") }
                 count = changed
             }
+            if failure == nil, let partitions, let topics = context?.paused.topics {
+                KafkaConsumer.pauseAssigned(partitions, topics: topics, client: client)
+            }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(client, partitions) {

@@ -11,6 +11,8 @@ final class RDKafkaClientContext: Sendable {
     let logger: Logger
     /// Partitions currently assigned to a consumer by its group (written by the rebalance callback).
     let assignedPartitionCount = Atomic<Int>(0)
+    /// Topics a consumer keeps paused (see `KafkaConsumer.pause(topics:)`).
+    let paused = PausedTopics()
 
     init(logger: Logger) {
         self.logger = logger
