@@ -185,7 +185,12 @@ public func buildApplication(
         let scheduler = scheduleStore.map { ScheduleService(store: $0, workflows: service, metrics: metrics, logger: logger) }
         let retention = RetentionService(store: store, configuration: configuration.retention, metrics: metrics, logger: logger)
         let admission = AdmissionService(orchestrator: orchestrator, logger: logger)
-        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission]
+        let triggerTopic = topics.triggers
+        let intake = IntakeGovernor(
+            orchestrator: orchestrator, limits: configuration.intake,
+            setPaused: { [consumer] paused in paused ? consumer.pause(topics: [triggerTopic]) : consumer.resume(topics: [triggerTopic]) }, logger: logger
+        )
+        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission, intake]
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         let sampler = MetricsSampler(
             metrics: metrics,
@@ -193,7 +198,7 @@ public func buildApplication(
                 store: store, statistics: statistics, consumerLag: { [consumer] in consumer.lag() },
                 poolUse: { [store] in (store as? PostgresStore)?.poolUse }, cacheBytes: { [orchestrator] in orchestrator.instanceCache.bytes },
                 isReady: { [readiness] in readiness.notReadyReason == nil }
-            ),
+            ).with(intakePaused: { [intake] in intake.pausedBecause != nil }),
             logger: logger
         )
         let exporter = PrometheusExporter(registry: registry, sampler: sampler)

@@ -48,8 +48,10 @@ extension SQLiteStore {
         }
     }
 
+    /// On a reader connection: the intake governor counts every quarter second, and must not
+    /// queue behind (or delay) the writer's commits.
     public func outboxCount() async throws(StoreError) -> Int {
-        try await perform { connection throws(StoreError) in
+        try await performRead { connection throws(StoreError) in
             try connection.withStatement("SELECT COUNT(*) FROM outbox") { statement throws(StoreError) in
                 try statement.step() ? statement.int(0) : 0
             }

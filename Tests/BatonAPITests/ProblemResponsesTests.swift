@@ -113,6 +113,22 @@ struct ProblemResponsesTests {
         }
     }
 
+    @Test func aStartBeyondAFullQueueAnswers429WithRetryAfterAndAStartThatQueuesIsCreatedQueued() async throws {
+        let harness = Harness(limits: ConcurrencyLimits(maxRunning: 1, maxQueued: 1))
+        try await withAPIServer(harness.service, configuration: APIConfiguration(retryAfter: .seconds(3))) { client in
+            _ = try await client.post("/v1/definitions", json: ["id": "w", "steps": [["id": "t", "type": "task", "taskType": "t"]]])
+            let first = try await client.post("/v1/workflows/w/instances", json: [:])
+            #expect(first.status == 201)
+            #expect(try first.json()["status"] == "QUEUED")
+            let second = try await client.post("/v1/workflows/w/instances", json: [:])
+            #expect(second.header("Retry-After") == "3")
+            try expectProblem(second, problemDocument(
+                "queue-full", title: "Too many instances wait to start", status: 429,
+                detail: "1 instances already wait for a slot (limits.maxQueued is 1); 'w' cannot queue another now", instance: "/v1/workflows/w/instances"
+            ))
+        }
+    }
+
     @Test(arguments: [ServiceError.Code.internal, ServiceError.Code(rawValue: "something-new")])
     func internalFailuresAnswer500WithoutLeakingDetails(code: ServiceError.Code) async throws {
         let service = FailingService(error: ServiceError(code, "store failure: SQLITE_CORRUPT in /var/lib/baton/baton.db"))

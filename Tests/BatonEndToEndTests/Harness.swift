@@ -38,7 +38,10 @@ final class Harness: Sendable {
     let runner: Task<Void, any Error>
     let logger: Logger
 
-    static func start(worker behaviour: ExampleWorker.Behaviour? = ExampleWorker.exampleBehaviour, definitions: [String] = [], store kind: StoreKind = .sqlite) async throws -> Harness {
+    static func start(
+        worker behaviour: ExampleWorker.Behaviour? = ExampleWorker.exampleBehaviour, definitions: [String] = [], store kind: StoreKind = .sqlite,
+        configure: (inout BatonConfiguration) -> Void = { _ in }
+    ) async throws -> Harness {
         var logger = Logger(label: "baton.e2e")
         logger.logLevel = .warning
         let broker = try EmbeddedBroker(brokerCount: 1, stablePort: nil, logger: logger)
@@ -53,6 +56,7 @@ final class Harness: Sendable {
         if kind == .postgres { configuration.store.postgres = try await PostgresTestServer.shared.makeDatabase() }
         configuration.kafka.createTopics = true
         configuration.kafka.maxMessageBytes = 64 * 1024
+        configure(&configuration)
         let port = Locked<Int?>(nil)
         let app = try await buildApplication(
             configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: 4),
@@ -187,9 +191,10 @@ final class Harness: Sendable {
 /// Runs `body` against a fresh Harness and always stops it, even when the body throws.
 func withHarness(
     worker: ExampleWorker.Behaviour? = ExampleWorker.exampleBehaviour, definitions: [String] = sharedDefinitions, store: StoreKind = .sqlite,
+    configure: (inout BatonConfiguration) -> Void = { _ in },
     _ body: (Harness) async throws -> Void
 ) async throws {
-    let h = try await Harness.start(worker: worker, definitions: definitions, store: store)
+    let h = try await Harness.start(worker: worker, definitions: definitions, store: store, configure: configure)
     do {
         try await body(h)
     } catch {

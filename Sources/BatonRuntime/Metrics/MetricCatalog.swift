@@ -92,7 +92,7 @@ public enum BatonMetric {
     // MARK: Sampled from the store and the clients at each scrape
 
     public static let instances = MetricDescription(
-        "baton_instances", .gauge, labels: ["workflow", "status"], "Unfinished workflow instances in the store, by workflow and status (RUNNING, PAUSED)."
+        "baton_instances", .gauge, labels: ["workflow", "status"], "Unfinished workflow instances in the store, by workflow and status (QUEUED, RUNNING, PAUSED)."
     )
     public static let timersPending = MetricDescription(
         "baton_timers_pending", .gauge, "Timers set in the store (retry back-offs, timeouts, delays, waits), due or not."
@@ -116,13 +116,16 @@ public enum BatonMetric {
         "baton_instance_cache_bytes", .gauge, "Estimated bytes of the running instances this process keeps decoded in memory."
     )
     public static let ready = MetricDescription("baton_ready", .gauge, "1 when this process takes work (GET /readyz answers 200), else 0.")
+    public static let intakePaused = MetricDescription(
+        "baton_intake_paused", .gauge, "1 while this process has paused its trigger topic (outbox backlog or queue past its high-water mark), else 0."
+    )
 
     /// Every metric, in the order of the README's table.
     public static let all: [MetricDescription] = [
         workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, retentionPurged, commitDuration,
         messagesProcessed, batchesCommitted, inputsIgnored, deadLettered, timersFired, outboxPublished, outboxParked,
         commitsRefusedStale, commandsDecidedAgain, triggersDeduplicated,
-        instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready,
+        instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready, intakePaused,
     ]
 
     /// The entry named `name`, for exporters that attach help text and buckets.

@@ -20,6 +20,14 @@ public final class MetricsSampler: Sendable {
         public var poolUse: @Sendable () -> StorePoolUse?
         public var cacheBytes: @Sendable () -> Int
         public var isReady: @Sendable () -> Bool
+        public var intakePaused: @Sendable () -> Bool = { false }
+
+        /// These sources, with `intakePaused` read from `paused`.
+        public func with(intakePaused paused: @escaping @Sendable () -> Bool) -> Sources {
+            var copy = self
+            copy.intakePaused = paused
+            return copy
+        }
 
         public init(
             store: any WorkflowStore, statistics: RuntimeStatistics, consumerLag: @escaping @Sendable () -> [PartitionLag] = { [] },
@@ -86,6 +94,7 @@ public final class MetricsSampler: Sendable {
         }
         sets[BatonMetric.cacheBytes.name] = [([], Double(sources.cacheBytes()))]
         sets[BatonMetric.ready.name] = [([], sources.isReady() ? 1 : 0)]
+        sets[BatonMetric.intakePaused.name] = [([], sources.intakePaused() ? 1 : 0)]
         for (name, values) in sets {
             guard let metric = BatonMetric.named(name) else { continue }
             set(metric, values)

@@ -26,6 +26,8 @@ extension BatonConfiguration {
         _ = checked("log.fileKeep", settings.integer("log.fileKeep"), { (1...100).contains($0) }, "must be between 1 and 100")
         let maxRunning = checked("limits.maxRunning", settings.integer("limits.maxRunning"), { (1...10_000_000).contains($0) }, "must be between 1 and 10000000")
         let maxQueued = checked("limits.maxQueued", settings.integer("limits.maxQueued"), { (1...100_000_000).contains($0) }, "must be between 1 and 100000000")
+        let highWater = checked("intake.outboxHighWater", settings.integer("intake.outboxHighWater"), { (1...100_000_000).contains($0) }, "must be between 1 and 100000000")
+        let lowWater = checked("intake.outboxLowWater", settings.integer("intake.outboxLowWater"), { (0...100_000_000).contains($0) }, "must be between 0 and 100000000")
         let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
 
         func period(_ key: String, _ text: String?, source: String) -> Duration?? {
@@ -75,6 +77,7 @@ extension BatonConfiguration {
         configuration.instanceCacheBytes = (cacheMiB ?? 128) << 20
         configuration.retention = retention
         configuration.limits = ConcurrencyLimits(maxRunning: maxRunning, maxQueued: maxQueued ?? 100_000)
+        configuration.intake = IntakeLimits(outboxHighWater: highWater ?? 50_000, outboxLowWater: lowWater ?? 10_000)
         return (configuration, Logger.Level(rawValue: (level ?? "info").lowercased()) ?? .info)
     }
 }

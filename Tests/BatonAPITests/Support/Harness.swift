@@ -15,12 +15,14 @@ struct Harness: Sendable {
     let schedules: ScheduleAPIService
     let clock: ManualClock
 
-    init() {
+    init(limits: ConcurrencyLimits = ConcurrencyLimits()) {
         let clock = ManualClock(start: Harness.start)
         let ids = IdSequence()
         self.clock = clock
         let store = InMemoryStore()
-        let orchestrator = Orchestrator(store: store, clock: { clock.now }, makeId: { ids.next() })
+        var configuration = OrchestratorConfiguration()
+        configuration.limits = limits
+        let orchestrator = Orchestrator(store: store, configuration: configuration, clock: { clock.now }, makeId: { ids.next() })
         self.orchestrator = orchestrator
         let service = WorkflowAPIService(orchestrator: orchestrator, readiness: readiness)
         self.service = service
