@@ -166,6 +166,7 @@ public func buildApplication(
             configuration: {
                 var settings = OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget, instanceCacheBytes: configuration.instanceCacheBytes)
                 settings.limits = configuration.limits
+                settings.taskRates = configuration.taskRates
                 return settings
             }(),
             engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy, eventWindowMilliseconds: configuration.eventWindowMilliseconds),
@@ -190,7 +191,8 @@ public func buildApplication(
             orchestrator: orchestrator, limits: configuration.intake,
             setPaused: { [consumer] paused in paused ? consumer.pause(topics: [triggerTopic]) : consumer.resume(topics: [triggerTopic]) }, logger: logger
         )
-        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission, intake]
+        let rateLimiter = DispatchRateLimiter(orchestrator: orchestrator, logger: logger)
+        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission, intake, rateLimiter]
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         let sampler = MetricsSampler(
             metrics: metrics,

@@ -115,6 +115,8 @@ public struct BatonConfiguration: Sendable {
     public var instanceCacheBytes: Int = 128 << 20
     /// How many instances may run at once and wait to (see `ConcurrencyLimits`).
     public var limits = ConcurrencyLimits()
+    /// Task requests per second by task type (see `OrchestratorConfiguration.taskRates`).
+    public var taskRates: [String: Double] = [:]
     /// When the trigger topic pauses (see `IntakeGovernor`).
     public var intake = IntakeLimits()
     /// How long finished instances and dedupe marks are kept (see `RetentionService`).

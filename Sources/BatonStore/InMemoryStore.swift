@@ -29,6 +29,9 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         var waits: [String: [String: EventWait]] = [:]
         var buffered: [BufferedEvent] = []
         var schedules: [String: ScheduleRecord] = [:]
+        /// Held task requests, oldest first, and each gate's bucket.
+        var held: [HeldDispatch] = []
+        var buckets: [String: TokenBucket] = [:]
     }
 
     private struct ScheduledStep {
@@ -239,6 +242,32 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         return AdmissionResult(admitted: admitted.map(\.id), waiting: AdmissionPlanner.remaining(waiting: counts, admitted: admitted))
     }
 
+    public func releaseHeld(_ request: ReleaseRequest) throws(StoreError) -> [OutboxMessage] {
+        try checkOpen()
+        let waiting = state.held.filter { $0.gate == request.gate }
+        guard !waiting.isEmpty else { return [] }
+        var bucket = state.buckets[request.gate] ?? .full(request)
+        let count = bucket.take(request, waiting: waiting.count)
+        state.buckets[request.gate] = bucket
+        let positions = state.held.indices.filter { state.held[$0].gate == request.gate }.prefix(count)
+        var released: [OutboxMessage] = []
+        for position in positions {
+            state.lastOutboxSequence += 1
+            var message = state.held[position].message
+            message.sequence = state.lastOutboxSequence
+            released.append(message)
+        }
+        let gone = Set(positions)
+        state.held = state.held.indices.filter { !gone.contains($0) }.map { state.held[$0] }
+        state.outbox.append(contentsOf: released)
+        return released
+    }
+
+    public func heldCounts() throws(StoreError) -> [String: Int] {
+        try checkOpen()
+        return state.held.reduce(into: [:]) { $0[$1.gate, default: 0] += 1 }
+    }
+
     public func purge(_ request: PurgeRequest) throws(StoreError) -> PurgeResult {
         try checkOpen()
         let candidates = state.instances.values.filter { instance in
@@ -328,6 +357,7 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
             message.sequence = state.lastOutboxSequence
             state.outbox.append(message)
         }
+        state.held.append(contentsOf: batch.held)
         for var record in batch.deadLetters {
             record.id = (state.deadLetters.last?.id ?? 0) + 1
             state.deadLetters.append(record)

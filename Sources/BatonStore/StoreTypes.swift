@@ -96,6 +96,8 @@ public struct StoreBatch: Sendable, Hashable {
     /// must not exist. Either check failing throws `.stale` and writes nothing of the batch: the
     /// decision was made on a state another writer has since changed, so it must be made again.
     public var decidedFrom: [String: Int64] = [:]
+    /// Task requests held back by a rate limit instead of written to `outbox` (see `HeldDispatch`).
+    public var held: [HeldDispatch] = []
 
     public init(
         instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:],
@@ -113,7 +115,7 @@ public struct StoreBatch: Sendable, Hashable {
 
     public var isEmpty: Bool {
         instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
-            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty
+            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty && held.isEmpty
     }
 }
 

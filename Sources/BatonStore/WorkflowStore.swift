@@ -91,6 +91,13 @@ public protocol WorkflowStore: Sendable {
     /// (see `AdmissionRequest`).
     func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionResult
 
+    /// Moves the oldest held task requests of `request.gate` into the outbox, as many as the
+    /// gate's token bucket (kept in the store, refilled at `ratePerSecond`) allows, in one
+    /// transaction, and returns the outbox rows with their sequences (for the relay).
+    func releaseHeld(_ request: ReleaseRequest) async throws(StoreError) -> [OutboxMessage]
+    /// Held task requests, by gate (task type); gates with none are absent.
+    func heldCounts() async throws(StoreError) -> [String: Int]
+
     /// Releases the store (closes files, drops the ownership lock). Idempotent.
     func close() async
 }

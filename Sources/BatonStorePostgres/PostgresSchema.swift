@@ -286,6 +286,22 @@ enum PostgresSchema {
             END $$
             """,
         ],
+        // 7: task rate limits (as the SQLite store's migration 13).
+        [
+            """
+            CREATE TABLE held_dispatches (
+                sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                gate text NOT NULL,
+                topic text NOT NULL,
+                key bytea,
+                value bytea NOT NULL,
+                headers bytea,
+                held_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX held_dispatches_by_gate ON held_dispatches (gate, sequence)",
+            "CREATE TABLE dispatch_buckets (gate text PRIMARY KEY, tokens double precision NOT NULL, refilled_at bigint NOT NULL)",
+        ],
     ]
 
     /// The schema version this build writes.

@@ -139,6 +139,23 @@ extension PostgresStore {
             for try await sequence in result.decode(Int64.self) { sequences.append(sequence) }
             sequences.sort()
         }
+        if !batch.held.isEmpty {
+            var (gates, topics, keys, values, headers) = (TextColumn(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
+            for (gate, message) in batch.held {
+                gates.append(gate)
+                topics.append(message.topic)
+                keys.append(message.key)
+                values.append(message.value)
+                headers.append(message.headers)
+            }
+            try await connection.query("""
+                INSERT INTO held_dispatches (gate, topic, key, value, headers, held_at)
+                SELECT x.gate, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
+                FROM unnest(\(gates)::text[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
+                    WITH ORDINALITY AS x(gate, topic, key, value, headers, ord)
+                ORDER BY x.ord
+                """, logger: logger)
+        }
         if !batch.dedupe.isEmpty {
             var (keys, values) = (TextColumn(), TextColumn())
             for mark in batch.dedupe {

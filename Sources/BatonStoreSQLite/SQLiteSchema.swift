@@ -219,6 +219,25 @@ enum SQLiteSchema {
         WHEN (SELECT status FROM instances WHERE id = OLD.instance_id) IN ('QUEUED', 'RUNNING', 'PAUSED')
         BEGIN SELECT RAISE(ABORT, 'history of an unfinished instance is append-only'); END;
         """,
+        // 13: task rate limits. Held task requests wait here, oldest first per gate (task
+        // type), until the gate's token bucket lets them into the outbox.
+        """
+        CREATE TABLE held_dispatches (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            gate TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            key BLOB,
+            value BLOB NOT NULL,
+            headers BLOB,
+            held_at INTEGER NOT NULL
+        );
+        CREATE INDEX held_dispatches_by_gate ON held_dispatches (gate, sequence);
+        CREATE TABLE dispatch_buckets (
+            gate TEXT PRIMARY KEY NOT NULL,
+            tokens REAL NOT NULL,
+            refilled_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// The schema version this build writes.

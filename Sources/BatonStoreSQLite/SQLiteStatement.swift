@@ -28,6 +28,10 @@ final class SQLiteStatement {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
+    func bind(_ index: Int32, _ value: Double) throws(StoreError) {
+        try check(sqlite3_bind_double(handle, index, value))
+    }
+
     func bind(_ index: Int32, _ value: Int) throws(StoreError) {
         try check(sqlite3_bind_int64(handle, index, Int64(value)))
     }
@@ -105,6 +109,8 @@ final class SQLiteStatement {
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
 
     func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
 

@@ -140,6 +140,19 @@ extension SQLiteStore {
                 sequences.append(connection.lastInsertRowID)
             }
         }
+        if !batch.held.isEmpty {
+            let insert = try connection.statement(CommitSQL.insertHeld)
+            let now = wallClockMilliseconds()
+            for (gate, message) in batch.held {
+                try insert.bind(1, gate)
+                try insert.bind(2, message.topic)
+                try insert.bind(3, blob: message.key)
+                try insert.bind(4, blob: message.value)
+                try insert.bind(5, blob: message.headers)
+                try insert.bind(6, now)
+                try insert.run()
+            }
+        }
         if !batch.dedupe.isEmpty {
             let insert = try connection.statement(CommitSQL.insertDedupe)
             let now = wallClockMilliseconds()
@@ -277,6 +290,7 @@ enum CommitSQL {
         UPDATE step_executions SET status = 'FAILED', error = ?1, completed_at = ?2
         WHERE instance_id = ?3 AND task_id = ?4 AND (?5 IS NULL OR attempt = ?5)
         """
+    static let insertHeld = "INSERT INTO held_dispatches (gate, topic, key, value, headers, held_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
     static let insertOutbox = "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
     static let insertDedupe = "INSERT INTO dedupe (key, value, created_at) VALUES (?1, ?2, ?3)"
     static let insertDeadLetter = """

@@ -65,5 +65,34 @@ extension EndToEnd {
                 try await h.waitUntil("the trigger topic is resumed") { !h.app.consumer.pausedTopics.contains(h.topics.triggers) }
             }
         }
+    
+        static let paced = """
+            id: paced
+            steps:
+              - { id: call, type: task, taskType: paced.call }
+            """
+
+        /// Requests of a rate-limited task type reach Kafka at its rate, whatever the starts do.
+        @Test(.timeLimit(.minutes(2)))
+        func aRateLimitedTaskTypeIsDispatchedAtItsRate() async throws {
+            try await withHarness(worker: ExampleWorker.echoBehaviour, definitions: [Self.paced], configure: { $0.taskRates = ["paced.call": 4] }) { h in
+                var ids: [String] = []
+                for _ in 0..<12 {
+                    ids.append(try await h.service.startInstance(workflowId: "paced", version: nil, input: [:], idempotencyKey: nil).instance.id)
+                }
+                for id in ids { #expect(try await h.waitForEnd(id, timeout: .seconds(30)).status == .completed) }
+                let requests = try await h.readAll(h.topics.tasks("paced.call"), atLeast: 12)
+                let times = requests.compactMap(\.timestamp).sorted()
+                #expect(times.count == 12)
+                // A burst of 4 (one second's worth), then 4 a second: the 12th goes out 2 s after
+                // the first at the earliest. Unlimited, all 12 go within milliseconds.
+                let span = (times.last ?? 0) - (times.first ?? 0)
+                #expect(span >= 1_800, "12 requests at 4/s went out within \(span) ms")
+                for (index, time) in times.enumerated() {
+                    let inOneSecond = times[index...].prefix { $0 < time + 1_000 }.count
+                    #expect(inOneSecond <= 8, "\(inOneSecond) requests within one second from \(time)")
+                }
+            }
+        }
     }
 }

@@ -116,6 +116,9 @@ public enum BatonMetric {
         "baton_instance_cache_bytes", .gauge, "Estimated bytes of the running instances this process keeps decoded in memory."
     )
     public static let ready = MetricDescription("baton_ready", .gauge, "1 when this process takes work (GET /readyz answers 200), else 0.")
+    public static let dispatchesHeld = MetricDescription(
+        "baton_dispatches_held", .gauge, labels: ["task_type"], "Task requests held back by limits.taskRates, waiting for their task type's next token (all processes)."
+    )
     public static let intakePaused = MetricDescription(
         "baton_intake_paused", .gauge, "1 while this process has paused its trigger topic (outbox backlog or queue past its high-water mark), else 0."
     )
@@ -125,7 +128,7 @@ public enum BatonMetric {
         workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, retentionPurged, commitDuration,
         messagesProcessed, batchesCommitted, inputsIgnored, deadLettered, timersFired, outboxPublished, outboxParked,
         commitsRefusedStale, commandsDecidedAgain, triggersDeduplicated,
-        instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready, intakePaused,
+        instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready, intakePaused, dispatchesHeld,
     ]
 
     /// The entry named `name`, for exporters that attach help text and buckets.

@@ -84,6 +84,7 @@ public final class MetricsSampler: Sendable {
             sets[BatonMetric.timersPending.name] = [([], Double(gauges.timers))]
             sets[BatonMetric.outboxBacklog.name] = [([], Double(gauges.outbox))]
             sets[BatonMetric.deadLetters.name] = [([], Double(gauges.deadLetters))]
+            sets[BatonMetric.dispatchesHeld.name] = try await sources.store.heldCounts().map { ([$0.key], Double($0.value)) }
         } catch {
             logger.warning("metrics: could not count the store's instances, timers and outbox; their gauges keep their last values", metadata: ["error": "\(error)"])
         }

@@ -98,6 +98,7 @@ public final class CommitPath: Sendable {
                     for index in rows.indices { rows[index].sequence = sequences[index] }
                     outbox.enqueue(rows)
                 }
+                if !batch.held.isEmpty { heldDispatches.signal() }
                 if changed.contains(where: { $0.status == .queued || $0.status.isTerminal }) {
                     admission.signal()
                 }
@@ -118,6 +119,14 @@ public final class CommitPath: Sendable {
             completed: afterCommit
         )
     }
+
+    /// Hands rows moved into the outbox outside a commit (released task requests) to the relay.
+    func handOver(_ rows: [OutboxMessage]) {
+        if !rows.isEmpty { outbox?.enqueue(rows) }
+    }
+
+    /// Signalled after a commit that held task requests back (the rate limiter releases them).
+    public let heldDispatches = WakeSignal()
 
     /// Wakes the timer service (instances admitted outside a commit have due timers).
     func wakeTimers() { timers?.signal() }

@@ -187,6 +187,10 @@ public final class Orchestrator: Sendable {
                     oversized.append((task, bytes))
                     continue
                 }
+                if configuration.taskRates[task.taskType] != nil {
+                    work.held.append(HeldDispatch(gate: task.taskType, message: OutboxMessage(message)))
+                    continue
+                }
             case .emitLifecycle(let event):
                 MetricObservation.of(event, into: &work.observations)
                 message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
@@ -257,10 +261,12 @@ struct BatchWork {
     var decidedFrom: [String: Int64] = [:]
     /// What the batch's lifecycle events tell the metrics, recorded once it is durable.
     var observations: [MetricObservation] = []
+    /// Task requests held back by a rate limit instead of written to `outbox`.
+    var held: [HeldDispatch] = []
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
-            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty
+            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty && held.isEmpty
     }
 
     static func waitKey(_ event: String, _ source: String, _ key: String) -> String { event + "\u{1F}" + source + "\u{1F}" + key }
@@ -286,6 +292,7 @@ struct BatchWork {
         batch.consumedEvents = consumedEvents
         batch.eventsExpiredBefore = eventsExpiredBefore
         batch.decidedFrom = decidedFrom
+        batch.held = held
         return batch
     }
 }

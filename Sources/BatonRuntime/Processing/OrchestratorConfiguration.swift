@@ -16,6 +16,10 @@ public struct OrchestratorConfiguration: Sendable {
 
     /// Concurrency limits: starts beyond them wait as QUEUED. Default: none.
     public var limits: ConcurrencyLimits = ConcurrencyLimits()
+    /// Task requests per second, by task type, for executors that cannot take bursts: requests
+    /// of these types are held in the store and released at that rate (all processes together)
+    /// by `DispatchRateLimiter`. Types not named are dispatched at once. Default: none.
+    public var taskRates: [String: Double] = [:]
 
     public static let defaultInstanceCacheBytes = 128 << 20
 

@@ -28,6 +28,14 @@ extension BatonConfiguration {
         let maxQueued = checked("limits.maxQueued", settings.integer("limits.maxQueued"), { (1...100_000_000).contains($0) }, "must be between 1 and 100000000")
         let highWater = checked("intake.outboxHighWater", settings.integer("intake.outboxHighWater"), { (1...100_000_000).contains($0) }, "must be between 1 and 100000000")
         let lowWater = checked("intake.outboxLowWater", settings.integer("intake.outboxLowWater"), { (0...100_000_000).contains($0) }, "must be between 0 and 100000000")
+        var taskRates: [String: Double] = [:]
+        for (taskType, text) in settings.map("limits.taskRates").sorted(by: { $0.key < $1.key }) {
+            guard let rate = Double(text), rate >= 0.001, rate <= 1_000_000 else {
+                problems.append("limits.taskRates.\(taskType) from \(settings.source("limits.taskRates")?.description ?? "?"): '\(text)' must be a number of tasks per second from 0.001 to 1000000")
+                continue
+            }
+            taskRates[taskType] = rate
+        }
         let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
 
         func period(_ key: String, _ text: String?, source: String) -> Duration?? {
@@ -77,6 +85,7 @@ extension BatonConfiguration {
         configuration.instanceCacheBytes = (cacheMiB ?? 128) << 20
         configuration.retention = retention
         configuration.limits = ConcurrencyLimits(maxRunning: maxRunning, maxQueued: maxQueued ?? 100_000)
+        configuration.taskRates = taskRates
         configuration.intake = IntakeLimits(outboxHighWater: highWater ?? 50_000, outboxLowWater: lowWater ?? 10_000)
         return (configuration, Logger.Level(rawValue: (level ?? "info").lowercased()) ?? .info)
     }

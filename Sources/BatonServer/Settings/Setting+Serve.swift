@@ -35,6 +35,8 @@ extension Setting {
                 summary: "instances of all workflows running at once (1–10000000; unset: no limit); starts beyond wait as QUEUED, in order. A definition's maxConcurrent limits its own"),
         Setting(key: "limits.maxQueued", environment: "BATON_MAX_QUEUED", flag: "max-queued", kind: .integer, defaultValue: "100000",
                 summary: "QUEUED instances beyond which REST starts answer 429 with Retry-After (1–100000000)"),
+        Setting(key: "limits.taskRates", environment: nil, flag: "task-rate", kind: .map, defaultValue: nil,
+                summary: "per task type, task requests dispatched per second, all processes together (`video.render=2`, `sms.send=0.5`); the rest wait SCHEDULED, oldest first"),
         Setting(key: "intake.outboxHighWater", environment: "BATON_OUTBOX_HIGH_WATER", flag: "outbox-high-water", kind: .integer, defaultValue: "50000",
                 summary: "outbox backlog (records not yet acknowledged by Kafka) at which the trigger topic is paused; results keep flowing"),
         Setting(key: "intake.outboxLowWater", environment: "BATON_OUTBOX_LOW_WATER", flag: "outbox-low-water", kind: .integer, defaultValue: "10000",

@@ -1,0 +1,50 @@
+import BatonCore
+import BatonStore
+import Logging
+import ServiceLifecycle
+
+/// Releases held task requests (`OrchestratorConfiguration.taskRates`) into the outbox at each
+/// task type's rate, oldest first, and hands them to the relay.
+///
+/// The token buckets are in the store (`WorkflowStore.releaseHeld`), so every process may run
+/// this and the rate still holds for all of them together. It looks every `interval` (and when a
+/// commit held something), so a released request waits at most about that long for its token.
+public final class DispatchRateLimiter: Service {
+    let orchestrator: Orchestrator
+    let interval: Duration
+    let logger: Logger
+
+    public init(orchestrator: Orchestrator, interval: Duration = .milliseconds(50), logger: Logger) {
+        self.orchestrator = orchestrator
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let rates = orchestrator.configuration.taskRates
+        guard !rates.isEmpty else {
+            // A service that returns ends its group: idle until the process stops.
+            try? await gracefulShutdown()
+            return
+        }
+        let wake = orchestrator.commits.heldDispatches
+        var backoff = Duration.milliseconds(50)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let held = try await orchestrator.store.heldCounts()
+                for (gate, rate) in rates.sorted(by: { $0.key < $1.key }) where held[gate, default: 0] > 0 {
+                    let rows = try await orchestrator.store.releaseHeld(ReleaseRequest(gate: gate, ratePerSecond: rate, now: orchestrator.now))
+                    orchestrator.commits.handOver(rows)
+                }
+                backoff = .milliseconds(50)
+                await wake.wait(timeout: interval)
+                // Commits that hold requests signal often; one look per 10 ms is enough.
+                try? await Task.sleep(for: .milliseconds(10))
+            } catch {
+                logger.warning("held task requests could not be released; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import BatonCore
+import BatonStore
+import PostgresNIO
+
+extension PostgresStore {
+    /// One transaction holding the gate's bucket row (`FOR UPDATE`): releases of several
+    /// processes take tokens one after the other, so the rate holds for all of them together.
+    /// The held rows are deleted first, which gives the transaction its id before the outbox
+    /// sequences are drawn (the shared relay's horizon relies on it, see `OutboxHorizon`).
+    public func releaseHeld(_ request: ReleaseRequest) async throws(StoreError) -> [OutboxMessage] {
+        try await transaction("release held task requests of \(request.gate)") { [self] connection in
+            try await connection.query("""
+                INSERT INTO dispatch_buckets (gate, tokens, refilled_at) VALUES (\(request.gate), \(request.burst), \(request.now.milliseconds))
+                ON CONFLICT (gate) DO NOTHING
+                """, logger: logger)
+            var bucket = TokenBucket.full(request)
+            for try await (tokens, refilledAt) in try await connection.query(
+                "SELECT tokens, refilled_at FROM dispatch_buckets WHERE gate = \(request.gate) FOR UPDATE", logger: logger
+            ).decode((Double, Int64).self) {
+                bucket = TokenBucket(tokens: tokens, refilledAt: Timestamp(milliseconds: refilledAt))
+            }
+            let allowed = bucket.take(request, waiting: request.limit)
+            var rows: [OutboxMessage] = []
+            if allowed > 0 {
+                let deleted = try await connection.query("""
+                    DELETE FROM held_dispatches WHERE sequence IN (
+                        SELECT sequence FROM held_dispatches WHERE gate = \(request.gate) ORDER BY sequence LIMIT \(allowed)
+                    ) RETURNING sequence, topic, key, value, headers
+                    """, logger: logger)
+                var taken: [(Int64, OutboxMessage)] = []
+                for try await (sequence, topic, key, value, headers) in deleted.decode((Int64, String, ByteBuffer?, ByteBuffer, ByteBuffer?).self) {
+                    taken.append((sequence, OutboxMessage(topic: topic, key: key?.bytes, value: value.bytes, headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence))))
+                }
+                rows = taken.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+            bucket.tokens += Double(allowed - rows.count)
+            try await connection.query(
+                "UPDATE dispatch_buckets SET tokens = \(bucket.tokens), refilled_at = \(bucket.refilledAt.milliseconds) WHERE gate = \(request.gate)", logger: logger
+            )
+            guard !rows.isEmpty else { return [] }
+            var (shards, topics, keys, values, headers) = (Int8Column(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
+            for message in rows {
+                shards.append(OutboxShards.shard(forKey: message.key))
+                topics.append(message.topic)
+                keys.append(message.key)
+                values.append(message.value)
+                headers.append(OutboxHeaderCoding.encode(message.headers))
+            }
+            let inserted = try await connection.query("""
+                INSERT INTO outbox (shard, topic, key, value, headers, created_at)
+                SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
+                FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
+                    WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
+                WHERE pg_current_xact_id() IS NOT NULL
+                ORDER BY x.ord
+                RETURNING sequence
+                """, logger: logger)
+            var sequences: [Int64] = []
+            for try await sequence in inserted.decode(Int64.self) { sequences.append(sequence) }
+            sequences.sort()
+            return zip(rows, sequences).map { message, sequence in
+                var row = message
+                row.sequence = sequence
+                return row
+            }
+        }
+    }
+
+    public func heldCounts() async throws(StoreError) -> [String: Int] {
+        try await run("count held task requests") { [self] connection in
+            var counts: [String: Int] = [:]
+            for try await (gate, count) in try await connection.query("SELECT gate, COUNT(*) FROM held_dispatches GROUP BY gate", logger: logger).decode((String, Int64).self) {
+                counts[gate] = Int(count)
+            }
+            return counts
+        }
+    }
+}
