@@ -167,6 +167,7 @@ public func buildApplication(
                 var settings = OrchestratorConfiguration(topics: topics, budget: configuration.kafka.budget, instanceCacheBytes: configuration.instanceCacheBytes)
                 settings.limits = configuration.limits
                 settings.taskRates = configuration.taskRates
+                settings.breakers = configuration.breakers
                 return settings
             }(),
             engine: Engine(defaultRetryPolicy: configuration.defaultRetryPolicy, eventWindowMilliseconds: configuration.eventWindowMilliseconds),
@@ -192,7 +193,8 @@ public func buildApplication(
             setPaused: { [consumer] paused in paused ? consumer.pause(topics: [triggerTopic]) : consumer.resume(topics: [triggerTopic]) }, logger: logger
         )
         let rateLimiter = DispatchRateLimiter(orchestrator: orchestrator, logger: logger)
-        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission, intake, rateLimiter]
+        let breakerService = CircuitBreakerService(orchestrator: orchestrator, logger: logger)
+        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission, intake, rateLimiter, breakerService]
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         let sampler = MetricsSampler(
             metrics: metrics,
@@ -200,7 +202,7 @@ public func buildApplication(
                 store: store, statistics: statistics, consumerLag: { [consumer] in consumer.lag() },
                 poolUse: { [store] in (store as? PostgresStore)?.poolUse }, cacheBytes: { [orchestrator] in orchestrator.instanceCache.bytes },
                 isReady: { [readiness] in readiness.notReadyReason == nil }
-            ).with(intakePaused: { [intake] in intake.pausedBecause != nil }),
+            ).with(intakePaused: { [intake] in intake.pausedBecause != nil }, breakers: { [orchestrator] in orchestrator.breakers.records }),
             logger: logger
         )
         let exporter = PrometheusExporter(registry: registry, sampler: sampler)

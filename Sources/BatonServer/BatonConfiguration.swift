@@ -117,6 +117,8 @@ public struct BatonConfiguration: Sendable {
     public var limits = ConcurrencyLimits()
     /// Task requests per second by task type (see `OrchestratorConfiguration.taskRates`).
     public var taskRates: [String: Double] = [:]
+    /// Circuit breakers per task type (see `CircuitBreakerService`).
+    public var breakers = BreakerSettings()
     /// When the trigger topic pauses (see `IntakeGovernor`).
     public var intake = IntakeLimits()
     /// How long finished instances and dedupe marks are kept (see `RetentionService`).

@@ -32,6 +32,7 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         /// Held task requests, oldest first, and each gate's bucket.
         var held: [HeldDispatch] = []
         var buckets: [String: TokenBucket] = [:]
+        var breakers: [String: BreakerRecord] = [:]
     }
 
     private struct ScheduledStep {
@@ -261,6 +262,33 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         state.held = state.held.indices.filter { !gone.contains($0) }.map { state.held[$0] }
         state.outbox.append(contentsOf: released)
         return released
+    }
+
+    public func updateBreakers(_ update: BreakerUpdate) throws(StoreError) -> BreakerUpdateResult {
+        try checkOpen()
+        let (changed, transitions, probes) = update.plan(state.breakers)
+        for record in changed { state.breakers[record.taskType] = record }
+        var released: [OutboxMessage] = []
+        for type in probes {
+            guard let index = state.held.firstIndex(where: { $0.gate == type }) else { continue }
+            state.lastOutboxSequence += 1
+            var message = state.held.remove(at: index).message
+            message.sequence = state.lastOutboxSequence
+            state.outbox.append(message)
+            released.append(message)
+            state.breakers[type]?.probeReleased = true
+        }
+        for (record, transition) in transitions {
+            guard var message = update.announce(record, transition) else { continue }
+            state.lastOutboxSequence += 1
+            message.sequence = state.lastOutboxSequence
+            state.outbox.append(message)
+            released.append(message)
+        }
+        return BreakerUpdateResult(
+            records: state.breakers.values.sorted { $0.taskType < $1.taskType },
+            transitions: transitions.map { (record: state.breakers[$0.0.taskType] ?? $0.0, transition: $0.1) }, released: released
+        )
     }
 
     public func heldCounts() throws(StoreError) -> [String: Int] {

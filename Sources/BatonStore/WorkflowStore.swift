@@ -95,6 +95,10 @@ public protocol WorkflowStore: Sendable {
     /// gate's token bucket (kept in the store, refilled at `ratePerSecond`) allows, in one
     /// transaction, and returns the outbox rows with their sequences (for the relay).
     func releaseHeld(_ request: ReleaseRequest) async throws(StoreError) -> [OutboxMessage]
+    /// Applies one process's breaker outcomes and the passing of time to the shared breakers, in
+    /// one transaction no other update runs beside: writes the changed breakers, moves each due
+    /// probe (one held request) into the outbox and writes the announcements of transitions.
+    func updateBreakers(_ update: BreakerUpdate) async throws(StoreError) -> BreakerUpdateResult
     /// Held task requests, by gate (task type); gates with none are absent.
     func heldCounts() async throws(StoreError) -> [String: Int]
 

@@ -302,6 +302,21 @@ enum PostgresSchema {
             "CREATE INDEX held_dispatches_by_gate ON held_dispatches (gate, sequence)",
             "CREATE TABLE dispatch_buckets (gate text PRIMARY KEY, tokens double precision NOT NULL, refilled_at bigint NOT NULL)",
         ],
+        // 8: circuit breakers (as the SQLite store's migration 14).
+        [
+            """
+            CREATE TABLE circuit_breakers (
+                task_type text PRIMARY KEY,
+                state text NOT NULL,
+                window_started_at bigint NOT NULL,
+                previous_failures bigint NOT NULL,
+                failures bigint NOT NULL,
+                opened_at bigint,
+                probe_released boolean NOT NULL,
+                changed_at bigint NOT NULL
+            )
+            """,
+        ],
     ]
 
     /// The schema version this build writes.

@@ -20,49 +20,57 @@ extension PostgresStore {
                 bucket = TokenBucket(tokens: tokens, refilledAt: Timestamp(milliseconds: refilledAt))
             }
             let allowed = bucket.take(request, waiting: request.limit)
-            var rows: [OutboxMessage] = []
-            if allowed > 0 {
-                let deleted = try await connection.query("""
-                    DELETE FROM held_dispatches WHERE sequence IN (
-                        SELECT sequence FROM held_dispatches WHERE gate = \(request.gate) ORDER BY sequence LIMIT \(allowed)
-                    ) RETURNING sequence, topic, key, value, headers
-                    """, logger: logger)
-                var taken: [(Int64, OutboxMessage)] = []
-                for try await (sequence, topic, key, value, headers) in deleted.decode((Int64, String, ByteBuffer?, ByteBuffer, ByteBuffer?).self) {
-                    taken.append((sequence, OutboxMessage(topic: topic, key: key?.bytes, value: value.bytes, headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence))))
-                }
-                rows = taken.sorted { $0.0 < $1.0 }.map(\.1)
-            }
-            bucket.tokens += Double(allowed - rows.count)
+            let released = allowed > 0 ? try await moveHeld(gate: request.gate, limit: allowed, connection) : []
+            bucket.tokens += Double(allowed - released.count)
             try await connection.query(
                 "UPDATE dispatch_buckets SET tokens = \(bucket.tokens), refilled_at = \(bucket.refilledAt.milliseconds) WHERE gate = \(request.gate)", logger: logger
             )
-            guard !rows.isEmpty else { return [] }
-            var (shards, topics, keys, values, headers) = (Int8Column(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
-            for message in rows {
-                shards.append(OutboxShards.shard(forKey: message.key))
-                topics.append(message.topic)
-                keys.append(message.key)
-                values.append(message.value)
-                headers.append(OutboxHeaderCoding.encode(message.headers))
-            }
-            let inserted = try await connection.query("""
-                INSERT INTO outbox (shard, topic, key, value, headers, created_at)
-                SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
-                FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
-                    WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
-                WHERE pg_current_xact_id() IS NOT NULL
-                ORDER BY x.ord
-                RETURNING sequence
-                """, logger: logger)
-            var sequences: [Int64] = []
-            for try await sequence in inserted.decode(Int64.self) { sequences.append(sequence) }
-            sequences.sort()
-            return zip(rows, sequences).map { message, sequence in
-                var row = message
-                row.sequence = sequence
-                return row
-            }
+            return released
+        }
+    }
+
+    /// Moves the oldest `limit` held rows of `gate` into the outbox inside the caller's
+    /// transaction (deleting them first gives it its id before outbox sequences are drawn).
+    func moveHeld(gate: String, limit: Int, _ connection: PostgresConnection) async throws -> [OutboxMessage] {
+        let deleted = try await connection.query("""
+            DELETE FROM held_dispatches WHERE sequence IN (
+                SELECT sequence FROM held_dispatches WHERE gate = \(gate) ORDER BY sequence LIMIT \(limit)
+            ) RETURNING sequence, topic, key, value, headers
+            """, logger: logger)
+        var taken: [(Int64, OutboxMessage)] = []
+        for try await (sequence, topic, key, value, headers) in deleted.decode((Int64, String, ByteBuffer?, ByteBuffer, ByteBuffer?).self) {
+            taken.append((sequence, OutboxMessage(topic: topic, key: key?.bytes, value: value.bytes, headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence))))
+        }
+        return try await insertOutbox(taken.sorted { $0.0 < $1.0 }.map(\.1), connection)
+    }
+
+    /// Inserts outbox rows inside the caller's transaction, in order, and returns them with their sequences.
+    func insertOutbox(_ rows: [OutboxMessage], _ connection: PostgresConnection) async throws -> [OutboxMessage] {
+        guard !rows.isEmpty else { return [] }
+        var (shards, topics, keys, values, headers) = (Int8Column(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
+        for message in rows {
+            shards.append(OutboxShards.shard(forKey: message.key))
+            topics.append(message.topic)
+            keys.append(message.key)
+            values.append(message.value)
+            headers.append(OutboxHeaderCoding.encode(message.headers))
+        }
+        let inserted = try await connection.query("""
+            INSERT INTO outbox (shard, topic, key, value, headers, created_at)
+            SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
+            FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
+                WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
+            WHERE pg_current_xact_id() IS NOT NULL
+            ORDER BY x.ord
+            RETURNING sequence
+            """, logger: logger)
+        var sequences: [Int64] = []
+        for try await sequence in inserted.decode(Int64.self) { sequences.append(sequence) }
+        sequences.sort()
+        return zip(rows, sequences).map { message, sequence in
+            var row = message
+            row.sequence = sequence
+            return row
         }
     }
 

@@ -238,6 +238,19 @@ enum SQLiteSchema {
             refilled_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 14: circuit breakers, one row per task type, shared by every process.
+        """
+        CREATE TABLE circuit_breakers (
+            task_type TEXT PRIMARY KEY NOT NULL,
+            state TEXT NOT NULL,
+            window_started_at INTEGER NOT NULL,
+            previous_failures INTEGER NOT NULL,
+            failures INTEGER NOT NULL,
+            opened_at INTEGER,
+            probe_released INTEGER NOT NULL,
+            changed_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// The schema version this build writes.

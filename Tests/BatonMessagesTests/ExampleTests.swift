@@ -32,7 +32,21 @@ struct ExampleTests {
         for file in Contract.exampleMessages where file.hasPrefix("lifecycle-event.") {
             types.insert(try JSONValue.parse(try Contract.bytes(ofFile: Contract.examplePath(file)))["type"]?.stringValue ?? "")
         }
-        #expect(types == Set(LifecycleEventType.allCases.map(\.rawValue)))
+        #expect(types == Set(LifecycleEventType.allCases.map(\.rawValue) + CircuitEvent.Kind.allCases.map(\.rawValue)))
+    }
+
+    @Test(arguments: Contract.exampleMessages.filter { $0.hasPrefix("lifecycle-event.tasktype-") })
+    func exampleCircuitEventIsWhatTheCodecEmitsForIt(_ file: String) throws {
+        let json = try JSONValue.parse(try Contract.bytes(ofFile: Contract.examplePath(file)))
+        let data = try #require(json["data"])
+        let event = CircuitEvent(
+            kind: try #require(json["type"]?.stringValue.flatMap(CircuitEvent.Kind.init(rawValue:))), taskType: try #require(data["taskType"]?.stringValue),
+            state: try #require(data["state"]?.stringValue), failures: try #require(data["failures"]?.intValue),
+            windowMilliseconds: Int64(try #require(data["windowMs"]?.intValue)), coolDownMilliseconds: Int64(try #require(data["coolDownMs"]?.intValue)),
+            time: try #require(json["time"]?.stringValue.flatMap(Timestamp.init(iso8601:)))
+        )
+        #expect(event.id == json["id"]?.stringValue)
+        #expect(try JSONValue.parse(CircuitEventCodec.encode(event, topics: TopicNames()).value) == json)
     }
 
     @Test(arguments: Contract.exampleMessages)
@@ -49,7 +63,7 @@ struct ExampleTests {
         _ = try TaskResultCodec.decode(try Contract.bytes(ofFile: Contract.examplePath(file)))
     }
 
-    @Test(arguments: Contract.exampleMessages.filter { $0.hasPrefix("lifecycle-event.") })
+    @Test(arguments: Contract.exampleMessages.filter { $0.hasPrefix("lifecycle-event.") && !$0.hasPrefix("lifecycle-event.tasktype-") })
     func exampleLifecycleEventIsWhatTheCodecEmitsForIt(_ file: String) throws {
         // Rebuild the LifecycleEvent from the example and encode it: the codec must give back the example.
         let json = try JSONValue.parse(try Contract.bytes(ofFile: Contract.examplePath(file)))

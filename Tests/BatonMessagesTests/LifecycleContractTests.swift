@@ -44,10 +44,23 @@ struct LifecycleContractTests {
         #expect(Set(Self.events.map(\.type)) == Set(LifecycleEventType.allCases))
     }
 
-    @Test func schemaTypeEnumIsTheEngineEventTypes() throws {
+    @Test func schemaTypeEnumIsTheEngineEventTypesThenTheCircuitTypes() throws {
         let schema = try Contract.schema("lifecycle-event")
         let types = schema["properties"]?["type"]?["enum"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(types == LifecycleEventType.allCases.map(\.rawValue))
+        #expect(types == LifecycleEventType.allCases.map(\.rawValue) + CircuitEvent.Kind.allCases.map(\.rawValue))
+    }
+
+    @Test(arguments: CircuitEvent.Kind.allCases)
+    func circuitEventsValidateAndAreKeyedByTaskType(_ kind: CircuitEvent.Kind) throws {
+        let event = CircuitEvent(kind: kind, taskType: "payment.charge", state: kind == .opened ? "OPEN" : "CLOSED", failures: 10, windowMilliseconds: 60_000, coolDownMilliseconds: 30_000, time: Times.at(5))
+        let wire = CircuitEventCodec.encode(event, topics: TopicNames())
+        #expect(wire.topic == "baton.lifecycle")
+        #expect(wire.key == Array("tasktype:payment.charge".utf8))
+        for report in try Contract.validate(values: [wire.value], against: "lifecycle-event") { #expect(report.isValid, "\(report)") }
+        // The other state is refused: the schema ties each type to its state.
+        var wrong = event
+        wrong.state = kind == .opened ? "CLOSED" : "OPEN"
+        for report in try Contract.validate(values: [CircuitEventCodec.encode(wrong, topics: TopicNames()).value], against: "lifecycle-event") { #expect(!report.isValid) }
     }
 
     @Test func schemaStatusEnumCoversInstanceAndStepStatuses() throws {

@@ -92,6 +92,7 @@ final class GatedStore: WorkflowStore {
     func admit(_ request: AdmissionRequest) async throws(StoreError) -> AdmissionResult { try await inner.admit(request) }
     func releaseHeld(_ request: ReleaseRequest) async throws(StoreError) -> [OutboxMessage] { try await inner.releaseHeld(request) }
     func heldCounts() async throws(StoreError) -> [String: Int] { try await inner.heldCounts() }
+    func updateBreakers(_ update: BreakerUpdate) async throws(StoreError) -> BreakerUpdateResult { try await inner.updateBreakers(update) }
     func purge(_ request: PurgeRequest) async throws(StoreError) -> PurgeResult { try await inner.purge(request) }
     func parkOutbox(_ rows: [ParkedOutboxMessage]) async throws(StoreError) { try await inner.parkOutbox(rows) }
     func parkedOutbox(afterSequence: Int64, limit: Int) async throws(StoreError) -> [ParkedOutboxMessage] {

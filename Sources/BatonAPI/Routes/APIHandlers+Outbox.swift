@@ -34,3 +34,31 @@ enum ParkedOutboxView {
         ]
     }
 }
+
+extension APIHandlers {
+    /// `GET /v1/circuits`: every task type's circuit breaker, its policy, the failures in its
+    /// window and the requests it holds.
+    @Sendable func listCircuits(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let breakers = try await service.circuitBreakers()
+        return .json(["items": .array(breakers.map(CircuitView.render))])
+    }
+}
+
+/// A circuit breaker as the API shows it.
+enum CircuitView {
+    static func render(_ status: CircuitBreakerStatus) -> JSONValue {
+        [
+            "taskType": .string(status.record.taskType),
+            "state": .string(status.record.state.rawValue),
+            "failuresInWindow": .number(Double(status.failuresInWindow)),
+            "held": .number(Double(status.held)),
+            "openedAt": status.record.openedAt.map { .string($0.iso8601) } ?? .null,
+            "changedAt": .string(status.record.changedAt.iso8601),
+            "policy": [
+                "failures": .number(Double(status.policy.failures)),
+                "windowMs": .number(Double(status.policy.windowMilliseconds)),
+                "coolDownMs": .number(Double(status.policy.coolDownMilliseconds)),
+            ],
+        ]
+    }
+}

@@ -40,6 +40,7 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.post, "/v1/dead-letters/{id}/redrive", redriveDeadLetter),
             APIRoute(.post, "/v1/dead-letters/redrive", redriveDeadLetters),
             APIRoute(.get, "/v1/outbox/parked", listParkedOutbox),
+            APIRoute(.get, "/v1/circuits", listCircuits),
             APIRoute(.post, "/v1/schedules", createSchedule),
             APIRoute(.get, "/v1/schedules", listSchedules),
             APIRoute(.get, "/v1/schedules/{id}", schedule),

@@ -115,6 +115,17 @@ public final class WorkflowAPIService: WorkflowService {
         return try await mapStore { try await store.deadLetters(query) }
     }
 
+    public func circuitBreakers() async throws(ServiceError) -> [CircuitBreakerStatus] {
+        let held = try await mapStore { try await store.heldCounts() }
+        let now = orchestrator.now
+        return orchestrator.breakers.records.compactMap { record in
+            guard let policy = orchestrator.configuration.breakers.policy(for: record.taskType) else { return nil }
+            return CircuitBreakerStatus(
+                record: record, policy: policy, failuresInWindow: Int(record.failuresInWindow(at: now, policy).rounded()), held: held[record.taskType] ?? 0
+            )
+        }
+    }
+
     public func parkedOutbox(afterSequence: Int64, limit: Int) async throws(ServiceError) -> [ParkedOutboxMessage] {
         guard (1...1000).contains(limit) else { throw ServiceError(.invalidInput, "limit must be between 1 and 1000") }
         return try await mapStore { try await store.parkedOutbox(afterSequence: afterSequence, limit: limit) }

@@ -42,6 +42,10 @@ public protocol WorkflowService: Sendable {
     /// Outbox messages that can never be published, oldest first (`limit` 1...1000).
     func parkedOutbox(afterSequence: Int64, limit: Int) async throws(ServiceError) -> [ParkedOutboxMessage]
 
+    /// Every task type's circuit breaker (types that never had an outcome under a breaker are
+    /// absent), as this process last read them.
+    func circuitBreakers() async throws(ServiceError) -> [CircuitBreakerStatus]
+
     /// For `/readyz`: nil when ready, otherwise why not.
     func notReadyReason() async -> String?
 }
@@ -146,7 +150,27 @@ public enum InstanceOperation: Sendable, Hashable {
     }
 }
 
+/// A task type's breaker as the API shows it.
+public struct CircuitBreakerStatus: Sendable, Hashable {
+    public var record: BreakerRecord
+    public var policy: BreakerPolicy
+    /// Failures in the sliding window now.
+    public var failuresInWindow: Int
+    /// Requests of the type held in the store now.
+    public var held: Int
+
+    public init(record: BreakerRecord, policy: BreakerPolicy, failuresInWindow: Int, held: Int) {
+        self.record = record
+        self.policy = policy
+        self.failuresInWindow = failuresInWindow
+        self.held = held
+    }
+}
+
 extension WorkflowService {
+    /// None, for services without breakers (test doubles).
+    public func circuitBreakers() async throws(ServiceError) -> [CircuitBreakerStatus] { [] }
+
     /// Starts an instance in a trace of its own (schedules, tools).
     public func startInstance(workflowId: String, version: Int?, input: JSONValue, idempotencyKey: String?) async throws(ServiceError) -> StartedInstance {
         try await startInstance(workflowId: workflowId, version: version, input: input, idempotencyKey: idempotencyKey, trace: nil)

@@ -119,6 +119,9 @@ public enum BatonMetric {
     public static let dispatchesHeld = MetricDescription(
         "baton_dispatches_held", .gauge, labels: ["task_type"], "Task requests held back by limits.taskRates, waiting for their task type's next token (all processes)."
     )
+    public static let circuitState = MetricDescription(
+        "baton_circuit_state", .gauge, labels: ["task_type"], "Each task type's circuit breaker: 0 closed, 1 open (its requests held), 2 half-open (one probe out)."
+    )
     public static let intakePaused = MetricDescription(
         "baton_intake_paused", .gauge, "1 while this process has paused its trigger topic (outbox backlog or queue past its high-water mark), else 0."
     )
@@ -128,7 +131,7 @@ public enum BatonMetric {
         workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, retentionPurged, commitDuration,
         messagesProcessed, batchesCommitted, inputsIgnored, deadLettered, timersFired, outboxPublished, outboxParked,
         commitsRefusedStale, commandsDecidedAgain, triggersDeduplicated,
-        instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready, intakePaused, dispatchesHeld,
+        instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready, intakePaused, dispatchesHeld, circuitState,
     ]
 
     /// The entry named `name`, for exporters that attach help text and buckets.

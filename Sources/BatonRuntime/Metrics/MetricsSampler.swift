@@ -21,11 +21,13 @@ public final class MetricsSampler: Sendable {
         public var cacheBytes: @Sendable () -> Int
         public var isReady: @Sendable () -> Bool
         public var intakePaused: @Sendable () -> Bool = { false }
+        public var breakers: @Sendable () -> [BreakerRecord] = { [] }
 
-        /// These sources, with `intakePaused` read from `paused`.
-        public func with(intakePaused paused: @escaping @Sendable () -> Bool) -> Sources {
+        /// These sources, with `intakePaused` read from `paused` and the breakers from `breakers`.
+        public func with(intakePaused paused: @escaping @Sendable () -> Bool, breakers: @escaping @Sendable () -> [BreakerRecord] = { [] }) -> Sources {
             var copy = self
             copy.intakePaused = paused
+            copy.breakers = breakers
             return copy
         }
 
@@ -96,6 +98,9 @@ public final class MetricsSampler: Sendable {
         sets[BatonMetric.cacheBytes.name] = [([], Double(sources.cacheBytes()))]
         sets[BatonMetric.ready.name] = [([], sources.isReady() ? 1 : 0)]
         sets[BatonMetric.intakePaused.name] = [([], sources.intakePaused() ? 1 : 0)]
+        sets[BatonMetric.circuitState.name] = sources.breakers().map { record in
+            ([record.taskType], record.state == .closed ? 0 : record.state == .open ? 1 : 2)
+        }
         for (name, values) in sets {
             guard let metric = BatonMetric.named(name) else { continue }
             set(metric, values)

@@ -67,6 +67,7 @@ public final class CommitPath: Sendable {
         let changed = work.changedInstances
         let childrenStarted = work.childrenStarted
         let observations = work.observations
+        let breakerOutcomes = work.breakerOutcomes
         let enqueuedAt = ContinuousClock.now
         return pipeline.enqueue(
             work, decidedIn: generation, requires: requires?.task,
@@ -88,6 +89,7 @@ public final class CommitPath: Sendable {
                 }
                 let committedAt = ContinuousClock.now
                 metrics?.committed(observations, in: committedAt - start)
+                breakers.add(breakerOutcomes)
                 latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
                 latencyProbe?.stage("3b of which in the store: write + fsync (per batch)", ContinuousClock.now - start)
                 if batch.timers.contains(where: { if case .set = $0 { return true } else { return false } }) {
@@ -124,6 +126,9 @@ public final class CommitPath: Sendable {
     func handOver(_ rows: [OutboxMessage]) {
         if !rows.isEmpty { outbox?.enqueue(rows) }
     }
+
+    /// The circuit breakers this process knows, and the outcomes its commits saw.
+    public let breakers = BreakerBoard()
 
     /// Signalled after a commit that held task requests back (the rate limiter releases them).
     public let heldDispatches = WakeSignal()

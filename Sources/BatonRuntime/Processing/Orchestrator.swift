@@ -27,6 +27,10 @@ public final class Orchestrator: Sendable {
     /// event costs no query to learn whether some step waits for its type.
     let storedEventKeys = Mutex<[String: Set<String>]>([:])
     let queueEstimate = QueueEstimate()
+    /// The circuit breakers as last read, and the outcomes not yet reported.
+    public var breakers: BreakerBoard { commits.breakers }
+    /// Whether any task type has a breaker (outcomes are tallied only then).
+    var tracksBreakers: Bool { configuration.breakers.isEnabled }
 
     /// - Parameters:
     ///   - commits: where decided batches go (and, through it, the relay and the timer service).
@@ -187,12 +191,20 @@ public final class Orchestrator: Sendable {
                     oversized.append((task, bytes))
                     continue
                 }
-                if configuration.taskRates[task.taskType] != nil {
+                if configuration.taskRates[task.taskType] != nil || breakers.holds(task.taskType) {
                     work.held.append(HeldDispatch(gate: task.taskType, message: OutboxMessage(message)))
                     continue
                 }
             case .emitLifecycle(let event):
                 MetricObservation.of(event, into: &work.observations)
+                if tracksBreakers, let stepId = event.stepId, event.taskId != nil, case .task(let step)? = definition?.steps[stepId]?.kind {
+                    switch event.type {
+                    case .stepCompleted: work.breakerOutcomes[step.taskType, default: BreakerTally()].successes += 1
+                    // A timed-out attempt is followed by one of these (code TIMEOUT): counted once.
+                    case .stepRetrying, .stepFailed: work.breakerOutcomes[step.taskType, default: BreakerTally()].failures += 1
+                    default: break
+                    }
+                }
                 message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
                 message.traced(trace, span: event.taskId.map { TraceContext.taskSpanValue(event.instanceId, $0) } ?? TraceContext.workflowSpanValue(event.instanceId))
             case .cancelTask(let cancellation):
@@ -263,6 +275,8 @@ struct BatchWork {
     var observations: [MetricObservation] = []
     /// Task requests held back by a rate limit instead of written to `outbox`.
     var held: [HeldDispatch] = []
+    /// Attempt outcomes by task type, for the circuit breakers once the batch is durable.
+    var breakerOutcomes: [String: BreakerTally] = [:]
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty

@@ -1,4 +1,5 @@
 import BatonMessages
+import BatonStore
 
 /// Settings of the processing core. Defaults suit a single Baton process.
 public struct OrchestratorConfiguration: Sendable {
@@ -20,6 +21,8 @@ public struct OrchestratorConfiguration: Sendable {
     /// of these types are held in the store and released at that rate (all processes together)
     /// by `DispatchRateLimiter`. Types not named are dispatched at once. Default: none.
     public var taskRates: [String: Double] = [:]
+    /// Circuit breakers per task type (see `CircuitBreakerService`). Default: none.
+    public var breakers: BreakerSettings = BreakerSettings()
 
     public static let defaultInstanceCacheBytes = 128 << 20
 
@@ -47,5 +50,25 @@ public struct ConcurrencyLimits: Sendable, Hashable {
     public init(maxRunning: Int? = nil, maxQueued: Int = 100_000) {
         self.maxRunning = maxRunning
         self.maxQueued = maxQueued
+    }
+}
+
+/// Which task types have a circuit breaker, and its policy.
+public struct BreakerSettings: Sendable, Hashable {
+    /// The policy of every task type not named in `taskTypes`; nil: those have none.
+    public var defaultPolicy: BreakerPolicy?
+    /// Per task type: a policy, or nil to exempt the type from the default.
+    public var taskTypes: [String: BreakerPolicy?]
+
+    public init(defaultPolicy: BreakerPolicy? = nil, taskTypes: [String: BreakerPolicy?] = [:]) {
+        self.defaultPolicy = defaultPolicy
+        self.taskTypes = taskTypes
+    }
+
+    public var isEnabled: Bool { defaultPolicy != nil || taskTypes.values.contains { $0 != nil } }
+
+    public func policy(for taskType: String) -> BreakerPolicy? {
+        if let own = taskTypes[taskType] { return own }
+        return defaultPolicy
     }
 }

@@ -3,8 +3,9 @@ import BatonStore
 import Logging
 import ServiceLifecycle
 
-/// Releases held task requests (`OrchestratorConfiguration.taskRates`) into the outbox at each
-/// task type's rate, oldest first, and hands them to the relay.
+/// Releases held task requests into the outbox, oldest first, and hands them to the relay: at
+/// each task type's rate (`OrchestratorConfiguration.taskRates`), and all at once for a type whose
+/// circuit breaker closed again (its own probe is sent by `CircuitBreakerService`).
 ///
 /// The token buckets are in the store (`WorkflowStore.releaseHeld`), so every process may run
 /// this and the rate still holds for all of them together. It looks every `interval` (and when a
@@ -20,9 +21,12 @@ public final class DispatchRateLimiter: Service {
         self.logger = logger
     }
 
+    /// The rate of a type held only by its breaker: as fast as batches of 500 go.
+    static let unlimited = 1_000_000.0
+
     public func run() async throws {
         let rates = orchestrator.configuration.taskRates
-        guard !rates.isEmpty else {
+        guard !rates.isEmpty || orchestrator.configuration.breakers.isEnabled else {
             // A service that returns ends its group: idle until the process stops.
             try? await gracefulShutdown()
             return
@@ -32,7 +36,8 @@ public final class DispatchRateLimiter: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let held = try await orchestrator.store.heldCounts()
-                for (gate, rate) in rates.sorted(by: { $0.key < $1.key }) where held[gate, default: 0] > 0 {
+                for (gate, count) in held.sorted(by: { $0.key < $1.key }) where count > 0 && !orchestrator.breakers.holds(gate) {
+                    let rate = rates[gate] ?? Self.unlimited
                     let rows = try await orchestrator.store.releaseHeld(ReleaseRequest(gate: gate, ratePerSecond: rate, now: orchestrator.now))
                     orchestrator.commits.handOver(rows)
                 }

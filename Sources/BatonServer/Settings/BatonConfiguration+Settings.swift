@@ -1,6 +1,7 @@
 import BatonCore
 import BatonExpressions
 import BatonRuntime
+import BatonStore
 import BatonStoreSQLite
 import Logging
 
@@ -35,6 +36,42 @@ extension BatonConfiguration {
                 continue
             }
             taskRates[taskType] = rate
+        }
+        func breaker(_ value: JSONValue, _ key: String) -> BreakerPolicy?? {
+            if value.stringValue?.lowercased() == "off" { return .some(nil) }
+            guard case .object(let fields) = value else {
+                problems.append("\(key): must be an object {failures, window, coolDown} or off")
+                return nil
+            }
+            var policy = BreakerPolicy()
+            for (name, field) in fields {
+                switch name {
+                case "failures":
+                    guard let n = field.intValue, (1...1_000_000).contains(n) else { problems.append("\(key).failures: must be a whole number from 1 to 1000000"); return nil }
+                    policy.failures = n
+                case "window", "coolDown":
+                    guard let ms = parseDuration(field), ms >= (name == "window" ? 1_000 : 100) else {
+                        problems.append("\(key).\(name): must be a duration of at least \(name == "window" ? "1s" : "100ms")")
+                        return nil
+                    }
+                    if name == "window" { policy.windowMilliseconds = ms } else { policy.coolDownMilliseconds = ms }
+                default:
+                    problems.append("\(key): unknown field '\(name)' (allowed: coolDown, failures, window)")
+                    return nil
+                }
+            }
+            return .some(policy)
+        }
+        var breakers = BreakerSettings()
+        if let value = settings.object("breakers.default"), let policy = breaker(value, "breakers.default") { breakers.defaultPolicy = policy }
+        if let value = settings.object("breakers.taskTypes") {
+            if case .object(let types) = value {
+                for (type, entry) in types.sorted(by: { $0.key < $1.key }) {
+                    if let policy = breaker(entry, "breakers.taskTypes.\(type)") { breakers.taskTypes[type] = .some(policy) }
+                }
+            } else {
+                problems.append("breakers.taskTypes: must be an object of task types")
+            }
         }
         let level = checked("log.level", settings.text("log.level"), { Logger.Level(rawValue: $0.lowercased()) != nil }, "must be trace, debug, info, notice, warning, error or critical")
 
@@ -86,6 +123,7 @@ extension BatonConfiguration {
         configuration.retention = retention
         configuration.limits = ConcurrencyLimits(maxRunning: maxRunning, maxQueued: maxQueued ?? 100_000)
         configuration.taskRates = taskRates
+        configuration.breakers = breakers
         configuration.intake = IntakeLimits(outboxHighWater: highWater ?? 50_000, outboxLowWater: lowWater ?? 10_000)
         return (configuration, Logger.Level(rawValue: (level ?? "info").lowercased()) ?? .info)
     }
