@@ -154,12 +154,15 @@ public func buildApplication(
         if let shared = store as? any SharedWorkflowStore, (store as? PostgresStore)?.ownership == .shared {
             outboxLeases = OutboxShardLeases(store: shared, member: memberName(), logger: logger)
         }
+        let producerBreaker = DependencyBreaker(name: "producer", readiness: readiness)
         let relay = OutboxRelay(
-            store: store, producer: producer, logger: logger, statistics: statistics, onDelivered: onDelivered, latencyProbe: latencyProbe, sharding: outboxLeases)
+            store: store, producer: producer, logger: logger, statistics: statistics, onDelivered: onDelivered, latencyProbe: latencyProbe, sharding: outboxLeases,
+            breaker: producerBreaker
+        )
         let timerWake = WakeSignal()
         let commits = CommitPath(
             store: store, cacheBytes: configuration.instanceCacheBytes, statistics: statistics,
-            publishesTo: relay, wakesTimers: timerWake, latencyProbe: latencyProbe, metrics: metrics
+            publishesTo: relay, wakesTimers: timerWake, latencyProbe: latencyProbe, metrics: metrics, readiness: readiness
         )
         let orchestrator = Orchestrator(
             commits: commits,
@@ -189,7 +192,7 @@ public func buildApplication(
         let admission = AdmissionService(orchestrator: orchestrator, logger: logger)
         let triggerTopic = topics.triggers
         let intake = IntakeGovernor(
-            orchestrator: orchestrator, limits: configuration.intake,
+            orchestrator: orchestrator, limits: configuration.intake, dependencies: [producerBreaker],
             setPaused: { [consumer] paused in paused ? consumer.pause(topics: [triggerTopic]) : consumer.resume(topics: [triggerTopic]) }, logger: logger
         )
         let rateLimiter = DispatchRateLimiter(orchestrator: orchestrator, logger: logger)

@@ -67,3 +67,33 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    /// The producer's breaker: with the cluster unreachable, publication rounds fail (each after
+    /// `message.timeout.ms`); after three in a row the process reports not ready and pauses its
+    /// trigger topic; when the cluster is back the first round that works closes it, and every
+    /// task request written meanwhile goes out.
+    @Suite struct ProducerBreakerEndToEndTests {
+        @Test(.timeLimit(.minutes(3)))
+        func failedRoundsOpenTheProducersCircuitAndADeliveredOneClosesIt() async throws {
+            try await withHarness(worker: nil, definitions: [CircuitBreakerEndToEndTests.charge], configure: { $0.kafka.properties["message.timeout.ms"] = "1000" }) { h in
+                h.broker.setUnreachable(true)
+                var ids: [String] = []
+                for _ in 0..<5 { ids.append(try await h.service.startInstance(workflowId: "charge", version: nil, input: [:], idempotencyKey: nil).instance.id) }
+                try await h.waitUntil("the producer's circuit opens", timeout: .seconds(30)) {
+                    await h.service.notReadyReason()?.contains("producer circuit: open after 3 failures") == true
+                }
+                try await h.waitUntil("intake pauses") { h.app.consumer.pausedTopics.contains(h.topics.triggers) }
+                let metrics = try await h.http("GET", "/metrics")
+                #expect(metrics.json.stringValue?.contains("baton_ready 0") == true)
+
+                h.broker.setUnreachable(false)
+                try await h.waitUntil("the circuit closes and intake resumes", timeout: .seconds(30)) {
+                    await h.service.notReadyReason()?.contains("producer circuit") != true && !h.app.consumer.pausedTopics.contains(h.topics.triggers)
+                }
+                let requests = try await h.readAll(h.topics.tasks("payment.charge"), atLeast: 5)
+                #expect(Set(requests.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } }) == Set(ids), "every request written while the circuit was open went out")
+            }
+        }
+    }
+}

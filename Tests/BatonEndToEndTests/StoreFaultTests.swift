@@ -71,9 +71,22 @@ extension EndToEnd {
             }
             let appliedDuringFault = app.orchestrator.counters.resultsApplied
             try await Task.sleep(for: .seconds(1))
+            var refusal: (error: ServiceError, after: Duration)?
             if fault == .readOnly {
                 // A full disk still takes transactions that fit in free pages; a read-only file takes none.
                 #expect(app.orchestrator.counters.resultsApplied == appliedDuringFault, "nothing is applied while the store is read-only")
+                // Failed commits in a row open the store's circuit: a write is refused at once.
+                let breaker = app.orchestrator.commits.storeBreaker
+                let opened = ContinuousClock.now + .seconds(10)
+                while !breaker.isOpen && ContinuousClock.now < opened { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(breaker.isOpen, "the store's circuit opens")
+                let asked = ContinuousClock.now
+                do {
+                    _ = try await app.service.startInstance(workflowId: "steady", version: nil, input: [:], idempotencyKey: nil)
+                } catch {
+                    refusal = (error, ContinuousClock.now - asked)
+                }
+                #expect(await app.service.notReadyReason()?.contains("store circuit: open after") == true)
             }
             try await sqlite.simulate(nil)
 
@@ -88,8 +101,14 @@ extension EndToEnd {
             await app.store.close()
 
             let report = try await FaultChecker(storePath: path, kafka: kafka).check(scenario: "store \(fault)", workflowId: "steady", taskTypes: ["steady.work"], crashes: 0)
-            print("store faults: \(report); not ready during the fault: \(notReady ?? "never")")
+            print("store faults: \(report); not ready during the fault: \(notReady ?? "never"); a write refused after \(refusal.map { "\($0.after)" } ?? "-")")
             #expect(notReady?.contains("store") == true, "readiness must report the store")
+            if fault == .readOnly {
+                #expect(refusal?.error.code == .unavailable)
+                #expect(refusal?.error.message.contains("its circuit is open") == true, "\(String(describing: refusal))")
+                #expect((refusal?.after ?? .seconds(1)) < .milliseconds(100), "refused without touching the store")
+                #expect(!app.orchestrator.commits.storeBreaker.isOpen, "closed by the first commit that worked")
+            }
             #expect(readyAgain == nil)
             #expect(report.started == Self.workflows)
             #expect(report.completed == Self.workflows)

@@ -37,8 +37,9 @@ public final class CommitPath: Sendable {
     public init(
         store: any WorkflowStore, cacheBytes: Int = OrchestratorConfiguration.defaultInstanceCacheBytes, statistics: RuntimeStatistics = RuntimeStatistics(),
         publishesTo outbox: (any CommittedOutboxSink)? = nil, wakesTimers timers: WakeSignal? = nil, latencyProbe: StepLatencyProbe? = nil,
-        metrics: RuntimeMetrics? = nil
+        metrics: RuntimeMetrics? = nil, readiness: Readiness? = nil
     ) {
+        self.storeBreaker = DependencyBreaker(name: "store", readiness: readiness)
         self.store = store
         self.metrics = metrics
         self.statistics = statistics
@@ -86,7 +87,11 @@ public final class CommitPath: Sendable {
                     for id in batch.decidedFrom.keys { cache.remove(id) }
                     statistics.update { $0.commitsRefusedStale += 1 }
                     throw StoreError(.stale, error.message + "; the batch is decided again from the store", isRetryable: true)
+                } catch {
+                    if [.unavailable, .locked, .database].contains(error.code) { storeBreaker.failed(error.message) }
+                    throw error
                 }
+                storeBreaker.succeeded()
                 let committedAt = ContinuousClock.now
                 metrics?.committed(observations, in: committedAt - start)
                 breakers.add(breakerOutcomes)
@@ -126,6 +131,10 @@ public final class CommitPath: Sendable {
     func handOver(_ rows: [OutboxMessage]) {
         if !rows.isEmpty { outbox?.enqueue(rows) }
     }
+
+    /// Opens after repeated failed commits: API writes are then refused at once (503) and
+    /// readiness reports it; the first commit that works closes it.
+    public let storeBreaker: DependencyBreaker
 
     /// The circuit breakers this process knows, and the outcomes its commits saw.
     public let breakers = BreakerBoard()

@@ -5,7 +5,14 @@ import BatonStore
 /// Operators' commands: each decided under the write lock and committed before it returns, so
 /// the answer reflects what is durable. `WorkflowAPIService` validates and forwards to these.
 extension Orchestrator {
+    /// A write while the store's circuit is open is answered at once (503 with `Retry-After`)
+    /// instead of waiting for the store's own timeout.
+    func refuseWhileTheStoreFails() throws(ServiceError) {
+        if let reason = commits.storeBreaker.refusal() { throw ServiceError(.unavailable, reason) }
+    }
+
     public func registerDefinition(text: String) async throws(ServiceError) -> DefinitionRecord {
+        try refuseWhileTheStoreFails()
         let compiled: WorkflowDefinition
         do {
             compiled = try DefinitionCompiler.compile(text: text)
@@ -162,6 +169,7 @@ extension Orchestrator {
     /// from the cache, so the next round reads them afresh). Bounded: an instance that changes
     /// under every attempt is answered as unavailable for now, not retried forever.
     private func decidingAgainWhenStale<T>(_ what: String, _ body: () async throws(ServiceError) -> T) async throws(ServiceError) -> T {
+        try refuseWhileTheStoreFails()
         var attempt = 1
         while true {
             do {

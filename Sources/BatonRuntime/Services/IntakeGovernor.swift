@@ -44,11 +44,18 @@ public final class IntakeGovernor: Service {
     let limits: IntakeLimits
     let interval: Duration
     let setPaused: @Sendable (Bool) -> Void
+    let dependencies: [DependencyBreaker]
     let logger: Logger
     private let state = Mutex<String?>(nil)
 
     /// - Parameter setPaused: pauses (true) or resumes (false) the trigger topic of the input consumer.
-    public init(orchestrator: Orchestrator, limits: IntakeLimits, interval: Duration = .milliseconds(250), setPaused: @escaping @Sendable (Bool) -> Void, logger: Logger) {
+    /// - Parameter dependencies: breakers (the producer's) whose opening pauses intake too; the
+    ///   store's is always one.
+    public init(
+        orchestrator: Orchestrator, limits: IntakeLimits, interval: Duration = .milliseconds(250), dependencies: [DependencyBreaker] = [],
+        setPaused: @escaping @Sendable (Bool) -> Void, logger: Logger
+    ) {
+        self.dependencies = [orchestrator.commits.storeBreaker] + dependencies
         self.orchestrator = orchestrator
         self.limits = limits
         self.interval = interval
@@ -61,6 +68,15 @@ public final class IntakeGovernor: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let open = dependencies.first(where: \.isOpen) {
+                if pausedBecause == nil {
+                    setPaused(true)
+                    logger.warning("intake paused: the \(open.name)'s circuit is open")
+                }
+                state.withLock { $0 = "the \(open.name)'s circuit is open" }
+                try? await Task.sleep(for: interval)
+                continue
+            }
             do {
                 let outbox = try await orchestrator.store.outboxCount()
                 let wasPaused = pausedBecause != nil

@@ -152,6 +152,9 @@ public final class OutboxRelay: Service {
 
     let store: any WorkflowStore
     let producer: KafkaProducer
+    /// Opens after repeated failed publication rounds (readiness false, intake paused); the
+    /// first round that works closes it.
+    let breaker: DependencyBreaker?
     let configuration: Configuration
     let logger: Logger
     let statistics: RuntimeStatistics
@@ -176,8 +179,9 @@ public final class OutboxRelay: Service {
         store: any WorkflowStore, producer: KafkaProducer, configuration: Configuration = Configuration(), logger: Logger,
         statistics: RuntimeStatistics = RuntimeStatistics(), onDelivered: (@Sendable ([OutboxMessage]) -> Void)? = nil,
         latencyProbe: StepLatencyProbe? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp.wallClock },
-        sharding: OutboxShardLeases? = nil
+        sharding: OutboxShardLeases? = nil, breaker: DependencyBreaker? = nil
     ) {
+        self.breaker = breaker
         self.clock = clock
         self.sharding = sharding
         self.signal = sharding?.changed ?? WakeSignal()
@@ -245,7 +249,10 @@ public final class OutboxRelay: Service {
                 return (r.ended, r.failure, r.failedTopics, r.succeeded, r.inFlight.count)
             }
             for id in ended { tasks[id] = nil }
-            if succeeded { backoff = .milliseconds(50) }
+            if succeeded {
+                backoff = .milliseconds(50)
+                breaker?.succeeded()
+            }
             if let failure {
                 // Nothing new goes out until every round in flight has ended; then the undelivered
                 // rows, still in the store, are read again from there, in order.
@@ -263,6 +270,7 @@ public final class OutboxRelay: Service {
                 }
                 scanMark.withLock { $0.fullScanDue = true }
                 let topics = failedTopics.keys.sorted().map { "\($0): \(failedTopics[$0]!.code.name)" }.joined(separator: ", ")
+                breaker?.failed("\(failure)")
                 logger.warning("publishing the outbox failed; retrying", metadata: ["topics": "\(topics)", "error": "\(failure)", "backoff": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, configuration.maxBackoff)
