@@ -44,7 +44,7 @@ struct ConsumerPauseTests {
 
         consumer.pause(topics: [triggers])
         #expect(consumer.pausedTopics == [triggers])
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(await TestSupport.eventually { consumer.paused.isApplied }, "the poll thread applies it between polls")
         try await produce(producer, triggers, 6)
         try await produce(producer, results, 3)
         #expect(await TestSupport.eventually { received.of(results).count == 7 })

@@ -93,7 +93,11 @@ import Testing
             var started = 0
             let start = ContinuousClock.now
             var nextSample = start + .seconds(1)
-            while ContinuousClock.now - start < .seconds(seconds) {
+            // At least `seconds`, and on a machine so busy that fewer than 1,000 instances were
+            // started by then (the full suite on 2 cores managed 645 in 12 s once), on until it
+            // has them, for at most four times as long: flatness needs several retention periods'
+            // worth of instances to mean anything.
+            while ContinuousClock.now - start < .seconds(seconds) || (started < 1_000 && ContinuousClock.now - start < .seconds(seconds * 4)) {
                 let t = ContinuousClock.now
                 _ = try await o.startInstance(workflowId: "quick", version: nil, input: ["n": .number(Double(started))], idempotencyKey: "soak-\(started)")
                 latencies.append((ContinuousClock.now - t).seconds * 1000)
@@ -114,7 +118,7 @@ import Testing
             let third = max(1, sizes.count / 3)
             let middle = sizes[third..<min(sizes.count, 2 * third)].max() ?? 0
             let late = sizes[(2 * third)...].max() ?? 0
-            print("retention soak: \(started) instances in \(seconds) s; \(kept) kept at the end; store MB (file + WAL) by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
+            print("retention soak: \(started) instances in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s; \(kept) kept at the end; store MB (file + WAL) by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
             #expect(started > 1000)
             // Kept: the instances of the last second or so (more when the machine is busy and the
             // passes fall behind), never the whole run: without retention `kept == started`.
@@ -124,7 +128,10 @@ import Testing
             // make the rate, and so the pages a second's instances take, vary).
             let slack = seconds >= 60 ? 1.15 : 1.5
             #expect(Double(late) <= Double(middle) * slack, "file grew from \(middle) to \(late) bytes")
-            #expect(latencies[latencies.count * 99 / 100] < (seconds >= 60 ? 100 : 250), "a start waited on a purge")
+            // A start that waits on a purge waits for seconds (a purge of every finished row in one
+            // transaction); alone this run's p99 is ~2 ms, under the full suite on 2 cores it has
+            // reached 245 ms from load alone, hence the short run's wide bound.
+            #expect(latencies[latencies.count * 99 / 100] < (seconds >= 60 ? 100 : 500), "a start waited on a purge")
         }
     }
 }

@@ -14,6 +14,9 @@ final class PausedTopics: Sendable {
 
     var topics: Set<String> { state.withLock { $0.topics } }
 
+    /// Whether the poll thread has applied the latest change (tests wait on it).
+    var isApplied: Bool { state.withLock { $0.topics == $0.applied } }
+
     /// Returns false when nothing changed.
     func set(_ topics: Set<String>) -> Bool {
         state.withLock { s in
