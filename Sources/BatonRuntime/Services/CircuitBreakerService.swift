@@ -48,7 +48,9 @@ public final class CircuitBreakerService: Service {
             board.restore(tallies)
             throw error
         }
-        board.replace(with: result.records)
+        // A type whose breaker was switched off since (`off`, or no default any more) holds nothing,
+        // whatever its stored row says; its held requests are released by `DispatchRateLimiter`.
+        board.replace(with: result.records.filter { settings.policy(for: $0.taskType) != nil })
         orchestrator.commits.handOver(result.released)
         for (record, transition) in result.transitions {
             switch transition {

@@ -26,11 +26,9 @@ public final class DispatchRateLimiter: Service {
 
     public func run() async throws {
         let rates = orchestrator.configuration.taskRates
-        guard !rates.isEmpty || orchestrator.configuration.breakers.isEnabled else {
-            // A service that returns ends its group: idle until the process stops.
-            try? await gracefulShutdown()
-            return
-        }
+        // Without rates or breakers nothing new is held, but rows held under an earlier
+        // configuration (a rate or breaker since removed) must still go: look once a second.
+        let idle = rates.isEmpty && !orchestrator.configuration.breakers.isEnabled
         let wake = orchestrator.commits.heldDispatches
         var backoff = Duration.milliseconds(50)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -42,7 +40,7 @@ public final class DispatchRateLimiter: Service {
                     orchestrator.commits.handOver(rows)
                 }
                 backoff = .milliseconds(50)
-                await wake.wait(timeout: interval)
+                await wake.wait(timeout: idle ? .seconds(1) : interval)
                 // Commits that hold requests signal often; one look per 10 ms is enough.
                 try? await Task.sleep(for: .milliseconds(10))
             } catch {
