@@ -27,6 +27,9 @@ let package = Package(
         // them in Prometheus' text format (GET /metrics).
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Spans of workflows and steps (already in the graph through Hummingbird); Baton's own
+        // OTLP/JSON exporter sends them, so no OpenTelemetry SDK is built.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
     ],
     targets: [
         // C interop: the system librdkafka and SQLite, found through pkg-config.
@@ -77,6 +80,13 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // Spans through swift-distributed-tracing with the ids Baton's Kafka records carry, and
+        // their OTLP/JSON encoding.
+        .target(
+            name: "BatonTracing",
+            dependencies: ["BatonCore", .product(name: "Tracing", package: "swift-distributed-tracing")],
             swiftSettings: strict
         ),
         // Consumers -> engine -> store transaction -> outbox relay.
@@ -152,6 +162,11 @@ let package = Package(
         .testTarget(name: "BatonJSONSchemaTests", dependencies: ["BatonJSONSchema", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
+        .testTarget(
+            name: "BatonTracingTests",
+            dependencies: ["BatonTracing", "BatonCore", .product(name: "Tracing", package: "swift-distributed-tracing")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "BatonStoreTests",
             dependencies: [
