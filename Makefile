@@ -41,7 +41,10 @@ deps:
 	  { echo "run: python3 -m pip install jsonschema"; exit 1; }; }; \
 	python3 -c 'import schemathesis' 2>/dev/null || { \
 	  echo "installing python schemathesis (the REST contract test)"; python3 -m pip install -q 'schemathesis>=4,<5' || \
-	  { echo "run: python3 -m pip install 'schemathesis>=4,<5'"; exit 1; }; }
+	  { echo "run: python3 -m pip install 'schemathesis>=4,<5'"; exit 1; }; }; \
+	python3 -c 'import opentelemetry.proto' 2>/dev/null || { \
+	  echo "installing python opentelemetry-proto (checks exported spans)"; python3 -m pip install -q opentelemetry-proto || \
+	  { echo "run: python3 -m pip install opentelemetry-proto"; exit 1; }; }
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)

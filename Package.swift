@@ -93,9 +93,10 @@ let package = Package(
         .target(
             name: "BatonRuntime",
             dependencies: [
-                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonKafka", "BatonScheduling",
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonKafka", "BatonScheduling", "BatonTracing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -120,7 +121,11 @@ let package = Package(
             name: "BatonServer",
             dependencies: [
                 "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonKafka", "BatonRuntime", "BatonAPI",
+                "BatonTracing",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -204,6 +209,8 @@ let package = Package(
             dependencies: [
                 "BatonServer", "BatonKafka", "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonStorePostgres",
                 "BatonRuntime", "BatonTestSupport",
+                // The OTLP collector the span export test sends to.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -6,6 +6,7 @@ import BatonRuntime
 import BatonStore
 import BatonStorePostgres
 import BatonStoreSQLite
+import BatonTracing
 import Foundation
 import Logging
 import Prometheus
@@ -160,9 +161,18 @@ public func buildApplication(
             breaker: producerBreaker
         )
         let timerWake = WakeSignal()
+        let spanExport = configuration.tracing.otlpEndpoint.map { endpoint in
+            let buffer = SpanBuffer()
+            let exporter = OTLPHTTPExporter(endpoint: endpoint)
+            let encoder = OTLPJSONEncoder(resource: ["service.name": configuration.tracing.serviceName, "service.instance.id": memberName()])
+            return (
+                reporter: SpanReporter(tracer: BatonTracer(buffer: buffer)),
+                service: SpanExportService(buffer: buffer, encoder: encoder, interval: configuration.tracing.interval, metrics: metrics, logger: logger, post: exporter.post)
+            )
+        }
         let commits = CommitPath(
             store: store, cacheBytes: configuration.instanceCacheBytes, statistics: statistics,
-            publishesTo: relay, wakesTimers: timerWake, latencyProbe: latencyProbe, metrics: metrics, readiness: readiness
+            publishesTo: relay, wakesTimers: timerWake, latencyProbe: latencyProbe, metrics: metrics, readiness: readiness, spans: spanExport?.reporter
         )
         let orchestrator = Orchestrator(
             commits: commits,
@@ -197,7 +207,7 @@ public func buildApplication(
         )
         let rateLimiter = DispatchRateLimiter(orchestrator: orchestrator, logger: logger)
         let breakerService = CircuitBreakerService(orchestrator: orchestrator, logger: logger)
-        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission, intake, rateLimiter, breakerService]
+        let schedules: [any Service] = (scheduler.map { [$0] } ?? []) + [retention, admission, intake, rateLimiter, breakerService] + (spanExport.map { [$0.service] } ?? [])
         let scheduleAPI = zip2(scheduleStore, scheduler).map { ScheduleAPIService(store: $0, workflows: service, runner: $1) }
         let sampler = MetricsSampler(
             metrics: metrics,

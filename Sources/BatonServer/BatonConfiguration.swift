@@ -123,11 +123,30 @@ public struct BatonConfiguration: Sendable {
     public var intake = IntakeLimits()
     /// How long finished instances and dedupe marks are kept (see `RetentionService`).
     public var retention = RetentionService.Configuration()
+    /// Where workflow and step spans are exported (see `TracingExport`).
+    public var tracing = TracingExport()
 
     public init(kafka: Kafka = Kafka(), store: Store = Store(), api: API = API(), defaultRetryPolicy: RetryPolicy = .none) {
         self.kafka = kafka
         self.store = store
         self.api = api
         self.defaultRetryPolicy = defaultRetryPolicy
+    }
+}
+
+/// Spans of workflows and steps, sent to an OTLP collector. Off by default: the W3C trace context
+/// is carried on every record either way; spans cost work only once a collector is named.
+public struct TracingExport: Sendable {
+    /// The collector's OTLP/HTTP traces URL; nil: no spans are made.
+    public var otlpEndpoint: OTLPEndpoint?
+    /// `service.name` of the spans' resource.
+    public var serviceName: String
+    /// How often buffered spans are sent.
+    public var interval: Duration
+
+    public init(otlpEndpoint: OTLPEndpoint? = nil, serviceName: String = "baton", interval: Duration = .seconds(1)) {
+        self.otlpEndpoint = otlpEndpoint
+        self.serviceName = serviceName
+        self.interval = interval
     }
 }

@@ -60,6 +60,14 @@ public enum BatonMetric {
         "Time to write one batch of decisions to the store, including its fsync (SQLite) or commit round trip (PostgreSQL)."
     )
 
+    public static let spansExported = MetricDescription(
+        "baton_spans_exported_total", .counter, "Workflow and step spans the OTLP collector (tracing.otlpEndpoint) accepted."
+    )
+    public static let spansDropped = MetricDescription(
+        "baton_spans_dropped_total", .counter, labels: ["reason"],
+        "Spans not exported, by reason: buffer_full (the collector fell behind by more than 8,192 spans) or export_failed (it refused or could not be reached)."
+    )
+
     // MARK: Counted by the runtime, exported as they stand at each scrape
 
     public static let messagesProcessed = MetricDescription(
@@ -128,7 +136,7 @@ public enum BatonMetric {
 
     /// Every metric, in the order of the README's table.
     public static let all: [MetricDescription] = [
-        workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, retentionPurged, commitDuration,
+        workflowDuration, stepDuration, workflowsStarted, stepErrors, scheduleFireTimes, retentionPurged, commitDuration, spansExported, spansDropped,
         messagesProcessed, batchesCommitted, inputsIgnored, deadLettered, timersFired, outboxPublished, outboxParked,
         commitsRefusedStale, commandsDecidedAgain, triggersDeduplicated,
         instances, timersPending, outboxBacklog, deadLetters, consumerLag, poolConnections, poolCapacity, cacheBytes, ready, intakePaused, dispatchesHeld, circuitState,

@@ -19,6 +19,8 @@ public final class CommitPath: Sendable {
     let statistics: RuntimeStatistics
     let latencyProbe: StepLatencyProbe?
     let metrics: RuntimeMetrics?
+    /// Where the spans of committed transitions go; nil when tracing is off (none are computed).
+    let spans: SpanReporter?
     let pipeline = CommitPipeline()
     let cache: InstanceCache
     /// Other processes write the store too: a decision that changed nothing is still committed
@@ -37,8 +39,9 @@ public final class CommitPath: Sendable {
     public init(
         store: any WorkflowStore, cacheBytes: Int = OrchestratorConfiguration.defaultInstanceCacheBytes, statistics: RuntimeStatistics = RuntimeStatistics(),
         publishesTo outbox: (any CommittedOutboxSink)? = nil, wakesTimers timers: WakeSignal? = nil, latencyProbe: StepLatencyProbe? = nil,
-        metrics: RuntimeMetrics? = nil, readiness: Readiness? = nil
+        metrics: RuntimeMetrics? = nil, readiness: Readiness? = nil, spans: SpanReporter? = nil
     ) {
+        self.spans = spans
         self.storeBreaker = DependencyBreaker(name: "store", readiness: readiness)
         self.store = store
         self.metrics = metrics
@@ -68,6 +71,7 @@ public final class CommitPath: Sendable {
         let changed = work.changedInstances
         let childrenStarted = work.childrenStarted
         let observations = work.observations
+        let spanObservations = work.spans
         let breakerOutcomes = work.breakerOutcomes
         let enqueuedAt = ContinuousClock.now
         return pipeline.enqueue(
@@ -94,6 +98,7 @@ public final class CommitPath: Sendable {
                 storeBreaker.succeeded()
                 let committedAt = ContinuousClock.now
                 metrics?.committed(observations, in: committedAt - start)
+                if !spanObservations.isEmpty { spans?.report(spanObservations) }
                 breakers.add(breakerOutcomes)
                 latencyProbe?.stage("3 queued → committed incl. fsync (per batch)", ContinuousClock.now - enqueuedAt)
                 latencyProbe?.stage("3b of which in the store: write + fsync (per batch)", ContinuousClock.now - start)

@@ -197,6 +197,10 @@ public final class Orchestrator: Sendable {
                 }
             case .emitLifecycle(let event):
                 MetricObservation.of(event, into: &work.observations)
+                if commits.spans != nil, let trace {
+                    let taskType: String? = if let stepId = event.stepId, case .task(let step)? = definition?.steps[stepId]?.kind { step.taskType } else { nil }
+                    if let span = SpanObservation.of(event, trace: trace, taskType: taskType) { work.spans.append(span) }
+                }
                 if tracksBreakers, let stepId = event.stepId, event.taskId != nil, case .task(let step)? = definition?.steps[stepId]?.kind {
                     switch event.type {
                     case .stepCompleted: work.breakerOutcomes[step.taskType, default: BreakerTally()].successes += 1
@@ -273,6 +277,8 @@ struct BatchWork {
     var decidedFrom: [String: Int64] = [:]
     /// What the batch's lifecycle events tell the metrics, recorded once it is durable.
     var observations: [MetricObservation] = []
+    /// The spans the batch's lifecycle events end, reported once it is durable (tracing on only).
+    var spans: [SpanObservation] = []
     /// Task requests held back by a rate limit instead of written to `outbox`.
     var held: [HeldDispatch] = []
     /// Attempt outcomes by task type, for the circuit breakers once the batch is durable.

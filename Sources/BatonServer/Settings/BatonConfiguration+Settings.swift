@@ -91,6 +91,14 @@ extension BatonConfiguration {
         }
         retention.dedupeWindow = .milliseconds(settings.milliseconds("retention.dedupeWindow") ?? 86_400_000)
 
+        var tracing = TracingExport(serviceName: settings.text("tracing.serviceName") ?? "baton")
+        if let text = settings.text("tracing.otlpEndpoint") {
+            switch OTLPEndpoint.parse(text) {
+            case .success(let endpoint): tracing.otlpEndpoint = endpoint
+            case .failure(let error): problems.append("tracing.otlpEndpoint from \(settings.source("tracing.otlpEndpoint")?.description ?? "?"): '\(text)' \(error)")
+            }
+        }
+
         var store: BatonConfiguration.Store?
         do {
             store = try BatonConfiguration.Store(location: settings.text("store.location") ?? "baton.sqlite", synchronous: synchronous?.lowercased() == "normal" ? .normal : .full)
@@ -121,6 +129,7 @@ extension BatonConfiguration {
         configuration.eventWindowMilliseconds = settings.milliseconds("engine.eventWindow") ?? 600_000
         configuration.instanceCacheBytes = (cacheMiB ?? 128) << 20
         configuration.retention = retention
+        configuration.tracing = tracing
         configuration.limits = ConcurrencyLimits(maxRunning: maxRunning, maxQueued: maxQueued ?? 100_000)
         configuration.taskRates = taskRates
         configuration.breakers = breakers

@@ -61,5 +61,9 @@ extension Setting {
                 summary: "size at which the log file is rotated to <file>.1 (1–10240 MiB)"),
         Setting(key: "log.fileKeep", environment: "BATON_LOG_FILE_KEEP", flag: "log-file-keep", kind: .integer, defaultValue: "5",
                 summary: "rotated log files kept (<file>.1 … <file>.N, 1–100)"),
+        Setting(key: "tracing.otlpEndpoint", environment: "BATON_OTLP_ENDPOINT", flag: "otlp-endpoint", kind: .string, defaultValue: nil,
+                summary: "OTLP/HTTP traces URL of a collector (`http://127.0.0.1:4318/v1/traces`): each workflow and each step attempt is exported as a span, with the ids its Kafka records carry (unset: no spans; trace context is carried either way)"),
+        Setting(key: "tracing.serviceName", environment: "BATON_SERVICE_NAME", flag: "service-name", kind: .string, defaultValue: "baton",
+                summary: "`service.name` the spans are reported under"),
     ]
 }
