@@ -83,6 +83,17 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("instance-cache-mb"), help: "Memory for running instances kept between steps, in MiB, as baton serve's option (default 128).")
     var instanceCacheMiB: Int = 128
 
+    @Option(
+        name: .customLong("otlp-endpoint"),
+        help: "Export workflow and step spans to this OTLP/HTTP URL, as baton serve's option (a port nothing listens on measures making and encoding them; they are then dropped).",
+        transform: { text in
+            switch OTLPEndpoint.parse(text) {
+            case .success(let endpoint): return endpoint
+            case .failure(let error): throw ValidationError("--otlp-endpoint: \(error)")
+            }
+        })
+    var otlpEndpoint: OTLPEndpoint?
+
     func run() async throws {
         var logger = Logger(label: "baton.bench")
         logger.logLevel = .warning
@@ -148,6 +159,7 @@ struct BenchCommand: AsyncParsableCommand {
         )
         configuration.kafka.createTopics = true
         configuration.instanceCacheBytes = instanceCacheMiB << 20
+        configuration.tracing.otlpEndpoint = otlpEndpoint
         let probe = StepLatencyProbe()
         let app = try await buildApplication(configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: partitions), latencyProbe: probe, logger: logger)
         _ = try await app.orchestrator.registerDefinition(text: benchDefinition(steps: steps))
