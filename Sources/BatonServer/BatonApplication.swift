@@ -165,9 +165,12 @@ public func buildApplication(
             let buffer = SpanBuffer()
             let exporter = OTLPHTTPExporter(endpoint: endpoint)
             let encoder = OTLPJSONEncoder(resource: ["service.name": configuration.tracing.serviceName, "service.instance.id": memberName()])
+            let reporter = SpanReporter(tracer: BatonTracer(buffer: buffer))
             return (
-                reporter: SpanReporter(tracer: BatonTracer(buffer: buffer)),
-                service: SpanExportService(buffer: buffer, encoder: encoder, interval: configuration.tracing.interval, metrics: metrics, logger: logger, post: exporter.post)
+                reporter: reporter,
+                service: SpanExportService(
+                    buffer: buffer, reporter: reporter, encoder: encoder, interval: configuration.tracing.interval, metrics: metrics, logger: logger, post: exporter.post
+                )
             )
         }
         let commits = CommitPath(

@@ -36,6 +36,12 @@ import Tracing
         return o
     }
 
+    /// The spans `o` has reported so far (made from what its commits queued).
+    func spans(_ o: Orchestrator, _ buffer: SpanBuffer) -> [FinishedSpan] {
+        o.commits.spans?.flush()
+        return buffer.drain(limit: 100)
+    }
+
     func answer(_ o: Orchestrator, _ id: String, failing: Bool = false) async throws {
         let instance = try await o.api.instance(id: id)
         let task = try #require(instance.activeTasks.values.first)
@@ -66,14 +72,14 @@ import Tracing
         let started = try await o.startInstance(workflowId: "spanned", version: nil, input: [:], idempotencyKey: nil, trace: caller)
         let id = started.instance.id
         let first = try #require(try await o.api.instance(id: id).activeTasks.values.first)
-        #expect(buffer.count == 0, "nothing has ended yet")
+        #expect(spans(o, buffer).isEmpty, "nothing has ended yet")
         clock.advance(250)
         try await answer(o, id)
         let second = try #require(try await o.api.instance(id: id).activeTasks.values.first)
         clock.advance(1_000)
         try await answer(o, id, failing: true)
 
-        let spans = buffer.drain(limit: 10)
+        let spans = spans(o, buffer)
         #expect(spans.map(\.name) == ["step call", "step check", "workflow spanned"])
         let (call, check, workflow) = (spans[0], spans[1], spans[2])
         #expect(Set(spans.map(\.traceId)) == [Self.callerTrace])
@@ -107,8 +113,7 @@ import Tracing
         let id = try await o.startInstance(workflowId: "spanned", version: nil, input: [:], idempotencyKey: nil).instance.id
         try await answer(o, id)
         try await answer(o, id)
-        let spans = buffer.drain(limit: 10)
-        let workflow = try #require(spans.last)
+        let workflow = try #require(spans(o, buffer).last)
         #expect(workflow.name == "workflow spanned" && workflow.parentSpanId == nil && workflow.status == nil)
         #expect(workflow.traceId == TraceContext.begun(for: id).traceId)
 
@@ -118,7 +123,7 @@ import Tracing
         try await answer(unsampled, other)
         try await answer(unsampled, other)
         #expect(try await unsampled.api.instance(id: other).status == .completed)
-        #expect(buffer.count == 0, "the caller did not sample this trace")
+        #expect(spans(unsampled, buffer).isEmpty, "the caller did not sample this trace")
     }
 
     /// Two processes on one PostgreSQL database: a step dispatched by one and answered through the
@@ -147,8 +152,8 @@ import Tracing
         clock.advance(100)
         try await answer(a, id)  // A holds the instance as it dispatched it: refused stale, decided again.
 
-        let spansA = bufferA.drain(limit: 10)
-        let spansB = bufferB.drain(limit: 10)
+        let spansA = spans(a, bufferA)
+        let spansB = spans(b, bufferB)
         #expect(spansB.map(\.name) == ["step call"])
         #expect(spansB.first?.spanId == TraceContext.taskSpan(id, first.taskId))
         #expect(spansB.first.map { $0.endNanoseconds - $0.startNanoseconds } == 100_000_000)
@@ -157,5 +162,25 @@ import Tracing
         #expect(spansA.last?.spanId == TraceContext.workflowSpan(id))
         #expect(try await a.api.instance(id: id).status == .completed)
         #expect(a.counters.commitsRefusedStale >= 1, "A's first decision was refused: the path this test is about")
+    }
+
+    /// The commit path only queues; past the reporter's bound observations are dropped and
+    /// counted, never piled up behind a stalled export.
+    @Test func theReportQueueIsBounded() {
+        let buffer = SpanBuffer()
+        let reporter = SpanReporter(tracer: BatonTracer(buffer: buffer), capacity: 2)
+        let trace = TraceContext.begun(for: "i")
+        let observations = (1...5).compactMap { n in
+            SpanObservation.of(
+                LifecycleEvent(id: "i.\(n)", type: .stepCompleted, instanceId: "i", workflowId: "w", workflowVersion: 1, stepId: "s", taskId: "t\(n)", status: "COMPLETED", durationMilliseconds: 5, time: Timestamp(milliseconds: 1_000)),
+                trace: trace, taskType: nil
+            )
+        }
+        #expect(observations.count == 5)
+        reporter.report(observations)
+        #expect(buffer.count == 0, "nothing is made before flush")
+        reporter.flush()
+        #expect(buffer.drain(limit: 10).map(\.spanId) == [TraceContext.taskSpan("i", "t1"), TraceContext.taskSpan("i", "t2")])
+        #expect(reporter.dropped == 3)
     }
 }

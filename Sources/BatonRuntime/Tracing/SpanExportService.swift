@@ -11,6 +11,8 @@ public final class SpanExportService: Service, Sendable {
     public typealias Post = @Sendable ([UInt8]) async throws -> Void
 
     let buffer: SpanBuffer
+    /// Turned into spans just before each export (see `SpanReporter.flush`).
+    let reporter: SpanReporter?
     let encoder: OTLPJSONEncoder
     let post: Post
     let metrics: RuntimeMetrics?
@@ -19,8 +21,9 @@ public final class SpanExportService: Service, Sendable {
     static let batchLimit = 512
     private let reported = Mutex<(dropped: Int, lastWarning: ContinuousClock.Instant?)>((0, nil))
 
-    public init(buffer: SpanBuffer, encoder: OTLPJSONEncoder, interval: Duration = .seconds(1), metrics: RuntimeMetrics?, logger: Logger, post: @escaping Post) {
+    public init(buffer: SpanBuffer, reporter: SpanReporter?, encoder: OTLPJSONEncoder, interval: Duration = .seconds(1), metrics: RuntimeMetrics?, logger: Logger, post: @escaping Post) {
         self.buffer = buffer
+        self.reporter = reporter
         self.encoder = encoder
         self.interval = interval
         self.post = post
@@ -39,6 +42,7 @@ public final class SpanExportService: Service, Sendable {
     /// Sends everything buffered now. Returns the number of spans the collector accepted.
     @discardableResult
     public func exportBuffered() async -> Int {
+        reporter?.flush()
         var exported = 0
         while true {
             let spans = buffer.drain(limit: Self.batchLimit)
@@ -53,7 +57,7 @@ public final class SpanExportService: Service, Sendable {
                 break
             }
         }
-        let dropped = buffer.dropped
+        let dropped = buffer.dropped + (reporter?.dropped ?? 0)
         let newlyDropped = reported.withLock { state in
             defer { state.dropped = dropped }
             return dropped - state.dropped
