@@ -86,7 +86,7 @@ let package = Package(
         // their OTLP/JSON encoding.
         .target(
             name: "BatonTracing",
-            dependencies: ["BatonCore", .product(name: "Tracing", package: "swift-distributed-tracing")],
+            dependencies: ["BatonCore", "BatonExpressions", .product(name: "Tracing", package: "swift-distributed-tracing")],
             swiftSettings: strict
         ),
         // Consumers -> engine -> store transaction -> outbox relay.

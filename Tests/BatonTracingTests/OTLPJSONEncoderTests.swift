@@ -25,7 +25,7 @@ import Tracing
             attributes: attributes, status: SpanStatus(code: .error, message: "DECLINED: no"),
             events: [SpanEvent(name: "e", at: Instant(nanosecondsSinceEpoch: 7), attributes: [:])], links: []
         )
-        let body = try OTLPJSONEncoder(resource: ["service.name": "baton"]).encode([span])
+        let body = OTLPJSONEncoder(resource: ["service.name": "baton"]).encode([span])
         let json = try JSONSerialization.jsonObject(with: Data(body))
         #expect(value(json, "resourceSpans", 0, "resource", "attributes", 0, "key") as? String == "service.name")
         let encoded = value(json, "resourceSpans", 0, "scopeSpans", 0, "spans", 0)
@@ -63,8 +63,24 @@ import Tracing
             traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", parentSpanId: nil, traceState: nil, name: "w", kind: .internal,
             startNanoseconds: 1, endNanoseconds: 2, attributes: [:], status: nil, events: [], links: []
         )
-        let text = String(decoding: try OTLPJSONEncoder(resource: [:]).encode([span]), as: UTF8.self)
+        let text = String(decoding: OTLPJSONEncoder(resource: [:]).encode([span]), as: UTF8.self)
         #expect(!text.contains("parentSpanId") && !text.contains("traceState"))
         #expect(text.contains(#""status":{"code":0}"#))
+    }
+
+    @Test func textIsEscapedAndNonFiniteNumbersAreSpelledAsProto3Does() throws {
+        var attributes = SpanAttributes()
+        attributes.set("nan", value: .double(.nan))
+        attributes.set("inf", value: .doubleArray([.infinity, -.infinity]))
+        let span = FinishedSpan(
+            traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", parentSpanId: nil, traceState: nil, name: "step \"a\"\n\u{1}",
+            kind: .internal, startNanoseconds: 1, endNanoseconds: 2, attributes: attributes, status: nil, events: [], links: []
+        )
+        let json = try JSONSerialization.jsonObject(with: Data(OTLPJSONEncoder(resource: [:]).encode([span])))
+        let encoded = value(json, "resourceSpans", 0, "scopeSpans", 0, "spans", 0)
+        #expect(value(encoded, "name") as? String == "step \"a\"\n\u{1}")
+        #expect(value(encoded, "attributes", 0, "value", "arrayValue", "values", 0, "doubleValue") as? String == "Infinity")
+        #expect(value(encoded, "attributes", 0, "value", "arrayValue", "values", 1, "doubleValue") as? String == "-Infinity")
+        #expect(value(encoded, "attributes", 1, "value", "doubleValue") as? String == "NaN")
     }
 }

@@ -3,17 +3,18 @@
 /// Output is deterministic so that serialised state, hashes and idempotency keys are stable:
 /// object keys in Swift `String` order (Unicode scalar values of the canonically normalised
 /// text, which for NFC keys is plain code-point and UTF-8 byte order), no whitespace, integral
-/// numbers without a fraction, non-finite numbers as `null`.
-struct JSONWriter {
-    var output: [UInt8] = []
+/// numbers without a fraction, non-finite numbers as `null`. Package-visible so other encoders of
+/// the package (OTLP spans) write through the same escaping.
+package struct JSONWriter {
+    package var output: [UInt8] = []
     let sortedKeys: Bool
 
-    init(sortedKeys: Bool, capacity: Int = 256) {
+    package init(sortedKeys: Bool, capacity: Int = 256) {
         self.sortedKeys = sortedKeys
         output.reserveCapacity(capacity)
     }
 
-    mutating func write(_ value: JSONValue) {
+    package mutating func write(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let flag): append(flag ? "true" : "false")
@@ -57,7 +58,7 @@ struct JSONWriter {
 
     /// Integral values within ±2^53 print as integers ("3", not "3.0"); other finite values use
     /// Swift's shortest round-tripping form ("0.1", "1e-07", "1e+300"), which is valid JSON.
-    mutating func writeNumber(_ number: Double) {
+    package mutating func writeNumber(_ number: Double) {
         guard number.isFinite else {
             append("null")
             return
@@ -69,7 +70,7 @@ struct JSONWriter {
         }
     }
 
-    private mutating func writeInteger(_ integer: Int64) {
+    package mutating func writeInteger(_ integer: Int64) {
         if integer < 0 { output.append(ASCII.minus) }
         var magnitude = integer.magnitude
         let start = output.count
@@ -80,7 +81,7 @@ struct JSONWriter {
         output[start...].reverse()
     }
 
-    mutating func writeString(_ string: String) {
+    package mutating func writeString(_ string: String) {
         output.append(ASCII.quote)
         var string = string
         string.withUTF8 { writeEscaped($0) }
@@ -126,7 +127,7 @@ struct JSONWriter {
         }
     }
 
-    private mutating func append(_ literal: StaticString) {
+    package mutating func append(_ literal: StaticString) {
         output.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 }

@@ -48,7 +48,7 @@ public final class SpanExportService: Service, Sendable {
             let spans = buffer.drain(limit: Self.batchLimit)
             if spans.isEmpty { break }
             do {
-                try await post(try encoder.encode(spans))
+                try await post(encoder.encode(spans))
                 exported += spans.count
                 metrics?.counter(BatonMetric.spansExported, []).increment(by: Int64(spans.count))
             } catch {
