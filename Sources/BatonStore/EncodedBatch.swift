@@ -56,7 +56,8 @@ package struct EncodedBatch: Sendable {
     package var history: [History] = []
     package var steps: [StepChange] = []
     package var outbox: [Outbox] = []
-    package var held: [(gate: String, message: Outbox)] = []
+    package var held: [(gate: String, message: Outbox, taskId: String?)] = []
+    package var withdrawnTasks: [String] = []
     package var dedupe: [(key: String, value: String)] = []
     package var timers: [TimerChange] = []
     package var waits: [WaitChange] = []
@@ -98,7 +99,10 @@ package struct EncodedBatch: Sendable {
             }
         }
         outbox = batch.outbox.map { Outbox(topic: $0.topic, key: $0.key, value: $0.value, headers: OutboxHeaderCoding.encode($0.headers)) }
-        held = batch.held.map { (gate: $0.gate, message: Outbox(topic: $0.message.topic, key: $0.message.key, value: $0.message.value, headers: OutboxHeaderCoding.encode($0.message.headers))) }
+        held = batch.held.map {
+            (gate: $0.gate, message: Outbox(topic: $0.message.topic, key: $0.message.key, value: $0.message.value, headers: OutboxHeaderCoding.encode($0.message.headers)), taskId: $0.taskId)
+        }
+        withdrawnTasks = batch.withdrawnTasks
         dedupe = batch.dedupe.map { (key: $0.key, value: $0.value) }
         timers = batch.timers
         waits = batch.waits

@@ -12,10 +12,14 @@ public struct HeldDispatch: Sendable, Hashable {
     public var gate: String
     /// The task request, as it will be published.
     public var message: OutboxMessage
+    /// The task it asks for: a task cancelled while its request is held has the request withdrawn
+    /// (`StoreBatch.withdrawnTasks`), so no worker ever runs it.
+    public var taskId: String?
 
-    public init(gate: String, message: OutboxMessage) {
+    public init(gate: String, message: OutboxMessage, taskId: String? = nil) {
         self.gate = gate
         self.message = message
+        self.taskId = taskId
     }
 }
 

@@ -386,6 +386,10 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
             state.outbox.append(message)
         }
         state.held.append(contentsOf: batch.held)
+        if !batch.withdrawnTasks.isEmpty {
+            let withdrawn = Set(batch.withdrawnTasks)
+            state.held.removeAll { $0.taskId.map(withdrawn.contains) ?? false }
+        }
         for var record in batch.deadLetters {
             record.id = (state.deadLetters.last?.id ?? 0) + 1
             state.deadLetters.append(record)

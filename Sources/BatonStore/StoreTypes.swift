@@ -98,6 +98,9 @@ public struct StoreBatch: Sendable, Hashable {
     public var decidedFrom: [String: Int64] = [:]
     /// Task requests held back by a rate limit instead of written to `outbox` (see `HeldDispatch`).
     public var held: [HeldDispatch] = []
+    /// Tasks cancelled in this batch: their held requests, if still held, are deleted (after
+    /// `held` is written, so a request held and withdrawn in one batch never goes out).
+    public var withdrawnTasks: [String] = []
 
     public init(
         instances: [WorkflowInstance] = [], history: [InstanceHistoryEvent] = [], outbox: [OutboxMessage] = [], dedupe: [String: String] = [:],
@@ -115,7 +118,7 @@ public struct StoreBatch: Sendable, Hashable {
 
     public var isEmpty: Bool {
         instances.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
-            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty && held.isEmpty
+            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty && held.isEmpty && withdrawnTasks.isEmpty
     }
 }
 

@@ -317,6 +317,11 @@ enum PostgresSchema {
             )
             """,
         ],
+        // 9: a held request names its task (as the SQLite store's migration 15).
+        [
+            "ALTER TABLE held_dispatches ADD COLUMN task_id text",
+            "CREATE INDEX held_dispatches_by_task ON held_dispatches (task_id) WHERE task_id IS NOT NULL",
+        ],
     ]
 
     /// The schema version this build writes.

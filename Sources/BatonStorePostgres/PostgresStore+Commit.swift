@@ -140,21 +140,27 @@ extension PostgresStore {
             sequences.sort()
         }
         if !batch.held.isEmpty {
-            var (gates, topics, keys, values, headers) = (TextColumn(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
-            for (gate, message) in batch.held {
+            var (gates, topics, keys, values, headers, tasks) = (TextColumn(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn(), TextColumn())
+            for (gate, message, taskId) in batch.held {
                 gates.append(gate)
                 topics.append(message.topic)
                 keys.append(message.key)
                 values.append(message.value)
                 headers.append(message.headers)
+                tasks.append(taskId)
             }
             try await connection.query("""
-                INSERT INTO held_dispatches (gate, topic, key, value, headers, held_at)
-                SELECT x.gate, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
-                FROM unnest(\(gates)::text[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
-                    WITH ORDINALITY AS x(gate, topic, key, value, headers, ord)
+                INSERT INTO held_dispatches (gate, topic, key, value, headers, held_at, task_id)
+                SELECT x.gate, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds()), x.task_id
+                FROM unnest(\(gates)::text[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[], \(tasks)::text[])
+                    WITH ORDINALITY AS x(gate, topic, key, value, headers, task_id, ord)
                 ORDER BY x.ord
                 """, logger: logger)
+        }
+        if !batch.withdrawnTasks.isEmpty {
+            var tasks = TextColumn()
+            for taskId in batch.withdrawnTasks { tasks.append(taskId) }
+            try await connection.query("DELETE FROM held_dispatches WHERE task_id = ANY(\(tasks)::text[])", logger: logger)
         }
         if !batch.dedupe.isEmpty {
             var (keys, values) = (TextColumn(), TextColumn())

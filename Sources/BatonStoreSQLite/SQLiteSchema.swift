@@ -251,6 +251,11 @@ enum SQLiteSchema {
             changed_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 15: a held request names its task, so cancelling the task withdraws it.
+        """
+        ALTER TABLE held_dispatches ADD COLUMN task_id TEXT;
+        CREATE INDEX held_dispatches_by_task ON held_dispatches (task_id) WHERE task_id IS NOT NULL;
+        """,
     ]
 
     /// The schema version this build writes.

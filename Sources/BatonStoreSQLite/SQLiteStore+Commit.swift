@@ -143,14 +143,22 @@ extension SQLiteStore {
         if !batch.held.isEmpty {
             let insert = try connection.statement(CommitSQL.insertHeld)
             let now = wallClockMilliseconds()
-            for (gate, message) in batch.held {
+            for (gate, message, taskId) in batch.held {
                 try insert.bind(1, gate)
                 try insert.bind(2, message.topic)
                 try insert.bind(3, blob: message.key)
                 try insert.bind(4, blob: message.value)
                 try insert.bind(5, blob: message.headers)
                 try insert.bind(6, now)
+                try insert.bind(7, taskId)
                 try insert.run()
+            }
+        }
+        if !batch.withdrawnTasks.isEmpty {
+            let delete = try connection.statement("DELETE FROM held_dispatches WHERE task_id = ?1")
+            for taskId in batch.withdrawnTasks {
+                try delete.bind(1, taskId)
+                try delete.run()
             }
         }
         if !batch.dedupe.isEmpty {
@@ -290,7 +298,7 @@ enum CommitSQL {
         UPDATE step_executions SET status = 'FAILED', error = ?1, completed_at = ?2
         WHERE instance_id = ?3 AND task_id = ?4 AND (?5 IS NULL OR attempt = ?5)
         """
-    static let insertHeld = "INSERT INTO held_dispatches (gate, topic, key, value, headers, held_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    static let insertHeld = "INSERT INTO held_dispatches (gate, topic, key, value, headers, held_at, task_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     static let insertOutbox = "INSERT INTO outbox (topic, key, value, headers, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
     static let insertDedupe = "INSERT INTO dedupe (key, value, created_at) VALUES (?1, ?2, ?3)"
     static let insertDeadLetter = """

@@ -47,4 +47,25 @@ struct HeldDispatchReleaseTests {
         #expect(after.breakers.records.isEmpty)
         #expect(try await after.api.circuitBreakers().isEmpty)
     }
+
+    /// A task cancelled while its request waits behind a rate limit: the request is withdrawn in
+    /// the cancellation's transaction and never reaches the outbox, so no worker runs it.
+    @Test func aCancelledTasksHeldRequestIsWithdrawn() async throws {
+        let store = InMemoryStore()
+        var configuration = OrchestratorConfiguration()
+        configuration.taskRates = ["sms.send": 0.001]
+        let o = Orchestrator(store: store, configuration: configuration, clock: { .wallClock }, makeId: { "held-1" })
+        _ = try await o.registerDefinition(text: """
+            id: texting
+            steps:
+              - { id: send, type: task, taskType: sms.send }
+            """)
+        let kept = try await o.startInstance(workflowId: "texting", version: nil, input: [:], idempotencyKey: nil).instance.id
+        #expect(try await store.heldCounts() == ["sms.send": 1])
+        _ = try await o.cancelInstance(id: kept, reason: "customer left", by: "test")
+        #expect(try await store.heldCounts().isEmpty, "the request was withdrawn with the cancellation")
+        let outbox = try await store.pendingOutbox(limit: 100)
+        #expect(!outbox.contains { $0.topic == "baton.tasks.sms.send" })
+        #expect(outbox.contains { $0.topic == "baton.task-cancellations" })
+    }
 }

@@ -39,6 +39,25 @@ struct HeldDispatchContractTests {
         }
     }
 
+    /// A task cancelled while held: its request is deleted in the cancelling batch — also when it
+    /// was held by the same batch — and the others of its gate keep their order.
+    @Test(arguments: Backend.allCases)
+    func aWithdrawnTasksRequestIsNeverReleased(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            var batch = StoreBatch()
+            batch.held = (1...3).map { HeldDispatch(gate: "sms.send", message: request($0), taskId: "t\($0)") }
+            try await store.commit(batch)
+            var cancelling = StoreBatch(outbox: [OutboxMessage(topic: "baton.task-cancellations", key: nil, value: Array("{}".utf8))])
+            cancelling.held = [HeldDispatch(gate: "sms.send", message: request(4), taskId: "t4")]
+            cancelling.withdrawnTasks = ["t2", "t4", "t9"]
+            try await store.commit(cancelling)
+            #expect(try await store.heldCounts() == ["sms.send": 2])
+            let released = try await store.releaseHeld(ReleaseRequest(gate: "sms.send", ratePerSecond: 100, now: at(1_000)))
+            #expect(released.map(\.value) == [request(1).value, request(3).value])
+            #expect(try await store.heldCounts().isEmpty)
+        }
+    }
+
     @Test func theBucketRefillsAtTheRateUpToOneSecondsWorthAndNeverFromAClockGoingBack() {
         let t0 = at(0)
         var bucket = TokenBucket.full(ReleaseRequest(gate: "g", ratePerSecond: 0.5, now: t0))

@@ -192,7 +192,7 @@ public final class Orchestrator: Sendable {
                     continue
                 }
                 if configuration.taskRates[task.taskType] != nil || breakers.holds(task.taskType) {
-                    work.held.append(HeldDispatch(gate: task.taskType, message: OutboxMessage(message)))
+                    work.held.append(HeldDispatch(gate: task.taskType, message: OutboxMessage(message), taskId: task.taskId))
                     continue
                 }
             case .emitLifecycle(let event):
@@ -212,6 +212,8 @@ public final class Orchestrator: Sendable {
                 message = LifecycleCodec.encode(event, topics: configuration.topics, source: configuration.lifecycleSource)
                 message.traced(trace, span: event.taskId.map { TraceContext.taskSpanValue(event.instanceId, $0) } ?? TraceContext.workflowSpanValue(event.instanceId))
             case .cancelTask(let cancellation):
+                // Its request may still be held (rate limit, open breaker): withdrawn, never sent.
+                if configuration.taskRates[cancellation.taskType] != nil || tracksBreakers { work.withdrawnTasks.append(cancellation.taskId) }
                 message = TaskCancellationCodec.encode(cancellation, topics: configuration.topics)
                 message.traced(trace, span: TraceContext.taskSpanValue(cancellation.instanceId, cancellation.taskId))
             case .startChild(let start):
@@ -281,12 +283,14 @@ struct BatchWork {
     var spans: [SpanObservation] = []
     /// Task requests held back by a rate limit instead of written to `outbox`.
     var held: [HeldDispatch] = []
+    /// Tasks cancelled by this batch whose requests may be held (see `StoreBatch.withdrawnTasks`).
+    var withdrawnTasks: [String] = []
     /// Attempt outcomes by task type, for the circuit breakers once the batch is durable.
     var breakerOutcomes: [String: BreakerTally] = [:]
 
     var isEmpty: Bool {
         order.isEmpty && history.isEmpty && outbox.isEmpty && dedupe.isEmpty && timers.isEmpty && deadLetters.isEmpty && redriven.isEmpty
-            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty && held.isEmpty
+            && waits.isEmpty && bufferedEvents.isEmpty && consumedEvents.isEmpty && held.isEmpty && withdrawnTasks.isEmpty
     }
 
     static func waitKey(_ event: String, _ source: String, _ key: String) -> String { event + "\u{1F}" + source + "\u{1F}" + key }
@@ -313,6 +317,7 @@ struct BatchWork {
         batch.eventsExpiredBefore = eventsExpiredBefore
         batch.decidedFrom = decidedFrom
         batch.held = held
+        batch.withdrawnTasks = withdrawnTasks
         return batch
     }
 }
