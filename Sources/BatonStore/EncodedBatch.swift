@@ -50,6 +50,18 @@ package struct EncodedBatch: Sendable {
         package var key: [UInt8]?
         package var value: [UInt8]
         package var headers: [UInt8]?
+
+        package init(topic: String, key: [UInt8]?, value: [UInt8], headers: [UInt8]?) {
+            self.topic = topic
+            self.key = key
+            self.value = value
+            self.headers = headers
+        }
+
+        /// A message with its headers encoded as the outbox stores them.
+        package init(_ message: OutboxMessage) {
+            self.init(topic: message.topic, key: message.key, value: message.value, headers: OutboxHeaderCoding.encode(message.headers))
+        }
     }
 
     package var instances: [Instance] = []
@@ -98,10 +110,8 @@ package struct EncodedBatch: Sendable {
                 break
             }
         }
-        outbox = batch.outbox.map { Outbox(topic: $0.topic, key: $0.key, value: $0.value, headers: OutboxHeaderCoding.encode($0.headers)) }
-        held = batch.held.map {
-            (gate: $0.gate, message: Outbox(topic: $0.message.topic, key: $0.message.key, value: $0.message.value, headers: OutboxHeaderCoding.encode($0.message.headers)), taskId: $0.taskId)
-        }
+        outbox = batch.outbox.map(Outbox.init)
+        held = batch.held.map { (gate: $0.gate, message: Outbox($0.message), taskId: $0.taskId) }
         withdrawnTasks = batch.withdrawnTasks
         dedupe = batch.dedupe.map { (key: $0.key, value: $0.value) }
         timers = batch.timers

@@ -112,33 +112,7 @@ extension PostgresStore {
                 """)
         }
         try await writeSteps(batch.steps, to: connection, logger: logger)
-        var sequences: [Int64] = []
-        if !batch.outbox.isEmpty {
-            var (shards, topics, keys, values, headers) = (Int8Column(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
-            for message in batch.outbox {
-                shards.append(OutboxShards.shard(forKey: message.key))
-                topics.append(message.topic)
-                keys.append(message.key)
-                values.append(message.value)
-                headers.append(message.headers)
-            }
-            // Identity values are drawn in the SELECT's order, so the sorted sequences are the
-            // batch's order (RETURNING itself promises no order). The filter gives the
-            // transaction its id before the sort hands out the first row, and so before the
-            // first sequence is drawn: the shared relay's horizon relies on it (`OutboxHorizon`;
-            // a batch that writes no instance would otherwise draw sequences without an id).
-            let result = try await connection.query("""
-                INSERT INTO outbox (shard, topic, key, value, headers, created_at)
-                SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
-                FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
-                    WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
-                WHERE pg_current_xact_id() IS NOT NULL
-                ORDER BY x.ord
-                RETURNING sequence
-                """, logger: logger)
-            for try await sequence in result.decode(Int64.self) { sequences.append(sequence) }
-            sequences.sort()
-        }
+        let sequences = try await insertOutbox(batch.outbox, connection, logger: logger)
         if !batch.held.isEmpty {
             var (gates, topics, keys, values, headers, tasks) = (TextColumn(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn(), TextColumn())
             for (gate, message, taskId) in batch.held {

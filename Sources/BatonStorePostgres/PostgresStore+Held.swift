@@ -46,27 +46,7 @@ extension PostgresStore {
 
     /// Inserts outbox rows inside the caller's transaction, in order, and returns them with their sequences.
     func insertOutbox(_ rows: [OutboxMessage], _ connection: PostgresConnection) async throws -> [OutboxMessage] {
-        guard !rows.isEmpty else { return [] }
-        var (shards, topics, keys, values, headers) = (Int8Column(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
-        for message in rows {
-            shards.append(OutboxShards.shard(forKey: message.key))
-            topics.append(message.topic)
-            keys.append(message.key)
-            values.append(message.value)
-            headers.append(OutboxHeaderCoding.encode(message.headers))
-        }
-        let inserted = try await connection.query("""
-            INSERT INTO outbox (shard, topic, key, value, headers, created_at)
-            SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
-            FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
-                WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
-            WHERE pg_current_xact_id() IS NOT NULL
-            ORDER BY x.ord
-            RETURNING sequence
-            """, logger: logger)
-        var sequences: [Int64] = []
-        for try await sequence in inserted.decode(Int64.self) { sequences.append(sequence) }
-        sequences.sort()
+        let sequences = try await Self.insertOutbox(rows.map(EncodedBatch.Outbox.init), connection, logger: logger)
         return zip(rows, sequences).map { message, sequence in
             var row = message
             row.sequence = sequence
@@ -82,5 +62,38 @@ extension PostgresStore {
             }
             return counts
         }
+    }
+
+    /// The one statement that writes outbox rows (a commit's, released held requests, breaker
+    /// announcements), inside the caller's transaction; returns their sequences in row order.
+    ///
+    /// Identity values are drawn in the SELECT's order, so the sorted sequences are the rows'
+    /// order (RETURNING itself promises no order). The filter gives the transaction its id before
+    /// the sort hands out the first row, and so before the first sequence is drawn: the shared
+    /// relay's horizon relies on it (`OutboxHorizon`; a transaction that writes no instance would
+    /// otherwise draw sequences without an id).
+    static func insertOutbox(_ rows: [EncodedBatch.Outbox], _ connection: PostgresConnection, logger: Logger) async throws -> [Int64] {
+        guard !rows.isEmpty else { return [] }
+        var (shards, topics, keys, values, headers) = (Int8Column(), TextColumn(), ByteaColumn(), ByteaColumn(), ByteaColumn())
+        for message in rows {
+            shards.append(OutboxShards.shard(forKey: message.key))
+            topics.append(message.topic)
+            keys.append(message.key)
+            values.append(message.value)
+            headers.append(message.headers)
+        }
+        let inserted = try await connection.query("""
+            INSERT INTO outbox (shard, topic, key, value, headers, created_at)
+            SELECT x.shard, x.topic, x.key, x.value, x.headers, \(wallClockMilliseconds())
+            FROM unnest(\(shards)::bigint[], \(topics)::text[], \(keys)::bytea[], \(values)::bytea[], \(headers)::bytea[])
+                WITH ORDINALITY AS x(shard, topic, key, value, headers, ord)
+            WHERE pg_current_xact_id() IS NOT NULL
+            ORDER BY x.ord
+            RETURNING sequence
+            """, logger: logger)
+        var sequences: [Int64] = []
+        sequences.reserveCapacity(rows.count)
+        for try await sequence in inserted.decode(Int64.self) { sequences.append(sequence) }
+        return sequences.sorted()
     }
 }

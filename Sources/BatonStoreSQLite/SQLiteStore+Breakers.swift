@@ -57,7 +57,7 @@ extension SQLiteStore {
                     }
                 }
                 for (record, transition) in transitions {
-                    if let message = update.announce(record, transition) { released.append(try Self.insertOutbox(message, connection)) }
+                    if let message = update.announce(record, transition) { released += try Self.insertOutbox([message], connection) }
                 }
                 transitions = transitions.map { record, transition in (stored[record.taskType] ?? record, transition) }
                 return BreakerUpdateResult(

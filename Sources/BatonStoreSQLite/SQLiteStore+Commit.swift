@@ -125,21 +125,7 @@ extension SQLiteStore {
         if !batch.steps.isEmpty {
             try writeStepChanges(batch.steps, to: connection)
         }
-        var sequences: [Int64] = []
-        if !batch.outbox.isEmpty {
-            sequences.reserveCapacity(batch.outbox.count)
-            let insert = try connection.statement(CommitSQL.insertOutbox)
-            let now = wallClockMilliseconds()
-            for message in batch.outbox {
-                try insert.bind(1, message.topic)
-                try insert.bind(2, blob: message.key)
-                try insert.bind(3, blob: message.value)
-                try insert.bind(4, blob: message.headers)
-                try insert.bind(5, now)
-                try insert.run()
-                sequences.append(connection.lastInsertRowID)
-            }
-        }
+        let sequences = try insertOutbox(batch.outbox, connection)
         if !batch.held.isEmpty {
             let insert = try connection.statement(CommitSQL.insertHeld)
             let now = wallClockMilliseconds()

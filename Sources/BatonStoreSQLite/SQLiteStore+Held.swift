@@ -46,28 +46,43 @@ extension SQLiteStore {
             }
         }
         guard !rows.isEmpty else { return [] }
-        var released: [OutboxMessage] = []
         let delete = try connection.statement("DELETE FROM held_dispatches WHERE sequence = ?1")
-        for (sequence, message) in rows {
-            released.append(try insertOutbox(message, connection))
+        for (sequence, _) in rows {
             try delete.bind(1, sequence)
             try delete.run()
         }
-        return released
+        return try insertOutbox(rows.map(\.message), connection)
     }
 
-    /// Inserts one outbox row (inside the caller's transaction) and returns it with its sequence.
-    static func insertOutbox(_ message: OutboxMessage, _ connection: SQLiteConnection) throws(StoreError) -> OutboxMessage {
+    /// Inserts outbox rows (inside the caller's transaction), in order, and returns them with
+    /// their sequences.
+    static func insertOutbox(_ messages: [OutboxMessage], _ connection: SQLiteConnection) throws(StoreError) -> [OutboxMessage] {
+        let sequences = try insertOutbox(messages.map(EncodedBatch.Outbox.init), connection)
+        return zip(messages, sequences).map { message, sequence in
+            var row = message
+            row.sequence = sequence
+            return row
+        }
+    }
+
+    /// The one statement that writes outbox rows (a commit's, released held requests, breaker
+    /// announcements), inside the caller's transaction; returns their sequences in row order.
+    static func insertOutbox(_ rows: [EncodedBatch.Outbox], _ connection: SQLiteConnection) throws(StoreError) -> [Int64] {
+        guard !rows.isEmpty else { return [] }
+        var sequences: [Int64] = []
+        sequences.reserveCapacity(rows.count)
         let insert = try connection.statement(CommitSQL.insertOutbox)
-        try insert.bind(1, message.topic)
-        try insert.bind(2, blob: message.key)
-        try insert.bind(3, blob: message.value)
-        try insert.bind(4, blob: OutboxHeaderCoding.encode(message.headers))
-        try insert.bind(5, wallClockMilliseconds())
-        try insert.run()
-        var row = message
-        row.sequence = connection.lastInsertRowID
-        return row
+        let now = wallClockMilliseconds()
+        for row in rows {
+            try insert.bind(1, row.topic)
+            try insert.bind(2, blob: row.key)
+            try insert.bind(3, blob: row.value)
+            try insert.bind(4, blob: row.headers)
+            try insert.bind(5, now)
+            try insert.run()
+            sequences.append(connection.lastInsertRowID)
+        }
+        return sequences
     }
 
     public func heldCounts() async throws(StoreError) -> [String: Int] {
