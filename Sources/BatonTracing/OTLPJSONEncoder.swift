@@ -46,18 +46,7 @@ public struct OTLPJSONEncoder: Sendable {
     }
 
     static func write(_ span: FinishedSpan, to writer: inout JSONWriter) {
-        writer.append(#"{"traceId":"#)
-        writer.writeString(span.traceId)
-        writer.append(#","spanId":"#)
-        writer.writeString(span.spanId)
-        if let parent = span.parentSpanId {
-            writer.append(#","parentSpanId":"#)
-            writer.writeString(parent)
-        }
-        if let state = span.traceState {
-            writer.append(#","traceState":"#)
-            writer.writeString(state)
-        }
+        writeIds(traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId, traceState: span.traceState, to: &writer)
         writer.append(#","name":"#)
         writer.writeString(span.name)
         writer.append(#","kind":"#)
@@ -85,14 +74,7 @@ public struct OTLPJSONEncoder: Sendable {
             guard let linked = link.context.currentSpan else { continue }
             if !firstLink { writer.append(",") }
             firstLink = false
-            writer.append(#"{"traceId":"#)
-            writer.writeString(linked.traceId)
-            writer.append(#","spanId":"#)
-            writer.writeString(linked.spanId)
-            if let state = linked.state {
-                writer.append(#","traceState":"#)
-                writer.writeString(state)
-            }
+            writeIds(traceId: linked.traceId, spanId: linked.spanId, parentSpanId: nil, traceState: linked.state, to: &writer)
             writer.append(#","attributes":"#)
             write(link.attributes, to: &writer)
             writer.append("}")
@@ -108,6 +90,22 @@ public struct OTLPJSONEncoder: Sendable {
             writer.writeString(message)
         }
         writer.append("}}")
+    }
+
+    /// `{"traceId":…,"spanId":…[,"parentSpanId":…][,"traceState":…]`: the opening of a span or a link.
+    static func writeIds(traceId: String, spanId: String, parentSpanId: String?, traceState: String?, to writer: inout JSONWriter) {
+        writer.append(#"{"traceId":"#)
+        writer.writeString(traceId)
+        writer.append(#","spanId":"#)
+        writer.writeString(spanId)
+        if let parentSpanId {
+            writer.append(#","parentSpanId":"#)
+            writer.writeString(parentSpanId)
+        }
+        if let traceState {
+            writer.append(#","traceState":"#)
+            writer.writeString(traceState)
+        }
     }
 
     /// `[{"key": …, "value": AnyValue}]`, sorted by key.

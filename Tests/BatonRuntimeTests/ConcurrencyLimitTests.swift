@@ -55,21 +55,6 @@ struct ConcurrencyLimitTests {
         Issue.record("not within 10 s: \(what)")
     }
 
-    /// As the input consumer does: a batch refused as stale (the other process moved one of its
-    /// instances since this one read it) is decided again.
-    func processDecidingAgain(_ o: Orchestrator, _ message: InboundMessage) async throws {
-        var attempt = 1
-        while true {
-            do {
-                _ = try await o.process([message])
-                return
-            } catch {
-                guard error.code == .stale, attempt < 8 else { throw error }
-                attempt += 1
-            }
-        }
-    }
-
     /// Runs the timer and admission services of `o` while `body` runs.
     func withServices<T>(_ o: Orchestrator, wake: WakeSignal, _ body: () async throws -> T) async throws -> T {
         let timers = TimerService(orchestrator: o, wake: wake, logger: logger)
@@ -170,7 +155,7 @@ struct ConcurrencyLimitTests {
                     maxRunning = max(maxRunning, running.count)
                     // End one, alternately through each process.
                     let o = round.isMultiple(of: 2) ? a : b
-                    try await processDecidingAgain(o, completed(running.sorted()[0]))
+                    try await o.processDecidingAgain(completed(running.sorted()[0]))
                     done += 1
                     let count = try await storeB.instances(InstanceQuery(status: .running, limit: 100)).instances.count
                     maxRunning = max(maxRunning, count)

@@ -50,18 +50,8 @@ import Tracing
             error: failing ? ErrorInfo(code: "DECLINED", message: "card declined") : nil
         )
         let wire = TaskResultCodec.encode(result, topics: topics)
-        let message = InboundMessage(topic: topics.taskResults, partition: 0, offset: 1, key: wire.key, value: wire.value, headers: [])
         // Another process may have moved the instance on since this one cached it: decided again.
-        var attempt = 1
-        while true {
-            do {
-                _ = try await o.process([message])
-                return
-            } catch {
-                guard error.code == .stale, attempt < 8 else { throw error }
-                attempt += 1
-            }
-        }
+        try await o.processDecidingAgain(InboundMessage(topic: topics.taskResults, partition: 0, offset: 1, key: wire.key, value: wire.value, headers: []))
     }
 
     @Test func aWorkflowIsOneTraceAndEachStepAttemptASpanWithTheIdsItsRecordsCarry() async throws {
