@@ -23,7 +23,7 @@ public final class AdmissionService: Service {
 
     public func run() async throws {
         let wake = orchestrator.commits.admission
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff(maximum: maxBackoff)
         var lastPass = ContinuousClock.now - interval
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let due = ContinuousClock.now - lastPass >= interval
@@ -34,13 +34,12 @@ public final class AdmissionService: Service {
             do {
                 lastPass = ContinuousClock.now
                 let result = try await orchestrator.admitQueued()
-                backoff = .milliseconds(50)
+                backoff.succeeded()
                 // A full pass may leave more to admit at once; otherwise wait for a change.
                 if result.admitted.count < 500 { await wake.wait(timeout: interval) }
             } catch {
                 logger.warning("queued instances could not be admitted; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, maxBackoff)
+                await backoff.pause()
             }
         }
     }

@@ -69,16 +69,15 @@ public final class CircuitBreakerService: Service {
             try? await gracefulShutdown()
             return
         }
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await update()
-                backoff = .milliseconds(50)
+                backoff.succeeded()
                 try? await Task.sleep(for: interval)
             } catch {
                 logger.warning("circuit breakers could not be updated; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
     }

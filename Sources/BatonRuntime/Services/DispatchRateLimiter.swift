@@ -30,7 +30,7 @@ public final class DispatchRateLimiter: Service {
         // configuration (a rate or breaker since removed) must still go: look once a second.
         let idle = rates.isEmpty && !orchestrator.configuration.breakers.isEnabled
         let wake = orchestrator.commits.heldDispatches
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let held = try await orchestrator.store.heldCounts()
@@ -39,14 +39,13 @@ public final class DispatchRateLimiter: Service {
                     let rows = try await orchestrator.store.releaseHeld(ReleaseRequest(gate: gate, ratePerSecond: rate, now: orchestrator.now))
                     orchestrator.commits.handOver(rows)
                 }
-                backoff = .milliseconds(50)
+                backoff.succeeded()
                 await wake.wait(timeout: idle ? .seconds(1) : interval)
                 // Commits that hold requests signal often; one look per 10 ms is enough.
                 try? await Task.sleep(for: .milliseconds(10))
             } catch {
                 logger.warning("held task requests could not be released; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
     }

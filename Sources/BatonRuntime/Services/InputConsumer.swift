@@ -137,7 +137,7 @@ public final class InputConsumer: Service {
 
     /// Decides and commits one batch, retrying with back-off while the store fails; not-ready meanwhile.
     private func processUntilCommitted(_ batch: [KafkaMessage], _ inbound: [InboundMessage]) async throws {
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff(maximum: maxBackoff)
         while true {
             do {
                 try await submit(batch, inbound).wait()
@@ -146,8 +146,7 @@ public final class InputConsumer: Service {
             } catch {
                 try await reportFailure(error)
                 if Task.isCancelled { return }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, maxBackoff)
+                await backoff.pause()
             }
         }
     }

@@ -238,7 +238,7 @@ public final class OutboxRelay: Service {
     private var isStopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
     private func publishLoop() async {
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff(maximum: configuration.maxBackoff)
         var tasks: [UInt64: Task<Void, Never>] = [:]
         while !isStopping {
             let (ended, failure, failedTopics, succeeded, inFlight) = rounds.withLock { r in
@@ -250,7 +250,7 @@ public final class OutboxRelay: Service {
             }
             for id in ended { tasks[id] = nil }
             if succeeded {
-                backoff = .milliseconds(50)
+                backoff.succeeded()
                 breaker?.succeeded()
             }
             if let failure {
@@ -272,8 +272,7 @@ public final class OutboxRelay: Service {
                 let topics = failedTopics.keys.sorted().map { "\($0): \(failedTopics[$0]!.code.name)" }.joined(separator: ", ")
                 breaker?.failed("\(failure)")
                 logger.warning("publishing the outbox failed; retrying", metadata: ["topics": "\(topics)", "error": "\(failure)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.maxBackoff)
+                await backoff.pause()
                 continue
             }
             if inFlight >= configuration.roundsInFlight {
@@ -285,8 +284,7 @@ public final class OutboxRelay: Service {
                 pending = try await nextRows()
             } catch {
                 logger.warning("outbox read failed; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.maxBackoff)
+                await backoff.pause()
                 continue
             }
             guard let pending, !pending.isEmpty else {
@@ -464,7 +462,7 @@ public final class OutboxRelay: Service {
 
     /// Deletes delivered rows, coalescing whatever accumulated since the last delete.
     private func removeSentRows() async {
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff(maximum: configuration.maxBackoff)
         while true {
             let batch = sent.withLock { s -> [Int64] in
                 var taken: [Int64] = []
@@ -486,7 +484,7 @@ public final class OutboxRelay: Service {
                     try await store.markOutboxSent(batch)
                 }
                 statistics.record(Round(published: 0, publishSeconds: 0, markSentSeconds: (ContinuousClock.now - start).seconds))
-                backoff = .milliseconds(50)
+                backoff.succeeded()
                 // Each delete is a transaction queued among the commits; gathering rows for a
                 // moment makes it one per interval instead of one per round.
                 if !Task.isCancelled { try? await Task.sleep(for: configuration.removalInterval) }
@@ -495,8 +493,7 @@ public final class OutboxRelay: Service {
                 sent.withLock { $0.insert(contentsOf: batch, at: 0) }
                 logger.warning("could not mark outbox rows sent; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
                 if Task.isCancelled { return }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.maxBackoff)
+                await backoff.pause()
             }
         }
     }

@@ -67,7 +67,7 @@ public final class OutboxShardLeases: Service {
 
     public func run() async throws {
         let leaseMilliseconds = Int64(configuration.lease.components.seconds * 1000 + configuration.lease.components.attoseconds / 1_000_000_000_000_000)
-        var backoff = Duration.milliseconds(100)
+        var backoff = Backoff(initial: .milliseconds(100), maximum: configuration.heartbeat)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let sent = ContinuousClock.now
             do {
@@ -84,12 +84,11 @@ public final class OutboxShardLeases: Service {
                     return gained
                 }
                 if gained { changed.signal() }
-                backoff = .milliseconds(100)
+                backoff.succeeded()
                 try? await Task.sleep(for: configuration.heartbeat)
             } catch {
                 logger.warning("could not renew outbox shard leases; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.heartbeat)
+                await backoff.pause()
             }
         }
         // Stopped after the relay (started before it): give the shards back so others take them

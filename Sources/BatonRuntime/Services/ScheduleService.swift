@@ -62,17 +62,16 @@ public final class ScheduleService: Service, Sendable {
     }
 
     public func run() async throws {
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 _ = try await look()
-                backoff = .milliseconds(50)
+                backoff.succeeded()
                 let pause = configuration.maxSleep
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             } catch {
                 logger.warning("schedules could not be read or decided; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
     }

@@ -69,14 +69,14 @@ public final class TimerService: Service {
     }
 
     public func run() async throws {
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff(maximum: configuration.maxBackoff)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let now = orchestrator.now
                 let due = try await orchestrator.store.dueTimers(until: now, limit: configuration.batchSize)
                 if !due.isEmpty {
                     try await fire(due)
-                    backoff = .milliseconds(50)
+                    backoff.succeeded()
                     continue
                 }
                 var sleep = configuration.maxSleep
@@ -85,7 +85,7 @@ public final class TimerService: Service {
                     let wait = Duration.milliseconds(max(0, next.milliseconds(since: orchestrator.now)))
                     sleep = min(sleep, wait)
                 }
-                backoff = .milliseconds(50)
+                backoff.succeeded()
                 if sleep > .zero {
                     sleepState.withLock { s in
                         s.sleepsBegun += 1
@@ -97,8 +97,7 @@ public final class TimerService: Service {
                 }
             } catch {
                 logger.warning("timers could not be read or fired; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.maxBackoff)
+                await backoff.pause()
             }
         }
     }
