@@ -82,6 +82,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Who may do what: permissions, roles, grants over workflow scopes, principals (pure).
+        .target(name: "BatonSecurity", swiftSettings: strict),
         // Spans through swift-distributed-tracing with the ids Baton's Kafka records carry, and
         // their OTLP/JSON encoding.
         .target(
@@ -105,7 +107,7 @@ let package = Package(
         .target(
             name: "BatonAPI",
             dependencies: [
-                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonRuntime", "BatonScheduling",
+                "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonRuntime", "BatonScheduling", "BatonSecurity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -167,6 +169,7 @@ let package = Package(
         .testTarget(name: "BatonJSONSchemaTests", dependencies: ["BatonJSONSchema", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
+        .testTarget(name: "BatonSecurityTests", dependencies: ["BatonSecurity"], swiftSettings: strict),
         .testTarget(
             name: "BatonTracingTests",
             dependencies: ["BatonTracing", "BatonCore", .product(name: "Tracing", package: "swift-distributed-tracing")],
@@ -192,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "BatonAPITests",
             dependencies: [
-                "BatonAPI", "BatonRuntime", "BatonStore", "BatonCore", "BatonExpressions",
+                "BatonAPI", "BatonRuntime", "BatonStore", "BatonCore", "BatonExpressions", "BatonSecurity",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// One endpoint of the API: method, path template and handler.
+/// One endpoint of the API: method, path template, what it needs from its caller, and handler.
 ///
 /// The API's routes are listed once, as values (`APIHandlers.routes`), so the router registration
 /// and the 405 detection read the same table, and the OpenAPI test can compare that list with
@@ -11,11 +11,14 @@ struct APIRoute: Sendable {
     var method: HTTPRequest.Method
     /// OpenAPI-style template, e.g. `/v1/instances/{id}`; Hummingbird parses `{id}` as a capture.
     var path: String
+    /// Who may call it (required: a route cannot be listed without it).
+    var access: RouteAccess
     var handler: Handler
 
-    init(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+    init(_ method: HTTPRequest.Method, _ path: String, _ access: RouteAccess, _ handler: @escaping Handler) {
         self.method = method
         self.path = path
+        self.access = access
         self.handler = handler
     }
 }
