@@ -41,6 +41,8 @@ public struct StoreCopy: Sendable {
         progress("dedupe marks: \(before.dedupe), kept events: \(before.bufferedEvents)")
         try await copyOutbox(source, target)
         progress("outbox: \(before.outbox) unpublished, \(before.parkedOutbox) parked")
+        try await copyHeld(source, target)
+        progress("held task requests: \(before.heldDispatches)")
         try await copyDeadLetters(source, target)
         progress("dead letters: \(before.deadLetters)")
         // Each at version 1 in the target: the version is only a compare-and-set token.
@@ -132,6 +134,20 @@ public struct StoreCopy: Sendable {
                 ParkedOutboxMessage(OutboxMessage(sequence: sequence, topic: row.topic, key: row.key, value: row.value, headers: row.headers),
                                     reason: row.reason, message: row.message, parkedAt: row.parkedAt)
             })
+            after = last.sequence
+        }
+    }
+
+    /// Held requests keep their order and their task ids; the token buckets and breaker states
+    /// start afresh in the target (a full bucket, closed breakers).
+    private func copyHeld(_ source: any TransferableStore, _ target: any TransferableStore) async throws(StoreError) {
+        var after: Int64 = 0
+        while true {
+            let rows = try await source.heldDispatches(afterSequence: after, limit: 5_000)
+            guard let last = rows.last else { break }
+            var batch = StoreBatch()
+            batch.held = rows.map(\.dispatch)
+            _ = try await target.commit(batch)
             after = last.sequence
         }
     }

@@ -18,6 +18,8 @@ public struct StoreInventory: Sendable, Hashable {
     public var outbox = 0
     public var parkedOutbox = 0
     public var schedules = 0
+    /// Task requests held by a rate limit or an open breaker, not yet in the outbox.
+    public var heldDispatches = 0
 
     public init() {}
 
@@ -27,6 +29,7 @@ public struct StoreInventory: Sendable, Hashable {
             ("definitions", definitions), ("instances", instances), ("history", history), ("step_executions", stepExecutions),
             ("timers", timers), ("event_waits", eventWaits), ("buffered_events", bufferedEvents), ("dedupe", dedupe),
             ("dead_letters", deadLetters), ("outbox", outbox), ("outbox_parked", parkedOutbox), ("schedules", schedules),
+            ("held_dispatches", heldDispatches),
         ]
     }
 
@@ -58,4 +61,6 @@ public protocol TransferableStore: WorkflowStore, ScheduleStore {
     func outbox(afterSequence sequence: Int64, limit: Int) async throws(StoreError) -> [OutboxMessage]
     /// Writes dead letters as they are, ids and redrive state included; the id sequence moves past them.
     func importDeadLetters(_ records: [DeadLetterRecord]) async throws(StoreError)
+    /// Held task requests after `sequence`, oldest first, with their sequences.
+    func heldDispatches(afterSequence sequence: Int64, limit: Int) async throws(StoreError) -> [(sequence: Int64, dispatch: HeldDispatch)]
 }

@@ -6,6 +6,7 @@ extension PostgresStore: TransferableStore {
     public func inventory() async throws(StoreError) -> StoreInventory {
         let tables = [
             "definitions", "instances", "history", "step_executions", "timers", "event_waits", "buffered_events", "dedupe", "dead_letters", "outbox", "outbox_parked", "schedules",
+            "held_dispatches",
         ]
         let counts = try await run("count the rows of every table") { [self] connection in
             var counts: [Int] = []
@@ -21,6 +22,7 @@ extension PostgresStore: TransferableStore {
             (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5])
         (inventory.bufferedEvents, inventory.dedupe, inventory.deadLetters, inventory.outbox, inventory.parkedOutbox, inventory.schedules) =
             (counts[6], counts[7], counts[8], counts[9], counts[10], counts[11])
+        inventory.heldDispatches = counts[12]
         return inventory
     }
 
@@ -65,6 +67,22 @@ extension PostgresStore: TransferableStore {
                 sequence: sequence, topic: topic, key: key?.bytes, value: value.bytes, headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence)))
         }
         return messages
+    }
+
+    public func heldDispatches(afterSequence sequence: Int64, limit: Int) async throws(StoreError) -> [(sequence: Int64, dispatch: HeldDispatch)] {
+        let rows = try await run("list held task requests") { [self] connection in
+            try await connection.query(
+                "SELECT sequence, gate, topic, key, value, headers, task_id FROM held_dispatches WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)",
+                logger: logger
+            ).collect()
+        }
+        var held: [(sequence: Int64, dispatch: HeldDispatch)] = []
+        for row in rows {
+            let (sequence, gate, topic, key, value, headers, taskId) = try decode(row, (Int64, String, String, ByteBuffer?, ByteBuffer, ByteBuffer?, String?).self, "a held task request")
+            let message = OutboxMessage(topic: topic, key: key?.bytes, value: value.bytes, headers: try OutboxHeaderCoding.decode(headers?.bytes, sequence: sequence))
+            held.append((sequence, HeldDispatch(gate: gate, message: message, taskId: taskId)))
+        }
+        return held
     }
 
     public func importDeadLetters(_ records: [DeadLetterRecord]) async throws(StoreError) {

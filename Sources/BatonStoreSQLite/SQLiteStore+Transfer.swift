@@ -20,7 +20,27 @@ extension SQLiteStore: TransferableStore {
             inventory.outbox = try count("outbox")
             inventory.parkedOutbox = try count("outbox_parked")
             inventory.schedules = try count("schedules")
+            inventory.heldDispatches = try count("held_dispatches")
             return inventory
+        }
+    }
+
+    public func heldDispatches(afterSequence sequence: Int64, limit: Int) async throws(StoreError) -> [(sequence: Int64, dispatch: HeldDispatch)] {
+        try await performRead { connection throws(StoreError) in
+            try connection.withStatement(
+                "SELECT sequence, gate, topic, key, value, headers, task_id FROM held_dispatches WHERE sequence > ?1 ORDER BY sequence LIMIT ?2"
+            ) { statement throws(StoreError) in
+                try statement.bind(1, sequence)
+                try statement.bind(2, limit)
+                var rows: [(sequence: Int64, dispatch: HeldDispatch)] = []
+                while try statement.step() {
+                    let sequence = statement.int64(0)
+                    let headers = try OutboxHeaderCoding.decode(statement.optionalBlob(5), sequence: sequence)
+                    let message = OutboxMessage(topic: statement.string(2), key: statement.optionalBlob(3), value: statement.blob(4), headers: headers)
+                    rows.append((sequence, HeldDispatch(gate: statement.string(1), message: message, taskId: statement.optionalString(6))))
+                }
+                return rows
+            }
         }
     }
 

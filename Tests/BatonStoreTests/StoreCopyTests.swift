@@ -47,6 +47,7 @@ struct StoreCopyTests {
         #expect(copied.deadLetters == expected.deadLetters)
         #expect(copied.outbox == expected.outbox)
         #expect(copied.parked == expected.parked)
+        #expect(copied.held == expected.held && expected.held.count == 2)
 
         // Baton goes on where the source stopped: the next dead letter gets the next id, and a
         // copied instance commits from the revision the target gave it.
@@ -122,6 +123,12 @@ struct StoreCopyTests {
             OutboxMessage(sequence: sequences[3], topic: "baton.tasks", key: nil, value: Array(repeating: 7, count: 2_000)),
             reason: "MSG_SIZE_TOO_LARGE", message: "too large", parkedAt: at(5))])
         try await store.commit(StoreBatch(redriven: [2], redrivenAt: at(9)))
+        var held = StoreBatch()
+        held.held = [
+            HeldDispatch(gate: "sms.send", message: OutboxMessage(topic: "baton.tasks.sms.send", key: Array("i-1".utf8), value: Array("{\"n\":1}".utf8), headers: [OutboxHeader(key: "traceparent", value: [1])]), taskId: "i-1.2"),
+            HeldDispatch(gate: "sms.send", message: OutboxMessage(topic: "baton.tasks.sms.send", key: nil, value: Array("{}".utf8))),
+        ]
+        try await store.commit(held)
 
         let parts = try SQLiteInstancePartsTests().started(items: 1_500).1
         var fan = parts.instance
@@ -148,13 +155,14 @@ struct StoreCopyTests {
         var deadLetters: [DeadLetterRecord] = []
         var outbox: [[UInt8]] = []
         var parked: [String] = []
+        var held: [HeldDispatch] = []
         var schedules: [ScheduleRecord] = []
     }
 
-    static func reads(_ store: any WorkflowStore) async throws -> Reads {
+    static func reads(_ store: any TransferableStore) async throws -> Reads {
         var reads = Reads()
         for summary in try await store.definitions() { reads.definitions += try await store.definitionVersions(id: summary.id) }
-        if let schedules = store as? any ScheduleStore { reads.schedules = try await schedules.schedules(workflowId: nil) }
+        reads.schedules = try await store.schedules(workflowId: nil)
         var cursor: String?
         repeat {
             let page = try await store.instances(InstanceQuery(cursor: cursor, limit: 100))
@@ -176,6 +184,7 @@ struct StoreCopyTests {
         reads.deadLetters = try await store.deadLetters(DeadLetterQuery(limit: 1_000))
         reads.outbox = try await store.pendingOutbox(limit: 100).map(\.value)
         reads.parked = try await store.parkedOutbox(afterSequence: 0, limit: 10).map { "\($0.topic) \($0.value.count) \($0.reason) \($0.message) \($0.parkedAt)" }
+        reads.held = try await store.heldDispatches(afterSequence: 0, limit: 10).map { $0.dispatch }
         return reads
     }
 }
