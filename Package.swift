@@ -30,6 +30,8 @@ let package = Package(
         // Spans of workflows and steps (already in the graph through Hummingbird); Baton's own
         // OTLP/JSON exporter sends them, so no OpenTelemetry SDK is built.
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
+        // HMAC-SHA256 of API keys (and, to come, AES-GCM for data at rest).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C interop: the system librdkafka and SQLite, found through pkg-config.
@@ -83,7 +85,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Who may do what: permissions, roles, grants over workflow scopes, principals (pure).
-        .target(name: "BatonSecurity", swiftSettings: strict),
+        .target(
+            name: "BatonSecurity",
+            // Crypto is in the graph already (PostgresNIO's SCRAM authentication).
+            dependencies: ["BatonCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // Spans through swift-distributed-tracing with the ids Baton's Kafka records carry, and
         // their OTLP/JSON encoding.
         .target(
@@ -169,7 +176,7 @@ let package = Package(
         .testTarget(name: "BatonJSONSchemaTests", dependencies: ["BatonJSONSchema", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonMessagesTests", dependencies: ["BatonMessages", "BatonCore", "BatonExpressions"], swiftSettings: strict),
         .testTarget(name: "BatonKafkaTests", dependencies: ["BatonKafka"], swiftSettings: strict),
-        .testTarget(name: "BatonSecurityTests", dependencies: ["BatonSecurity"], swiftSettings: strict),
+        .testTarget(name: "BatonSecurityTests", dependencies: ["BatonSecurity", "BatonCore"], swiftSettings: strict),
         .testTarget(
             name: "BatonTracingTests",
             dependencies: ["BatonTracing", "BatonCore", .product(name: "Tracing", package: "swift-distributed-tracing")],
