@@ -72,13 +72,13 @@ let package = Package(
         // JSON Schema 2020-12 validation of definition inputs and outputs (no validator for Swift is
         // in the offline package set); tested against the official JSON-Schema-Test-Suite.
         .target(name: "BatonJSONSchema", dependencies: ["BatonExpressions"], swiftSettings: strict),
-        .target(name: "BatonStore", dependencies: ["BatonCore", "BatonExpressions"], swiftSettings: strict),
-        .target(name: "BatonStoreSQLite", dependencies: ["BatonStore", "BatonCore", "BatonExpressions", "CSQLite"], swiftSettings: strict),
+        .target(name: "BatonStore", dependencies: ["BatonCore", "BatonExpressions", "BatonSecurity"], swiftSettings: strict),
+        .target(name: "BatonStoreSQLite", dependencies: ["BatonStore", "BatonCore", "BatonExpressions", "BatonSecurity", "CSQLite"], swiftSettings: strict),
         // The PostgreSQL store, for several processes: the same contract, the database arbitrates.
         .target(
             name: "BatonStorePostgres",
             dependencies: [
-                "BatonStore", "BatonCore", "BatonExpressions",
+                "BatonStore", "BatonCore", "BatonExpressions", "BatonSecurity",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -185,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "BatonStoreTests",
             dependencies: [
-                "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonCore", "BatonExpressions", "BatonTestSupport", "BatonServer",
+                "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonCore", "BatonExpressions", "BatonTestSupport", "BatonServer", "BatonSecurity",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

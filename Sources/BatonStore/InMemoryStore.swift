@@ -1,12 +1,13 @@
 import BatonCore
 import BatonExpressions
+import BatonSecurity
 
 /// A `WorkflowStore` in memory, with the same semantics as the SQLite store (the shared contract
 /// suite runs against both), for unit tests of the engine, runtime and API.
 ///
 /// A commit works on a copy of the state and replaces it only when the whole batch applied, which
 /// gives the same all-or-nothing behaviour as a database transaction. Nothing survives the process.
-public actor InMemoryStore: WorkflowStore, ScheduleStore {
+public actor InMemoryStore: WorkflowStore, ScheduleStore, APIKeyStore {
     private struct State {
         var definitions: [String: [DefinitionRecord]] = [:]
         var instances: [String: WorkflowInstance] = [:]
@@ -29,6 +30,7 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
         var waits: [String: [String: EventWait]] = [:]
         var buffered: [BufferedEvent] = []
         var schedules: [String: ScheduleRecord] = [:]
+        var apiKeys: [APIKey] = []
         /// Held task requests, oldest first, and each gate's bucket.
         var held: [HeldDispatch] = []
         var buckets: [String: TokenBucket] = [:]
@@ -516,6 +518,38 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore {
     public func deleteSchedule(id: String) throws(StoreError) -> Bool {
         try checkOpen()
         return state.schedules.removeValue(forKey: id) != nil
+    }
+
+    // MARK: API keys
+
+    public func createAPIKey(_ key: APIKey) throws(StoreError) {
+        try checkOpen()
+        if state.apiKeys.contains(where: { $0.id == key.id }) { throw StoreError(.conflict, "an API key with id '\(key.id)' exists") }
+        if key.revokedAt == nil, state.apiKeys.contains(where: { $0.name == key.name && $0.revokedAt == nil }) { throw StoreError.apiKeyNameTaken(key.name) }
+        state.apiKeys.append(key)
+    }
+
+    public func apiKeys() throws(StoreError) -> [APIKey] {
+        try checkOpen()
+        return state.apiKeys.sorted { ($0.createdAt.milliseconds, $0.id) < ($1.createdAt.milliseconds, $1.id) }
+    }
+
+    public func apiKey(id: String) throws(StoreError) -> APIKey? {
+        try checkOpen()
+        return state.apiKeys.first { $0.id == id }
+    }
+
+    public func revokeAPIKey(id: String, at time: Timestamp) throws(StoreError) -> APIKey? {
+        try checkOpen()
+        guard let index = state.apiKeys.firstIndex(where: { $0.id == id }) else { return nil }
+        if state.apiKeys[index].revokedAt == nil { state.apiKeys[index].revokedAt = time }
+        return state.apiKeys[index]
+    }
+
+    public func recordAPIKeyUse(id: String, at time: Timestamp) throws(StoreError) {
+        try checkOpen()
+        guard let index = state.apiKeys.firstIndex(where: { $0.id == id }) else { return }
+        state.apiKeys[index].lastUsedAt = max(state.apiKeys[index].lastUsedAt ?? time, time)
     }
 
     /// Whether `instance` lists after the cursor position, i.e. `(createdAt, id) < cursor` with ids

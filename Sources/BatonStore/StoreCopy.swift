@@ -43,6 +43,8 @@ public struct StoreCopy: Sendable {
         progress("outbox: \(before.outbox) unpublished, \(before.parkedOutbox) parked")
         try await copyHeld(source, target)
         progress("held task requests: \(before.heldDispatches)")
+        for key in try await source.apiKeys() { try await target.createAPIKey(key) }
+        progress("API keys: \(before.apiKeys)")
         try await copyDeadLetters(source, target)
         progress("dead letters: \(before.deadLetters)")
         // Each at version 1 in the target: the version is only a compare-and-set token.

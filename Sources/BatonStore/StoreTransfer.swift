@@ -20,6 +20,8 @@ public struct StoreInventory: Sendable, Hashable {
     public var schedules = 0
     /// Task requests held by a rate limit or an open breaker, not yet in the outbox.
     public var heldDispatches = 0
+    /// API keys (digests only), revoked ones included.
+    public var apiKeys = 0
 
     public init() {}
 
@@ -29,7 +31,7 @@ public struct StoreInventory: Sendable, Hashable {
             ("definitions", definitions), ("instances", instances), ("history", history), ("step_executions", stepExecutions),
             ("timers", timers), ("event_waits", eventWaits), ("buffered_events", bufferedEvents), ("dedupe", dedupe),
             ("dead_letters", deadLetters), ("outbox", outbox), ("outbox_parked", parkedOutbox), ("schedules", schedules),
-            ("held_dispatches", heldDispatches),
+            ("held_dispatches", heldDispatches), ("api_keys", apiKeys),
         ]
     }
 
@@ -51,7 +53,7 @@ public struct DedupeEntry: Sendable, Hashable {
 /// point — paged out for a copy to another store, and dead letters written back with their ids
 /// (operators and links refer to them by id). Everything else a copy moves through the ordinary
 /// read API and `commit(_:)`, so the target's own encoding and projections are used.
-public protocol TransferableStore: WorkflowStore, ScheduleStore {
+public protocol TransferableStore: WorkflowStore, ScheduleStore, APIKeyStore {
     func inventory() async throws(StoreError) -> StoreInventory
     /// Marks with a key after `key` (byte order), at most `limit`.
     func dedupeEntries(after key: String, limit: Int) async throws(StoreError) -> [DedupeEntry]

@@ -322,6 +322,24 @@ enum PostgresSchema {
             "ALTER TABLE held_dispatches ADD COLUMN task_id text",
             "CREATE INDEX held_dispatches_by_task ON held_dispatches (task_id) WHERE task_id IS NOT NULL",
         ],
+        // 10: API keys (as the SQLite store's migration 16).
+        [
+            """
+            CREATE TABLE api_keys (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                grants text NOT NULL,
+                salt bytea NOT NULL,
+                digest bytea NOT NULL,
+                created_at bigint NOT NULL,
+                created_by text NOT NULL,
+                expires_at bigint,
+                revoked_at bigint,
+                last_used_at bigint
+            )
+            """,
+            "CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL",
+        ],
     ]
 
     /// The schema version this build writes.

@@ -256,6 +256,22 @@ enum SQLiteSchema {
         ALTER TABLE held_dispatches ADD COLUMN task_id TEXT;
         CREATE INDEX held_dispatches_by_task ON held_dispatches (task_id) WHERE task_id IS NOT NULL;
         """,
+        // 16: API keys, as salted digests; a name is unique among keys not revoked.
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            grants TEXT NOT NULL,
+            salt BLOB NOT NULL,
+            digest BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            expires_at INTEGER,
+            revoked_at INTEGER,
+            last_used_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -21,6 +21,7 @@ extension SQLiteStore: TransferableStore {
             inventory.parkedOutbox = try count("outbox_parked")
             inventory.schedules = try count("schedules")
             inventory.heldDispatches = try count("held_dispatches")
+            inventory.apiKeys = try count("api_keys")
             return inventory
         }
     }

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonSecurity
 import BatonExpressions
 import BatonServer
 import BatonStore
@@ -48,6 +49,7 @@ struct StoreCopyTests {
         #expect(copied.outbox == expected.outbox)
         #expect(copied.parked == expected.parked)
         #expect(copied.held == expected.held && expected.held.count == 2)
+        #expect(copied.keys == expected.keys && expected.keys.count == 2)
 
         // Baton goes on where the source stopped: the next dead letter gets the next id, and a
         // copied instance commits from the revision the target gave it.
@@ -129,6 +131,10 @@ struct StoreCopyTests {
             HeldDispatch(gate: "sms.send", message: OutboxMessage(topic: "baton.tasks.sms.send", key: nil, value: Array("{}".utf8))),
         ]
         try await store.commit(held)
+        let revoked = APIKey.generate(name: "ci", grants: ["operator@orders"], createdBy: "cli", at: at(1), expiresAt: at(9_000)).key
+        try await store.createAPIKey(revoked)
+        _ = try await store.revokeAPIKey(id: revoked.id, at: at(2))
+        try await store.createAPIKey(APIKey.generate(name: "ci", grants: ["admin"], createdBy: "cli", at: at(3)).key)
 
         let parts = try SQLiteInstancePartsTests().started(items: 1_500).1
         var fan = parts.instance
@@ -156,6 +162,7 @@ struct StoreCopyTests {
         var outbox: [[UInt8]] = []
         var parked: [String] = []
         var held: [HeldDispatch] = []
+        var keys: [APIKey] = []
         var schedules: [ScheduleRecord] = []
     }
 
@@ -185,6 +192,7 @@ struct StoreCopyTests {
         reads.outbox = try await store.pendingOutbox(limit: 100).map(\.value)
         reads.parked = try await store.parkedOutbox(afterSequence: 0, limit: 10).map { "\($0.topic) \($0.value.count) \($0.reason) \($0.message) \($0.parkedAt)" }
         reads.held = try await store.heldDispatches(afterSequence: 0, limit: 10).map { $0.dispatch }
+        reads.keys = try await store.apiKeys()
         return reads
     }
 }
