@@ -211,7 +211,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BatonServerTests",
-            dependencies: ["BatonServer", "BatonRuntime", "BatonCore", "BatonExpressions", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BatonServer", "BatonRuntime", "BatonCore", "BatonExpressions", "BatonSecurity", "BatonStore", "BatonStoreSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

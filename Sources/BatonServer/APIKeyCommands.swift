@@ -1,0 +1,88 @@
+import BatonCore
+import BatonSecurity
+import BatonStore
+import BatonStorePostgres
+import BatonStoreSQLite
+import Foundation
+import Logging
+
+/// `baton keys create | list | revoke`: API keys managed on the store itself — how the first
+/// admin key comes to exist. A PostgreSQL store can be reached while Baton runs; a SQLite file is
+/// Baton's alone while it runs, so stop it first there.
+public struct APIKeyCommands: Sendable {
+    public let location: StoreLocation
+    public let logger: Logger
+
+    public init(location: StoreLocation, logger: Logger = Logger(label: "baton.keys")) {
+        self.location = location
+        self.logger = logger
+    }
+
+    /// Creates a key and returns the report to print, the token in it (shown this once).
+    public func create(name: String, grants: [String], expiresIn: String?, by actor: String, now: Timestamp = .wallClock) async throws -> String {
+        guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw SecurityError(.invalidConfiguration, "a key name is 1–64 letters, digits, '-', '_' or '.'; got '\(name)'")
+        }
+        guard !grants.isEmpty else { throw SecurityError(.invalidConfiguration, "a key needs at least one --grant (viewer, operator@orders, admin, …)") }
+        let roles = try RoleCatalog()
+        for grant in grants { _ = try Grant(parsing: grant, roles: roles) }
+        var expiry: Timestamp?
+        if let expiresIn {
+            guard let milliseconds = parseDuration(.string(expiresIn)), milliseconds >= 60_000 else {
+                throw SecurityError(.invalidConfiguration, "--expires-in '\(expiresIn)' must be a duration of at least 1m, such as 90d or 12h")
+            }
+            expiry = now.adding(milliseconds: milliseconds)
+        }
+        let (key, token) = APIKey.generate(name: name, grants: grants, createdBy: actor, at: now, expiresAt: expiry)
+        // Creating the first key may come before Baton's first start: the store is made if missing.
+        try await withStore(creating: true) { store throws(StoreError) in try await store.createAPIKey(key) }
+        return """
+            created API key \(key.id) '\(name)': \(grants.joined(separator: ", "))\(expiry.map { "; expires \($0.iso8601)" } ?? "")
+            its token, shown this once (send it as Authorization: Bearer …):
+            \(token)
+            """
+    }
+
+    /// A table of every key, revoked and expired ones included.
+    public func list(now: Timestamp = .wallClock) async throws -> String {
+        let keys = try await withStore { store throws(StoreError) in try await store.apiKeys() }
+        guard !keys.isEmpty else { return "no API keys" }
+        let rows = [["ID", "NAME", "GRANTS", "CREATED", "EXPIRES", "STATE", "LAST USED"]] + keys.map { key in
+            let state = key.revokedAt != nil ? "revoked" : (key.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
+            return [
+                key.id, key.name, key.grants.joined(separator: ","), key.createdAt.iso8601, key.expiresAt?.iso8601 ?? "never", state, key.lastUsedAt?.iso8601 ?? "never",
+            ]
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+
+    /// Revokes the key `id`: it authenticates nothing from now on.
+    public func revoke(id: String, now: Timestamp = .wallClock) async throws -> String {
+        guard let key = try await withStore({ store throws(StoreError) in try await store.revokeAPIKey(id: id, at: now) }) else {
+            throw StoreError(.invalid, "no API key with id '\(id)' (baton keys list shows them)")
+        }
+        return "revoked API key \(key.id) '\(key.name)' at \(key.revokedAt?.iso8601 ?? now.iso8601)"
+    }
+
+    private func withStore<T: Sendable>(creating: Bool = false, _ body: (any TransferableStore) async throws(StoreError) -> T) async throws(StoreError) -> T {
+        let store: any TransferableStore
+        switch location {
+        case .sqlite(let path):
+            guard creating || FileManager.default.fileExists(atPath: path) else { throw StoreError(.invalid, "no SQLite store at '\(path)'") }
+            store = try await SQLiteStore.open(.init(path: path))
+        case .postgres(let configuration):
+            store = try await PostgresStore.open(configuration, ownership: .shared, logger: logger)
+        }
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
