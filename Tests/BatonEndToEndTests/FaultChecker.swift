@@ -55,6 +55,7 @@ struct FaultChecker {
                 + "crashes \(crashes), history gaps \(historyGaps), outbox left \(outboxLeft), invalid lifecycle sequences \(lifecycleInvalid.count), "
                 + "lifecycle wire duplicates \(lifecycleWireDuplicates), reordered on the wire \(lifecycleReordered)\(toleratesWireReordering ? " (tolerated)" : ""), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters) "
                 + "(\(deadLetterTopic) on the topic, \(deadLettersWithoutReason) without a reason), task requests missing \(taskRequestsMissing) \(missingTaskIds), unknown \(taskRequestsUnknown)"
+                + (lifecycleInvalid.isEmpty ? "" : "; first invalid lifecycle sequences: \(lifecycleInvalid.prefix(3))")
         }
     }
 
@@ -191,7 +192,14 @@ struct FaultChecker {
                 }
             }
             group.addTask {
-                while ContinuousClock.now - last.withLock({ $0 }) < idle { try await Task.sleep(for: .milliseconds(100)) }
+                // Done when nothing came for `idle` and every assigned partition is read to its end
+                // (a fetch that stalls for longer than `idle` on a busy machine must not cut the
+                // topic short: a missing tail would read as lost events); a minute of silence ends it.
+                while true {
+                    let quiet = ContinuousClock.now - last.withLock({ $0 })
+                    if quiet >= .seconds(60) || (quiet >= idle && consumer.lag().allSatisfy { $0.lag == 0 }) { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
             }
             try await group.next()
             group.cancelAll()
