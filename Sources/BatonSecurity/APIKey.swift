@@ -39,8 +39,8 @@ public struct APIKey: Sendable, Hashable {
     /// A new key: the record to store, and the token to show once (`baton_<id>_<secret>`).
     public static func generate(name: String, grants: [String], createdBy: String, at now: Timestamp, expiresAt: Timestamp? = nil) -> (key: APIKey, token: String) {
         var generator = SystemRandomNumberGenerator()
-        let id = hex((0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        let secret = hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        let id = LowercaseHex.encode((0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        let secret = LowercaseHex.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let key = APIKey(id: id, name: name, grants: grants, salt: salt, digest: digest(secret: secret, salt: salt), createdAt: now, createdBy: createdBy, expiresAt: expiresAt)
         return (key, "baton_\(id)_\(secret)")
@@ -50,7 +50,7 @@ public struct APIKey: Sendable, Hashable {
     public static func parse(token: String) -> (id: String, secret: String)? {
         let parts = token.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "baton", parts[1].utf8.count == 12, parts[2].utf8.count == 64,
-              isLowerHex(parts[1]), isLowerHex(parts[2])
+              LowercaseHex.isHex(parts[1]), LowercaseHex.isHex(parts[2])
         else { return nil }
         return (String(parts[1]), String(parts[2]))
     }
@@ -64,18 +64,4 @@ public struct APIKey: Sendable, Hashable {
         Array(HMAC<SHA256>.authenticationCode(for: Array(secret.utf8), using: SymmetricKey(data: salt)))
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    private static func isLowerHex(_ text: Substring) -> Bool {
-        text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
 }

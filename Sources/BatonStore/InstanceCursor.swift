@@ -1,3 +1,5 @@
+import BatonCore
+
 /// The position after the last instance of a listing page: instances are listed newest first,
 /// ordered by `(createdAt, id)` descending, so this pair identifies the next page's start exactly.
 ///
@@ -13,15 +15,7 @@ package struct InstanceCursor: Sendable, Hashable {
         self.id = id
     }
 
-    package var encoded: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in "\(createdAt):\(id)".utf8 {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    package var encoded: String { LowercaseHex.encode("\(createdAt):\(id)".utf8) }
 
     /// Decodes `encoded`; throws `.invalid` for anything a store did not produce.
     package init(encoded: String) throws(StoreError) {

@@ -56,13 +56,12 @@ public struct BatonTracer: Tracer {
     /// `words` 64-bit random words as lowercase hex (never all zeros).
     static func randomHex(words: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        var text = ""
+        var out: [UInt8] = []
         for index in 0..<words {
             var word = generator.next() as UInt64
             if index == words - 1, word == 0 { word = 1 }
-            let digits = String(word, radix: 16)
-            text += String(repeating: "0", count: 16 - digits.count) + digits
+            LowercaseHex.append(word, to: &out)
         }
-        return text
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -78,7 +78,7 @@ public struct TraceContext: Sendable, Hashable {
         bytes.append(contentsOf: [0x30, 0x30, 0x2D])  // "00-"
         bytes.append(contentsOf: traceId.utf8)
         bytes.append(0x2D)
-        Self.appendHex(spanId, to: &bytes)
+        LowercaseHex.append(spanId, to: &bytes)
         bytes.append(contentsOf: sampled ? [0x2D, 0x30, 0x31] : [0x2D, 0x30, 0x30])
         return bytes
     }
@@ -120,22 +120,9 @@ public struct TraceContext: Sendable, Hashable {
         return hash == 0 ? 1 : hash
     }
 
-    private static func hex(_ value: UInt64) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        appendHex(value, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// 16 lowercase hex digits, most significant first.
-    private static func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
-        for shift in stride(from: 60, through: 0, by: -4) {
-            let nibble = UInt8((value >> UInt64(shift)) & 0xF)
-            bytes.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
-        }
-    }
+    private static func hex(_ value: UInt64) -> String { LowercaseHex.encode(value) }
 
     private static func isHex(_ text: Substring, count: Int) -> Bool {
-        text.utf8.count == count && text.utf8.allSatisfy { ("0"..."9").contains(Character(Unicode.Scalar($0))) || ("a"..."f").contains(Character(Unicode.Scalar($0))) }
+        text.utf8.count == count && LowercaseHex.isHex(text)
     }
 }

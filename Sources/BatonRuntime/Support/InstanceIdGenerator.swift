@@ -1,3 +1,4 @@
+import BatonCore
 import Synchronization
 
 /// Instance ids: time-ordered UUIDs (version 7, RFC 9562), lowercase.
@@ -49,15 +50,12 @@ public final class InstanceIdGenerator: Sendable {
         return Self.format(bytes)
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
-
     private static func format(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity(36)
         for (i, byte) in bytes.enumerated() {
             if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
+            LowercaseHex.append(byte, to: &out)
         }
         return String(decoding: out, as: UTF8.self)
     }
