@@ -113,12 +113,21 @@ import Testing
                     nextSample += .seconds(1)
                 }
             }
-            let kept = try await store.instanceCounts(workflowId: "quick").reduce(0) { $0 + $1.count }
+            var kept = try await store.instanceCounts(workflowId: "quick").reduce(0) { $0 + $1.count }
+            let keptAtLastStart = kept
+            // On a busy machine the passes fall behind the starts (CI once kept 764 of 1,438 at
+            // the last start, 1.1 s start latencies beside it): once starts stop, retention must
+            // catch up within a few of its periods.
+            let caughtUp = ContinuousClock.now + .seconds(10)
+            while kept >= started / 2 && ContinuousClock.now < caughtUp {
+                try await Task.sleep(for: .milliseconds(250))
+                kept = try await store.instanceCounts(workflowId: "quick").reduce(0) { $0 + $1.count }
+            }
             latencies.sort()
             let third = max(1, sizes.count / 3)
             let middle = sizes[third..<min(sizes.count, 2 * third)].max() ?? 0
             let late = sizes[(2 * third)...].max() ?? 0
-            print("retention soak: \(started) instances in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s; \(kept) kept at the end; store MB (file + WAL) by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
+            print("retention soak: \(started) instances in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s; \(keptAtLastStart) kept at the last start, \(kept) once caught up; store MB (file + WAL) by second \(sizes.map { String(format: "%.1f", Double($0) / 1e6) }); start latency p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[latencies.count * 99 / 100])) ms, max \(String(format: "%.1f", latencies.last ?? 0)) ms")
             #expect(started >= 1000)
             // Kept: the instances of the last second or so (more when the machine is busy and the
             // passes fall behind), never the whole run: without retention `kept == started`.
