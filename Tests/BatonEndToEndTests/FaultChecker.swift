@@ -41,10 +41,17 @@ struct FaultChecker {
         var missingTaskIds: [String] = []
         var taskRequestsUnknown = 0
         var crashes = 0
+        /// Partitions read whose first message was not at offset 0: the embedded broker (librdkafka's
+        /// mock) keeps about 5 MB per partition and silently drops the oldest beyond it, so such a
+        /// log is cut at its head and the checks above it cannot be trusted (a harness limit, not
+        /// a Baton defect; see KAFKA-NOTES). Named as `topic/partition@first offset read`.
+        var prunedPartitions: [String] = []
+        /// The fullest partition read, to see the margin to that limit.
+        var fullestPartition: (name: String, messages: Int, bytes: Int)?
 
         var lost: Int { notTerminal.count }
         var passed: Bool {
-            lost == 0 && duplicatesApplied == 0 && timersAppliedTwice == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty
+            prunedPartitions.isEmpty && lost == 0 && duplicatesApplied == 0 && timersAppliedTwice == 0 && historyGaps == 0 && outboxLeft == 0 && lifecycleInvalid.isEmpty
                 && taskRequestsMissing == 0 && taskRequestsUnknown == 0 && deadLettersWithoutReason == 0
                 && deadLetterTopic == deadLetters.values.reduce(0, +) && (lifecycleReordered == 0 || toleratesWireReordering)
         }
@@ -55,7 +62,26 @@ struct FaultChecker {
                 + "crashes \(crashes), history gaps \(historyGaps), outbox left \(outboxLeft), invalid lifecycle sequences \(lifecycleInvalid.count), "
                 + "lifecycle wire duplicates \(lifecycleWireDuplicates), reordered on the wire \(lifecycleReordered)\(toleratesWireReordering ? " (tolerated)" : ""), redelivered inputs ignored \(inputsIgnored), dead letters \(deadLetters) "
                 + "(\(deadLetterTopic) on the topic, \(deadLettersWithoutReason) without a reason), task requests missing \(taskRequestsMissing) \(missingTaskIds), unknown \(taskRequestsUnknown)"
+                + (fullestPartition.map { ", fullest partition \($0.name): \($0.messages) messages, \($0.bytes) bytes" } ?? "")
                 + (lifecycleInvalid.isEmpty ? "" : "; first invalid lifecycle sequences: \(lifecycleInvalid.prefix(3))")
+                + (prunedPartitions.isEmpty ? "" : "; PRUNED BY THE EMBEDDED BROKER (≈5 MB per partition; spread the load over more partitions): \(prunedPartitions)")
+        }
+
+        /// Notes partitions cut at their head and the fullest one.
+        mutating func inspect(_ messages: [KafkaMessage]) {
+            var first: [String: Int64] = [:]
+            var volume: [String: (count: Int, bytes: Int)] = [:]
+            for message in messages {
+                let name = "\(message.topic)/\(message.partition)"
+                first[name] = min(first[name] ?? .max, message.offset)
+                let bytes = message.value.count + (message.key?.count ?? 0) + message.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) }
+                volume[name, default: (0, 0)].count += 1
+                volume[name, default: (0, 0)].bytes += bytes
+            }
+            prunedPartitions += first.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" }
+            if let fullest = volume.max(by: { $0.value.bytes < $1.value.bytes }), fullest.value.bytes > fullestPartition?.bytes ?? -1 {
+                fullestPartition = (fullest.key, fullest.value.count, fullest.value.bytes)
+            }
         }
     }
 
@@ -124,7 +150,9 @@ struct FaultChecker {
         // scheduled attempt was published.
         var published: Set<String> = []
         for type in taskTypes {
-            for message in try await Self.readTopic(kafka: kafka, topic: topics.tasks(type), idle: .seconds(2)) {
+            let messages = try await Self.readTopic(kafka: kafka, topic: topics.tasks(type), idle: .seconds(2))
+            report.inspect(messages)
+            for message in messages {
                 if let taskId = try? JSONValue.parse(message.value)["taskId"]?.stringValue { published.insert(taskId) }
             }
         }
@@ -134,7 +162,9 @@ struct FaultChecker {
 
         // Every dead letter is on the DLQ topic with its reason (wire duplicates dropped by source position).
         var positions: Set<String> = []
-        for message in try await Self.readTopic(kafka: kafka, topic: topics.deadLetters, idle: .seconds(2)) {
+        let deadLetterMessages = try await Self.readTopic(kafka: kafka, topic: topics.deadLetters, idle: .seconds(2))
+        report.inspect(deadLetterMessages)
+        for message in deadLetterMessages {
             func header(_ key: String) -> String? {
                 message.headers.first { $0.key == key }?.value.map { String(decoding: $0, as: UTF8.self) }
             }
@@ -148,6 +178,7 @@ struct FaultChecker {
         // The lifecycle topic from offset 0: per instance, after dropping wire duplicates by id,
         // started first, exactly one terminal event, last, in history order.
         let events = try await Self.readTopic(kafka: kafka, topic: topics.lifecycle)
+        report.inspect(events)
         var byInstance: [String: [(sequence: Int, type: String)]] = [:]
         var seen: Set<String> = []
         for message in events {
