@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
         // HMAC-SHA256 of API keys (and, to come, AES-GCM for data at rest).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // JWT verification (HS256, RS256, ES256, JWKS) for `serve`; on swift-crypto, which is built anyway.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // C interop: the system librdkafka and SQLite, found through pkg-config.
@@ -130,7 +132,8 @@ let package = Package(
             name: "BatonServer",
             dependencies: [
                 "BatonCore", "BatonExpressions", "BatonMessages", "BatonStore", "BatonStoreSQLite", "BatonStorePostgres", "BatonKafka", "BatonRuntime", "BatonAPI",
-                "BatonTracing",
+                "BatonTracing", "BatonSecurity",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -214,6 +217,8 @@ let package = Package(
             dependencies: [
                 "BatonServer", "BatonRuntime", "BatonCore", "BatonExpressions", "BatonSecurity", "BatonStore", "BatonStoreSQLite",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

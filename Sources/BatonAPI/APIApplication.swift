@@ -8,6 +8,7 @@ import Logging
 /// `ServiceGroup`, which starts it and shuts it down gracefully with everything else.
 ///
 /// - Parameters:
+///   - authentication: who may call (see `APIAuthentication`); there is no default.
 ///   - configuration: bind address, body limit, `Retry-After`.
 ///   - onServerRunning: called once the socket is bound, with the actual port. This is how a
 ///     caller that asked for port 0 (tests, ephemeral servers) learns where to connect.
@@ -16,13 +17,14 @@ public func buildAPIApplication(
     schedules: (any ScheduleOperations)? = nil,
     metrics: (any MetricsExposition)? = nil,
     logLevels: LogLevelSwitch? = nil,
+    authentication: APIAuthentication,
     configuration: APIConfiguration = APIConfiguration(),
     logger: Logger = Logger(label: "baton.api"),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let requestedPort = configuration.port
     return Application(
-        router: makeRouter(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, configuration: configuration),
+        router: makeRouter(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, authentication: authentication, configuration: configuration, logger: logger),
         server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in

@@ -1,20 +1,25 @@
 import BatonRuntime
 import Hummingbird
+import Logging
 
 /// The router of the Baton REST API over `service`.
 ///
 /// Exposed separately from `buildAPIApplication` so a composition root can mount extra routes
 /// or middleware, and so tests can inspect `router.routes` against `schemas/openapi.yaml`.
+///
+/// - Parameter authentication: required, so no caller gets an open API by leaving it out.
 public func makeRouter(
     service: some WorkflowService, schedules: (any ScheduleOperations)? = nil, metrics: (any MetricsExposition)? = nil,
-    logLevels: LogLevelSwitch? = nil, configuration: APIConfiguration = APIConfiguration()
-) -> Router<BasicRequestContext> {
+    logLevels: LogLevelSwitch? = nil, authentication: APIAuthentication, configuration: APIConfiguration = APIConfiguration(),
+    logger: Logger = Logger(label: "baton.api")
+) -> Router<APIRequestContext> {
     let routes = APIHandlers(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, configuration: configuration).routes
-    let router = Router(context: BasicRequestContext.self)
+    let access = AccessControl(authentication: authentication, service: service, schedules: schedules, logger: logger)
+    let router = Router(context: APIRequestContext.self)
     // Added before the routes: Hummingbird applies middleware only to routes registered after it.
     router.add(middleware: ProblemMiddleware(routes: RouteIndex(routes), retryAfterSeconds: configuration.retryAfterSeconds))
     for route in routes {
-        router.on(RouterPath(route.path), method: route.method, use: route.handler)
+        router.on(RouterPath(route.path), method: route.method, use: access.guarding(route.access, path: route.path, route.handler))
     }
     return router
 }

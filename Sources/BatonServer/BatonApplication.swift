@@ -126,6 +126,7 @@ public func buildApplication(
     let topics = configuration.kafka.topics
     let store = try await openStore(configuration.store, logger: logger)
     do {
+        let authentication = configuration.api.enabled ? try await configuration.api.authentication(store: store, logger: logger) : .disabled
         try await provisioner.ensure(topics.fixed)
         let ids = InstanceIdGenerator(now: { UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down))) })
         let producer = try KafkaProducer(configuration: configuration.kafka.client, logger: logger)
@@ -225,7 +226,7 @@ public func buildApplication(
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
-                service: service, schedules: scheduleAPI, metrics: exporter, logLevels: logLevels, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
+                service: service, schedules: scheduleAPI, metrics: exporter, logLevels: logLevels, authentication: authentication, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
                 logger: logger, onServerRunning: { port in apiStarted(port) }
             )
         }

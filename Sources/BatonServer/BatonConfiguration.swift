@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCore
 import BatonRuntime
 import BatonKafka
@@ -94,11 +95,24 @@ public struct BatonConfiguration: Sendable {
         public var port: Int
         /// Set false to run without the REST API (workers and triggers only). Default: true.
         public var enabled: Bool
+        /// No authentication: every caller is an admin and `X-Baton-Actor` names the actor
+        /// (`--insecure-no-auth`; a warning at every start). Default: false — callers present an
+        /// API key, and Baton refuses to start until an admin key exists.
+        public var insecureNoAuth: Bool
+        /// Probes answered without credentials. Default: `/livez`, `/readyz`.
+        public var openProbes: Set<String>
+        /// JWT bearer tokens accepted beside API keys. Default: none.
+        public var jwt: JWTSettings?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, enabled: Bool = true) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, enabled: Bool = true, insecureNoAuth: Bool = false,
+            openProbes: Set<String> = APIAuthentication.defaultOpenProbes
+        ) {
             self.host = host
             self.port = port
             self.enabled = enabled
+            self.insecureNoAuth = insecureNoAuth
+            self.openProbes = openProbes
         }
     }
 

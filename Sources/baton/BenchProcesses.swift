@@ -109,7 +109,7 @@ final class ServeChild: Sendable {
         let output = try FileHandle(forWritingTo: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var arguments = ["serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false"]
+        var arguments = ["serve", "--insecure-no-auth", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false"]
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) { arguments += ["--kafka-property", "\(key)=\(value)"] }
         process.arguments = arguments + extraArguments
         var environment = ProcessInfo.processInfo.environment

@@ -14,7 +14,7 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read '\(file)'") }
         let type = file.hasSuffix(".json") ? "application/json" : "application/yaml"
-        let response = try await APIClient(base: options.api).send("POST", "/v1/definitions", body: data, contentType: type)
+        let response = try await APIClient(options).send("POST", "/v1/definitions", body: data, contentType: type)
         try APIClient.printAndCheck(response)
     }
 }
@@ -44,7 +44,7 @@ struct StartCommand: AsyncParsableCommand {
         if let version { path += "?version=\(version)" }
         var headers: [String: String] = [:]
         if let idempotencyKey { headers["Idempotency-Key"] = idempotencyKey }
-        try APIClient.printAndCheck(try await APIClient(base: options.api).send("POST", path, body: body, headers: headers))
+        try APIClient.printAndCheck(try await APIClient(options).send("POST", path, body: body, headers: headers))
     }
 }
 
@@ -59,7 +59,7 @@ struct GetCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let response = try await APIClient(base: options.api).send("GET", "/v1/instances/\(instance)")
+        let response = try await APIClient(options).send("GET", "/v1/instances/\(instance)")
         guard !json, (200..<300).contains(response.status), let view = try? JSONValue.parse(Array(response.body)) else {
             try APIClient.printAndCheck(response)
             return
@@ -79,7 +79,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Every page: a long history is read to its end, 1,000 events a request.
-        let client = APIClient(base: options.api)
+        let client = APIClient(options)
         var events: [JSONValue] = []
         var after = 0
         while true {
@@ -123,7 +123,7 @@ struct ListCommand: AsyncParsableCommand {
         if let workflow { query.append("workflowId=\(workflow.percentEncoded)") }
         if let parent { query.append("parentId=\(parent.percentEncoded)") }
         if let cursor { query.append("cursor=\(cursor.percentEncoded)") }
-        let response = try await APIClient(base: options.api).send("GET", "/v1/instances?" + query.joined(separator: "&"))
+        let response = try await APIClient(options).send("GET", "/v1/instances?" + query.joined(separator: "&"))
         guard !json, (200..<300).contains(response.status), let page = try? JSONValue.parse(Array(response.body)) else {
             try APIClient.printAndCheck(response)
             return
@@ -140,7 +140,7 @@ struct DefinitionsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let response = try await APIClient(base: options.api).send("GET", "/v1/definitions")
+        let response = try await APIClient(options).send("GET", "/v1/definitions")
         guard !json, (200..<300).contains(response.status), let list = try? JSONValue.parse(Array(response.body)) else {
             try APIClient.printAndCheck(response)
             return
@@ -164,7 +164,7 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = APIClient(base: options.api)
+        let client = APIClient(options)
         while true {
             let response = try await client.send("GET", "/v1/instances/\(instance)")
             guard (200..<300).contains(response.status), let view = try? JSONValue.parse(Array(response.body)) else {

@@ -23,7 +23,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             if let topic { items.append(URLQueryItem(name: "topic", value: topic)) }
             var components = URLComponents()
             components.queryItems = items
-            try APIClient.printAndCheck(try await APIClient(base: options.api).send("GET", "/v1/dead-letters?" + (components.percentEncodedQuery ?? "")))
+            try APIClient.printAndCheck(try await APIClient(options).send("GET", "/v1/dead-letters?" + (components.percentEncodedQuery ?? "")))
         }
     }
 
@@ -46,7 +46,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             }
             let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
             let headers = ["X-Baton-Actor": actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"]
-            try APIClient.printAndCheck(try await APIClient(base: options.api).send("POST", "/v1/dead-letters/redrive", body: data, headers: headers))
+            try APIClient.printAndCheck(try await APIClient(options).send("POST", "/v1/dead-letters/redrive", body: data, headers: headers))
         }
     }
 }

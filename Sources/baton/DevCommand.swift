@@ -43,6 +43,8 @@ struct DevCommand: AsyncParsableCommand {
             api: .init(host: "127.0.0.1", port: apiPort)
         )
         configuration.kafka.createTopics = true
+        // `make run` stays one command: an admin key is made at each start and printed below.
+        let devKey = try await APIKeyCommands(location: try StoreLocation(storeOptions.store), logger: logger).issueDevelopmentKey()
         let topics = configuration.kafka.topics
         let provisioner = EmbeddedTopicProvisioner(broker: broker, partitions: partitions)
         // Before any client subscribes: the mock would auto-create them with its default partitions.
@@ -58,7 +60,7 @@ struct DevCommand: AsyncParsableCommand {
         // its first group join instead of at a metadata refresh and a second join. It reads from
         // the earliest offset, so the requests of the instances just started wait for it.
         let worker: [any Service] = exampleWorker ? [try ExampleWorker(kafka: configuration.kafka.client, topics: topics, logger: logger)] : []
-        printBanner(bootstrap: bootstrap, started: started, examples: examples != nil)
+        printBanner(bootstrap: bootstrap, started: started, token: devKey.token)
         try await app.run(extraServices: worker)
     }
 
@@ -98,19 +100,23 @@ struct DevCommand: AsyncParsableCommand {
         return started
     }
 
-    private func printBanner(bootstrap: String, started: [String], examples: Bool) {
+    private func printBanner(bootstrap: String, started: [String], token: String) {
         print("""
 
             Baton dev is running (embedded broker: development only, data in memory).
               Kafka bootstrap:  \(bootstrap)
               REST API:         http://127.0.0.1:\(apiPort)
               Store:            \(storeOptions.store)
+              Admin API key:    \(token)
+                                (new at each start; the previous dev key is revoked)
             """)
         for line in started { print("  started example:  \(line)") }
         print("""
 
             Try:
-              curl -s -X POST http://127.0.0.1:\(apiPort)/v1/workflows/hello/instances -H 'Content-Type: application/json' -d '{"name":"Ada"}'
+              export BATON_TOKEN=\(token)
+              curl -s -X POST http://127.0.0.1:\(apiPort)/v1/workflows/hello/instances -H "Authorization: Bearer $BATON_TOKEN" -H 'Content-Type: application/json' -d '{"name":"Ada"}'
+              baton list          (the CLI reads BATON_TOKEN)
               echo '{"specversion":"1.0","id":"order-1","source":"shop","type":"com.example.order.created","data":{"orderId":"o-1","sku":"book","quantity":2,"amount":42}}' | kcat -P -b \(bootstrap) -t baton.triggers
               kcat -C -b \(bootstrap) -t baton.lifecycle -o beginning -e
             Lifecycle events are printed below as they happen. Ctrl-C stops Baton.

@@ -11,8 +11,8 @@ struct KeysCommand: AsyncParsableCommand {
     )
 
     struct StoreOption: ParsableArguments {
-        @Option(help: "The store: a SQLite file (sqlite:FILE) or postgres://user:password@host:port/database.")
-        var store: String = "baton.sqlite"
+        @Option(help: "The store: a SQLite file (sqlite:FILE) or postgres://user:password@host:port/database (env BATON_STORE).")
+        var store: String = ProcessEnvironment.value("BATON_STORE") ?? "baton.sqlite"
 
         func commands() throws -> APIKeyCommands {
             do {

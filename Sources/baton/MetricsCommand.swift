@@ -11,7 +11,7 @@ struct MetricsCommand: AsyncParsableCommand {
     var raw = false
 
     func run() async throws {
-        let response = try await APIClient(base: options.api).send("GET", "/metrics")
+        let response = try await APIClient(options).send("GET", "/metrics")
         guard !raw, (200..<300).contains(response.status) else {
             try APIClient.printAndCheck(response)
             return

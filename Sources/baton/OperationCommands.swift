@@ -6,7 +6,7 @@ struct OperatorOptions: ParsableArguments {
     @Option(help: "Why (recorded in the instance history).")
     var reason: String?
 
-    @Option(name: .customLong("by"), help: "Who asks (recorded in the instance history). Default: $USER.")
+    @Option(name: .customLong("by"), help: "Who asks, recorded in the instance history only where the API runs without authentication (there, the key is). Default: $USER.")
     var actor: String?
 
     var headers: [String: String] {
@@ -30,7 +30,7 @@ protocol SimpleOperation: AsyncParsableCommand {
 
 extension SimpleOperation {
     func run() async throws {
-        let response = try await APIClient(base: options.api).send("POST", "/v1/instances/\(instance)/\(Self.path)", body: try who.body(), headers: who.headers)
+        let response = try await APIClient(options).send("POST", "/v1/instances/\(instance)/\(Self.path)", body: try who.body(), headers: who.headers)
         try APIClient.printAndCheck(response)
     }
 }
@@ -83,7 +83,7 @@ struct RerunCommand: AsyncParsableCommand {
             }
             extra["input"] = value
         }
-        let response = try await APIClient(base: options.api).send("POST", "/v1/instances/\(instance)/rerun", body: try who.body(extra), headers: who.headers)
+        let response = try await APIClient(options).send("POST", "/v1/instances/\(instance)/rerun", body: try who.body(extra), headers: who.headers)
         try APIClient.printAndCheck(response)
     }
 }
@@ -106,7 +106,7 @@ struct SignalCommand: AsyncParsableCommand {
             body = bytes
         }
         let path = "/v1/instances/\(PathSegment.encode(instance))/signals/\(PathSegment.encode(name))"
-        let response = try await APIClient(base: options.api).send("POST", path, body: body, headers: who.headers)
+        let response = try await APIClient(options).send("POST", path, body: body, headers: who.headers)
         try APIClient.printAndCheck(response)
     }
 }

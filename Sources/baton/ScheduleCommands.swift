@@ -26,7 +26,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("\(file): \(error)")
             }
-            try APIClient.printAndCheck(try await APIClient(base: options.api).send("POST", "/v1/schedules", body: Data(document.serialized().utf8)))
+            try APIClient.printAndCheck(try await APIClient(options).send("POST", "/v1/schedules", body: Data(document.serialized().utf8)))
         }
     }
 
@@ -38,7 +38,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         func run() async throws {
             let path = "/v1/schedules" + (workflow.map { "?workflowId=\($0.percentEncoded)" } ?? "")
-            let response = try await APIClient(base: options.api).send("GET", path)
+            let response = try await APIClient(options).send("GET", path)
             guard !json, (200..<300).contains(response.status), let list = try? JSONValue.parse(Array(response.body)) else {
                 try APIClient.printAndCheck(response)
                 return
@@ -82,7 +82,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         @Argument(help: "Schedule id.") var id: String
 
         func run() async throws {
-            let response = try await APIClient(base: options.api).send("DELETE", "/v1/schedules/\(id.percentEncoded)")
+            let response = try await APIClient(options).send("DELETE", "/v1/schedules/\(id.percentEncoded)")
             if response.status == 204 { print("deleted schedule '\(id)'") } else { try APIClient.printAndCheck(response) }
         }
     }
@@ -101,6 +101,6 @@ extension ScheduleRequest {
     static var method: String { "POST" }
 
     func run() async throws {
-        try APIClient.printAndCheck(try await APIClient(base: options.api).send(Self.method, "/v1/schedules/\(id.percentEncoded)\(Self.action)"))
+        try APIClient.printAndCheck(try await APIClient(options).send(Self.method, "/v1/schedules/\(id.percentEncoded)\(Self.action)"))
     }
 }

@@ -98,15 +98,35 @@ struct ServeSettingOptions: ParsableArguments {
     @Option(name: .customLong("log-file"), help: Setting.help("log.file")) var logFile: String?
     @Option(name: .customLong("log-file-max-mb"), help: Setting.help("log.fileMaxMiB")) var logFileMaxMiB: String?
     @Option(name: .customLong("log-file-keep"), help: Setting.help("log.fileKeep")) var logFileKeep: String?
+    @Option(name: .customLong("max-running"), help: Setting.help("limits.maxRunning")) var maxRunning: String?
+    @Option(name: .customLong("max-queued"), help: Setting.help("limits.maxQueued")) var maxQueued: String?
+    @Option(name: .customLong("task-rate"), help: Setting.help("limits.taskRates")) var taskRates: [String] = []
+    @Option(name: .customLong("breaker"), help: Setting.help("breakers.default")) var breaker: String?
+    @Option(name: .customLong("outbox-high-water"), help: Setting.help("intake.outboxHighWater")) var outboxHighWater: String?
+    @Option(name: .customLong("outbox-low-water"), help: Setting.help("intake.outboxLowWater")) var outboxLowWater: String?
+    @Option(name: .customLong("otlp-endpoint"), help: Setting.help("tracing.otlpEndpoint")) var otlpEndpoint: String?
+    @Option(name: .customLong("service-name"), help: Setting.help("tracing.serviceName")) var serviceName: String?
+    @Flag(name: .customLong("insecure-no-auth"), help: Setting.help("security.insecureNoAuth")) var insecureNoAuth = false
+    @Option(name: .customLong("open-probes"), help: Setting.help("security.openProbes")) var openProbes: String?
+    @Option(name: .customLong("jwt-issuer"), help: Setting.help("security.jwt.issuer")) var jwtIssuer: String?
+    @Option(name: .customLong("jwt-audience"), help: Setting.help("security.jwt.audience")) var jwtAudience: String?
+    @Option(name: .customLong("jwt-hmac-key-file"), help: Setting.help("security.jwt.hmacKeyFile")) var jwtHMACKeyFile: String?
+    @Option(name: .customLong("jwt-jwks-file"), help: Setting.help("security.jwt.jwksFile")) var jwtJWKSFile: String?
+    @Option(name: .customLong("jwt-roles-claim"), help: Setting.help("security.jwt.rolesClaim")) var jwtRolesClaim: String?
 
     var flags: [String: [String]] {
-        var flags: [String: [String]] = ["kafka-property": kafkaProperties, "retention-workflow": retentionWorkflows]
+        var flags: [String: [String]] = ["kafka-property": kafkaProperties, "retention-workflow": retentionWorkflows, "task-rate": taskRates]
+        if insecureNoAuth { flags["insecure-no-auth"] = ["true"] }
         let single: [(String, String?)] = [
             ("bootstrap-servers", bootstrapServers), ("topic-prefix", topicPrefix), ("group-id", groupId), ("create-topics", createTopics),
             ("partitions", partitions), ("replication-factor", replicationFactor), ("max-message-bytes", maxMessageBytes), ("store", store),
             ("synchronous", synchronous), ("api-host", apiHost), ("api-port", apiPort), ("default-retry", defaultRetry), ("event-window", eventWindow),
             ("instance-cache-mb", instanceCacheMiB), ("retention", retention), ("dedupe-window", dedupeWindow),
             ("log-level", logLevel), ("log-format", logFormat), ("log-file", logFile), ("log-file-max-mb", logFileMaxMiB), ("log-file-keep", logFileKeep),
+            ("max-running", maxRunning), ("max-queued", maxQueued), ("breaker", breaker), ("outbox-high-water", outboxHighWater),
+            ("outbox-low-water", outboxLowWater), ("otlp-endpoint", otlpEndpoint), ("service-name", serviceName), ("open-probes", openProbes),
+            ("jwt-issuer", jwtIssuer), ("jwt-audience", jwtAudience), ("jwt-hmac-key-file", jwtHMACKeyFile), ("jwt-jwks-file", jwtJWKSFile),
+            ("jwt-roles-claim", jwtRolesClaim),
         ]
         for case (let name, let value?) in single { flags[name] = [value] }
         return flags

@@ -60,7 +60,7 @@ extension EndToEnd {
             let port = try freePort()
             let store = folder.appendingPathComponent("baton.sqlite").path
             let serve = try ChildProcess(binary, [
-                "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
+                "serve", "--insecure-no-auth", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
                 "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=500",
                 "--exit-on-stdin-close",
             ], log: folder.appendingPathComponent("serve.log"), environment: ["BATON_LOG_LEVEL": "trace"])

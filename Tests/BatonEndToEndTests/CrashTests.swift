@@ -180,10 +180,13 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-func http(_ method: String, port: Int, _ path: String, body: String? = nil, contentType: String = "application/json") async throws -> (status: Int, json: JSONValue) {
+func http(
+    _ method: String, port: Int, _ path: String, body: String? = nil, contentType: String = "application/json", headers: [String: String] = [:]
+) async throws -> (status: Int, json: JSONValue) {
     var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
     request.httpMethod = method
     request.timeoutInterval = 10
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     if let body {
         request.httpBody = Data(body.utf8)
         request.setValue(contentType, forHTTPHeaderField: "Content-Type")

@@ -58,7 +58,7 @@ extension EndToEnd {
             let port = try freePort()
             let store = folder.appendingPathComponent("baton.sqlite").path
             let arguments = [
-                "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
+                "serve", "--insecure-no-auth", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
                 "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
                 "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
             ]

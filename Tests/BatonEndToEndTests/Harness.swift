@@ -35,6 +35,8 @@ final class Harness: Sendable {
     let kafka: KafkaConfiguration
     let topics = TopicNames()
     let apiPort: Int
+    /// An admin API key, when the test turned authentication on (`api.insecureNoAuth = false`).
+    let token: String?
     let runner: Task<Void, any Error>
     let logger: Logger
 
@@ -51,12 +53,20 @@ final class Harness: Sendable {
         var configuration = BatonConfiguration(
             kafka: .init(bootstrapServers: broker.bootstrapServers, groupId: "baton-e2e", properties: EmbeddedBroker.recommendedClientProperties, partitions: 4),
             store: .init(path: folder.appendingPathComponent("baton.sqlite").path),
-            api: .init(host: "127.0.0.1", port: 0)
+            // Authentication is tested on its own (AuthenticationEndToEndTests); the rest call the API bare.
+            api: .init(host: "127.0.0.1", port: 0, insecureNoAuth: true)
         )
         if kind == .postgres { configuration.store.postgres = try await PostgresTestServer.shared.makeDatabase() }
         configuration.kafka.createTopics = true
         configuration.kafka.maxMessageBytes = 64 * 1024
         configure(&configuration)
+        // A test that turns authentication on gets an admin key, made on the store before Baton
+        // starts (as `baton keys create` would); `http` sends it.
+        var token: String?
+        if !configuration.api.insecureNoAuth {
+            let location: StoreLocation = configuration.store.postgres.map { .postgres($0) } ?? .sqlite(path: configuration.store.path)
+            token = try await APIKeyCommands(location: location, logger: logger).issueDevelopmentKey(name: "e2e-admin").token
+        }
         let port = Locked<Int?>(nil)
         let app = try await buildApplication(
             configuration, provisioner: EmbeddedTopicProvisioner(broker: broker, partitions: 4),
@@ -88,10 +98,13 @@ final class Harness: Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return Harness(broker: broker, app: app, folder: folder, kafka: kafka, apiPort: port.withLock { $0 }!, runner: runner, logger: logger)
+        return Harness(broker: broker, app: app, folder: folder, kafka: kafka, apiPort: port.withLock { $0 }!, token: token, runner: runner, logger: logger)
     }
 
-    private init(broker: EmbeddedBroker, app: BatonApplication, folder: URL, kafka: KafkaConfiguration, apiPort: Int, runner: Task<Void, any Error>, logger: Logger) {
+    private init(
+        broker: EmbeddedBroker, app: BatonApplication, folder: URL, kafka: KafkaConfiguration, apiPort: Int, token: String?, runner: Task<Void, any Error>, logger: Logger
+    ) {
+        self.token = token
         self.broker = broker
         self.app = app
         self.folder = folder
@@ -178,6 +191,7 @@ final class Harness: Sendable {
             request.httpBody = Data(body)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse

@@ -50,7 +50,7 @@ final class PostgresServeCluster: @unchecked Sendable {
 
     private func arguments(_ index: Int) -> [String] {
         [
-            "serve", "--bootstrap-servers", bootstrap, "--store", storeURL, "--api-port", String(ports[index]), "--create-topics", "false",
+            "serve", "--insecure-no-auth", "--bootstrap-servers", bootstrap, "--store", storeURL, "--api-port", String(ports[index]), "--create-topics", "false",
             "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
             "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
         ]

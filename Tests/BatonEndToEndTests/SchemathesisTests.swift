@@ -13,8 +13,11 @@ extension EndToEnd {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
         @Test func schemathesisFindsNoDifferenceBetweenTheDocumentAndTheServer() async throws {
-            try await withHarness { h in
+            // Authentication on: the document declares bearer security, and schemathesis checks
+            // that requests without it, or with a wrong token, are refused (ST401).
+            try await withHarness(configure: { $0.api.insecureNoAuth = false }) { h in
                 let base = "http://127.0.0.1:\(h.apiPort)"
+                let token = try #require(h.token)
                 let output = FileManager.default.temporaryDirectory.appendingPathComponent("schemathesis-\(UUID().uuidString).txt")
                 defer { try? FileManager.default.removeItem(at: output) }
                 let status = try await Self.run(
@@ -23,7 +26,7 @@ extension EndToEnd {
                         "--config-file", Self.repository.appendingPathComponent("Tests/Support/schemathesis.toml").path,
                         "run", "\(base)/openapi.yaml", "--url", base,
                         "--checks", "all", "--max-examples", "100", "--generation-deterministic",
-                        "--request-timeout", "10", "--no-color",
+                        "--request-timeout", "10", "--no-color", "--header", "Authorization: Bearer \(token)",
                     ],
                     output: output, timeout: .seconds(240)
                 )

@@ -16,7 +16,12 @@ final class ServeCluster: @unchecked Sendable {
     /// Cleared by `keepLogsOnFailure(false)` once the test passed, so its folder is removed.
     private var keepLogs = true
 
-    init(name: String, partitions: Int, taskType: String) async throws {
+    /// - Parameters:
+    ///   - authenticated: serve with authentication on (API keys in the store), not `--insecure-no-auth`.
+    ///   - beforeServe: runs with the store's path before `serve` starts (to create keys).
+    init(
+        name: String, partitions: Int, taskType: String, authenticated: Bool = false, beforeServe: (String) async throws -> Void = { _ in }
+    ) async throws {
         binary = packageRoot().appendingPathComponent(".build/debug/baton").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the baton executable first (swift build)")
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-\(name)-\(UUID().uuidString)")
@@ -29,11 +34,12 @@ final class ServeCluster: @unchecked Sendable {
         bootstrap = try await waitForFile(bootstrapFile)
         port = try freePort()
         store = folder.appendingPathComponent("baton.sqlite").path
-        serveArguments = [
-            "serve", "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
+        serveArguments = ["serve"] + (authenticated ? [] : ["--insecure-no-auth"]) + [
+            "--bootstrap-servers", bootstrap, "--store", store, "--api-port", String(port), "--create-topics", "false",
             "--kafka-property", "fetch.wait.max.ms=5", "--kafka-property", "session.timeout.ms=6000",
             "--kafka-property", "heartbeat.interval.ms=500", "--exit-on-stdin-close",
         ]
+        try await beforeServe(store)
         serve = try ChildProcess(binary, serveArguments, log: folder.appendingPathComponent("serve-1.log"))
         try await waitForReady(port: port)
     }

@@ -9,7 +9,7 @@ import Logging
 /// unexpected failures all leave the server as `application/problem+json`. Unexpected errors
 /// are logged here with their full description and answered with a generic 500.
 struct ProblemMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = APIRequestContext
 
     let routes: RouteIndex
     let retryAfterSeconds: Int64

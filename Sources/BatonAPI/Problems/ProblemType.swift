@@ -14,6 +14,10 @@ struct ProblemType: Sendable, Hashable {
     /// The problem's `type` member.
     var uri: String { "https://baton.dev/problems/\(slug)" }
 
+    /// No credentials, or credentials that prove nothing; sent with `WWW-Authenticate`.
+    static let unauthenticated = ProblemType(slug: "unauthenticated", title: "Authentication required", status: .unauthorized)
+    /// Valid credentials without the permission the route needs.
+    static let forbidden = ProblemType(slug: "forbidden", title: "Not permitted", status: .forbidden)
     static let notFound = ProblemType(slug: "not-found", title: "Resource not found", status: .notFound)
     static let methodNotAllowed = ProblemType(slug: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed)
     static let malformedJSON = ProblemType(slug: "malformed-json", title: "Malformed JSON body", status: .badRequest)

@@ -6,7 +6,7 @@ import Hummingbird
 extension APIHandlers {
     /// `GET /v1/dead-letters?reason=&topic=&state=pending|redriven|all&after=&limit=`: oldest first;
     /// `nextAfter` is the `after` of the next page (null on the last).
-    @Sendable func listDeadLetters(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func listDeadLetters(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let query = try Self.deadLetterQuery(request)
         let records = try await service.deadLetters(query)
         return .json([
@@ -15,19 +15,19 @@ extension APIHandlers {
         ])
     }
 
-    @Sendable func deadLetter(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func deadLetter(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         .json(DeadLetterView.render(try await service.deadLetter(id: try Self.deadLetterId(context))))
     }
 
     /// `POST /v1/dead-letters/{id}/redrive`.
-    @Sendable func redriveDeadLetter(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let redriven = try await service.redrive(ids: [try Self.deadLetterId(context)], by: try Self.actor(request))
+    @Sendable func redriveDeadLetter(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let redriven = try await service.redrive(ids: [try Self.deadLetterId(context)], by: try context.actor(request))
         return .json(DeadLetterView.render(redriven[0]))
     }
 
     /// `POST /v1/dead-letters/redrive` with `{"ids": [...]}` or a filter `{"reason", "topic"}`
     /// (pending ones only, at most `limit`, default and maximum 1000).
-    @Sendable func redriveDeadLetters(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func redriveDeadLetters(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let body = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
         guard case .object(let members) = body else {
             throw Problem(.invalidInput, "The body must be a JSON object such as {\"reason\": \"UNKNOWN_WORKFLOW\"} or {\"ids\": [1, 2]}.", errors: [ProblemItem(message: "expected an object, found \(body.typeName)", pointer: "")])
@@ -60,7 +60,7 @@ extension APIHandlers {
             }
             ids = try await service.deadLetters(query).map(\.id)
         }
-        let redriven = try await service.redrive(ids: ids, by: try Self.actor(request))
+        let redriven = try await service.redrive(ids: ids, by: try context.actor(request))
         return .json(["count": .number(Double(redriven.count)), "items": .array(redriven.map(DeadLetterView.render))])
     }
 
@@ -81,20 +81,7 @@ extension APIHandlers {
         )
     }
 
-    static func deadLetterId(_ context: BasicRequestContext) throws -> Int64 {
+    static func deadLetterId(_ context: APIRequestContext) throws -> Int64 {
         Int64(try IntegerParameter.parse(try context.pathParameter("id"), name: "id", range: 1...Int.max))
-    }
-
-    /// The longest `X-Baton-Actor` accepted: a name, not a document (it is copied into history
-    /// and into redriven messages' headers).
-    static var maxActorLength: Int { 200 }
-
-    /// Who asks (`X-Baton-Actor`, default `api`), recorded in history and redrive headers.
-    static func actor(_ request: Request) throws(Problem) -> String {
-        guard let actor = request.header("X-Baton-Actor"), !actor.isEmpty else { return "api" }
-        guard actor.count <= maxActorLength else {
-            throw Problem.invalidParameter("X-Baton-Actor", "must be at most \(maxActorLength) characters, got \(actor.count)")
-        }
-        return actor
     }
 }

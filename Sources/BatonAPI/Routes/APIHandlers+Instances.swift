@@ -16,7 +16,7 @@ extension APIHandlers {
     ///
     /// With `Idempotency-Key`, a retried request answers 200 with the instance the first one
     /// created instead of starting another, so clients can retry a timed-out POST safely.
-    @Sendable func startInstance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func startInstance(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let workflowId = try context.pathParameter("id")
         var version: Int?
         if let raw = request.query("version") {
@@ -37,12 +37,13 @@ extension APIHandlers {
     }
 
     /// `GET /v1/instances/{id}`.
-    @Sendable func instance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func instance(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         .json(InstanceView.render(try await service.instance(id: try context.pathParameter("id"))))
     }
 
-    /// `GET /v1/instances?workflowId=&status=&parentId=&cursor=&limit=`: newest first, one page.
-    @Sendable func listInstances(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    /// `GET /v1/instances?workflowId=&status=&parentId=&cursor=&limit=`: newest first, one page,
+    /// of the instances the caller may read.
+    @Sendable func listInstances(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         var status: InstanceStatus?
         if let raw = request.query("status") {
             guard let parsed = InstanceStatus(rawValue: raw.uppercased()) else {
@@ -59,8 +60,11 @@ extension APIHandlers {
             limit: try IntegerParameter.parse(request.query("limit"), name: "limit", range: 1...Self.maxPageSize, default: Self.defaultInstancePageSize)
         )
         let page = try await service.instances(query)
+        // Filtered to the caller's workflows: a page may then hold fewer than `limit` items;
+        // `nextCursor` still says whether more follow.
+        let visible = page.instances.filter { context.mayList(.instancesRead, workflow: $0.workflowId) }
         return .json([
-            "items": .array(page.instances.map(InstanceView.render)),
+            "items": .array(visible.map(InstanceView.render)),
             "nextCursor": page.nextCursor.map(JSONValue.string) ?? .null,
         ])
     }
@@ -69,7 +73,7 @@ extension APIHandlers {
     ///
     /// Asks for one event more than the page holds, so `nextAfter` is null exactly when there is
     /// nothing more to read (no empty last page).
-    @Sendable func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func history(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let id = try context.pathParameter("id")
         let after = try IntegerParameter.parse(request.query("after"), name: "after", range: 0...Int.max, default: 0)
         let limit = try IntegerParameter.parse(request.query("limit"), name: "limit", range: 1...Self.maxPageSize, default: Self.defaultHistoryPageSize)
@@ -80,24 +84,24 @@ extension APIHandlers {
     }
 
     /// `GET /v1/instances/{id}/steps`: every task attempt, in scheduling order.
-    @Sendable func stepExecutions(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func stepExecutions(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let executions = try await service.stepExecutions(instanceId: try context.pathParameter("id"))
         return .json(["items": .array(executions.map(StepExecutionView.render))])
     }
 
     /// `POST /v1/instances/{id}/cancel` with an optional `{"reason": "..."}` body.
     ///
-    /// `X-Baton-Actor` names who cancelled (recorded in history); it defaults to `api`.
-    @Sendable func cancelInstance(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    /// The caller is recorded in history as who cancelled (see `APIRequestContext.actor`).
+    @Sendable func cancelInstance(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let id = try context.pathParameter("id")
-        let command = try await operatorCommand(request)
+        let command = try await operatorCommand(request, context)
         let instance = try await service.cancelInstance(id: id, reason: command.reason ?? Self.defaultCancelReason, by: command.actor)
         return .json(InstanceView.render(instance))
     }
 
     /// What every operator command's request carries: a JSON object body (empty allowed) with an
-    /// optional string `reason`, and `X-Baton-Actor` naming who asked (default `api`).
-    private func operatorCommand(_ request: Request) async throws -> (members: [String: JSONValue], reason: String?, actor: String) {
+    /// optional string `reason`; the caller is recorded as who asked.
+    private func operatorCommand(_ request: Request, _ context: APIRequestContext) async throws -> (members: [String: JSONValue], reason: String?, actor: String) {
         let body = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: [:])
         guard case .object(let members) = body else {
             throw Problem(.invalidInput, "The body must be a JSON object such as {\"reason\": \"...\"}, not \(body.typeName == "array" ? "an" : "a") \(body.typeName).", errors: [ProblemItem(message: "expected an object, found \(body.typeName)", pointer: "")])
@@ -109,16 +113,16 @@ extension APIHandlers {
         case let other?:
             throw Problem(.invalidInput, "'reason' must be a string.", errors: [ProblemItem(message: "expected a string, found \(other.typeName)", pointer: "/reason")])
         }
-        return (members, reason, try Self.actor(request))
+        return (members, reason, try context.actor(request))
     }
 
     /// `POST /v1/instances/{id}/pause`, `/resume`, `/retry`: an optional `{"reason": "..."}` body;
     /// `POST /v1/instances/{id}/rerun`: `{"fromStep": "...", "input": …, "reason": "..."}`.
-    /// `X-Baton-Actor` names who asked (recorded in history); it defaults to `api`.
-    func operation(_ make: @escaping @Sendable ([String: JSONValue]) throws -> InstanceOperation) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
+    /// The caller is recorded in history as who asked.
+    func operation(_ make: @escaping @Sendable ([String: JSONValue]) throws -> InstanceOperation) -> @Sendable (Request, APIRequestContext) async throws -> Response {
         { [self] request, context in
             let id = try context.pathParameter("id")
-            let command = try await operatorCommand(request)
+            let command = try await operatorCommand(request, context)
             let operation = try make(command.members)
             let reason = command.reason ?? "\(operation.name) through the API"
             let instance = try await service.operate(operation, id: id, reason: reason, by: command.actor)

@@ -7,7 +7,7 @@ extension APIHandlers {
     /// `GET /v1/outbox/parked?after=&limit=`: messages Baton wrote but can never publish (larger
     /// than the producer's limit, refused as invalid), oldest first; `nextAfter` is the `after`
     /// of the next page (null on the last). The values are not shown, only their size.
-    @Sendable func listParkedOutbox(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func listParkedOutbox(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let after = Int64(try IntegerParameter.parse(request.query("after"), name: "after", range: 0...Int.max, default: 0))
         let limit = try IntegerParameter.parse(request.query("limit"), name: "limit", range: 1...1000, default: 100)
         let rows = try await service.parkedOutbox(afterSequence: after, limit: limit)
@@ -38,7 +38,7 @@ enum ParkedOutboxView {
 extension APIHandlers {
     /// `GET /v1/circuits`: every task type's circuit breaker, its policy, the failures in its
     /// window and the requests it holds.
-    @Sendable func listCircuits(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func listCircuits(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let breakers = try await service.circuitBreakers()
         return .json(["items": .array(breakers.map(CircuitView.render))])
     }

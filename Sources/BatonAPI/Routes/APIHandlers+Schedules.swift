@@ -12,26 +12,27 @@ extension APIHandlers {
 
     /// `POST /v1/schedules`: a schedule document (see `ScheduleDocument`), validated with every
     /// problem listed (422) and stored; 409 when the id exists.
-    @Sendable func createSchedule(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func createSchedule(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let body = try await request.readJSONBody(limit: configuration.maxBodyBytes, empty: .null)
+        if case .string(let workflowId)? = body["workflowId"] { try context.requirePermission(.schedulesWrite, workflow: workflowId) }
         let record = try await scheduling().createSchedule(body)
         return .json(ScheduleView.render(record), status: .created, headers: [.location: ScheduleView.location(record.id)])
     }
 
-    /// `GET /v1/schedules?workflowId=`: every schedule, ordered by id.
-    @Sendable func listSchedules(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    /// `GET /v1/schedules?workflowId=`: every schedule the caller may read, ordered by id.
+    @Sendable func listSchedules(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let workflowId = request.query("workflowId").flatMap { $0.isEmpty ? nil : $0 }
-        let records = try await scheduling().schedules(workflowId: workflowId)
+        let records = try await scheduling().schedules(workflowId: workflowId).filter { context.mayList(.schedulesRead, workflow: $0.workflowId) }
         return .json(["items": .array(records.map(ScheduleView.render))])
     }
 
     /// `GET /v1/schedules/{id}`: one schedule with its next fire times.
-    @Sendable func schedule(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func schedule(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         .json(ScheduleView.render(try await scheduling().schedule(id: try context.pathParameter("id"))))
     }
 
     /// `DELETE /v1/schedules/{id}`: no more fire times; instances it started run on.
-    @Sendable func deleteSchedule(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteSchedule(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         try await scheduling().deleteSchedule(id: try context.pathParameter("id"))
         return Response(status: .noContent)
     }
@@ -44,7 +45,7 @@ extension APIHandlers {
     }
 
     /// `POST /v1/schedules/{id}/trigger`: a run now, under the overlap policy.
-    @Sendable func triggerSchedule(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    @Sendable func triggerSchedule(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let (record, started) = try await scheduling().triggerSchedule(id: try context.pathParameter("id"))
         return .json(["schedule": ScheduleView.render(record), "started": .array(started.map(JSONValue.string))])
     }

@@ -6,7 +6,7 @@ import Hummingbird
 /// and the 405 detection read the same table, and the OpenAPI test can compare that list with
 /// `schemas/openapi.yaml`.
 struct APIRoute: Sendable {
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+    typealias Handler = @Sendable (Request, APIRequestContext) async throws -> Response
 
     var method: HTTPRequest.Method
     /// OpenAPI-style template, e.g. `/v1/instances/{id}`; Hummingbird parses `{id}` as a capture.

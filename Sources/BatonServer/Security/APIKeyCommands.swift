@@ -43,6 +43,19 @@ public struct APIKeyCommands: Sendable {
             """
     }
 
+    /// `baton dev`'s admin key: revokes the one an earlier start made (its token was printed
+    /// then and is gone) and creates another, returning its token to print with the start-up lines.
+    public func issueDevelopmentKey(name: String = "dev-admin", now: Timestamp = .wallClock) async throws -> (id: String, token: String) {
+        let (key, token) = APIKey.generate(name: name, grants: ["admin"], createdBy: "baton dev", at: now)
+        try await withStore(creating: true) { store throws(StoreError) in
+            for old in try await store.apiKeys() where old.name == name && old.revokedAt == nil {
+                _ = try await store.revokeAPIKey(id: old.id, at: now)
+            }
+            try await store.createAPIKey(key)
+        }
+        return (key.id, token)
+    }
+
     /// A table of every key, revoked and expired ones included.
     public func list(now: Timestamp = .wallClock) async throws -> String {
         let keys = try await withStore { store throws(StoreError) in try await store.apiKeys() }

@@ -99,6 +99,34 @@ extension BatonConfiguration {
             }
         }
 
+        var openProbes: Set<String> = []
+        for probe in (settings.text("security.openProbes") ?? "/livez,/readyz").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !probe.isEmpty {
+            let path = probe.hasPrefix("/") ? probe : "/" + probe
+            if ["/livez", "/readyz", "/metrics"].contains(path) {
+                openProbes.insert(path)
+            } else {
+                problems.append("security.openProbes from \(settings.source("security.openProbes")?.description ?? "?"): '\(probe)' is not one of /livez, /readyz, /metrics")
+            }
+        }
+
+        var jwt: JWTSettings?
+        if let issuer = settings.text("security.jwt.issuer") {
+            if let audience = settings.text("security.jwt.audience") {
+                jwt = JWTSettings(
+                    issuer: issuer, audience: audience, hmacKeyFile: settings.text("security.jwt.hmacKeyFile"), jwksFile: settings.text("security.jwt.jwksFile"),
+                    rolesClaim: settings.text("security.jwt.rolesClaim") ?? "roles")
+                if jwt?.hmacKeyFile == nil && jwt?.jwksFile == nil {
+                    problems.append("security.jwt.issuer is set: security.jwt.hmacKeyFile or security.jwt.jwksFile must name the keys that sign the tokens")
+                }
+            } else {
+                problems.append("security.jwt.issuer is set: security.jwt.audience must be set too")
+            }
+        } else {
+            for key in ["security.jwt.audience", "security.jwt.hmacKeyFile", "security.jwt.jwksFile"] where settings.text(key) != nil {
+                problems.append("\(key) is set but security.jwt.issuer is not: tokens would be accepted from no one")
+            }
+        }
+
         var store: BatonConfiguration.Store?
         do {
             store = try BatonConfiguration.Store(location: settings.text("store.location") ?? "baton.sqlite", synchronous: synchronous?.lowercased() == "normal" ? .normal : .full)
@@ -123,13 +151,16 @@ extension BatonConfiguration {
                 maxMessageBytes: maxMessageBytes ?? 1_000_000
             ),
             store: store,
-            api: .init(host: settings.text("api.host") ?? "127.0.0.1", port: port ?? 8080),
+            api: .init(
+                host: settings.text("api.host") ?? "127.0.0.1", port: port ?? 8080, insecureNoAuth: settings.boolean("security.insecureNoAuth") ?? false,
+                openProbes: openProbes),
             defaultRetryPolicy: retry
         )
         configuration.eventWindowMilliseconds = settings.milliseconds("engine.eventWindow") ?? 600_000
         configuration.instanceCacheBytes = (cacheMiB ?? 128) << 20
         configuration.retention = retention
         configuration.tracing = tracing
+        configuration.api.jwt = jwt
         configuration.limits = ConcurrencyLimits(maxRunning: maxRunning, maxQueued: maxQueued ?? 100_000)
         configuration.taskRates = taskRates
         configuration.breakers = breakers

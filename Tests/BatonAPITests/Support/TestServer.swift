@@ -10,6 +10,7 @@ func withAPIServer(
     _ service: some WorkflowService,
     schedules: (any ScheduleOperations)? = nil,
     logLevels: LogLevelSwitch? = nil,
+    authentication: APIAuthentication = .disabled,
     configuration: APIConfiguration = APIConfiguration(),
     _ body: (RawHTTPClient) async throws -> Void
 ) async throws {
@@ -19,7 +20,7 @@ func withAPIServer(
     var logger = Logger(label: "baton.api.tests")
     logger.logLevel = .critical
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let application = buildAPIApplication(service: service, schedules: schedules, logLevels: logLevels, configuration: configuration, logger: logger) { port in
+    let application = buildAPIApplication(service: service, schedules: schedules, logLevels: logLevels, authentication: authentication, configuration: configuration, logger: logger) { port in
         portContinuation.yield(port)
         portContinuation.finish()
     }

@@ -1,0 +1,21 @@
+import BatonSecurity
+import Hummingbird
+
+/// The request context of every API route: Hummingbird's core storage plus who is calling.
+///
+/// The principal is set by the access check that wraps each route (see `AccessControl`) before
+/// its handler runs, so a handler never reads credentials itself and records as the actor of a
+/// change only what authentication established.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Nil on open routes (the API's description, probes left open) and before the check.
+    public var principal: Principal?
+    /// Whether `X-Baton-Actor` may name the actor: only when authentication is off, where the
+    /// header is all there is.
+    var actorHeaderHonoured = false
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+}
