@@ -27,4 +27,21 @@ import Testing
         #expect(first["time"]?.stringValue?.hasSuffix("Z") == true)
         #expect(try JSONValue.parse(Array(written[1].dropLast()))["message"] == "now kept")
     }
+
+    /// `log.format: text`: a line break or escape sequence in a message, a metadata value or key
+    /// (an instance id, a cancel reason, a header a caller chose) is written escaped, so one record
+    /// is one line and nothing can forge the next.
+    @Test func textLinesEscapeLineBreaksAndControlCharacters() {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "baton") { label in LineLogHandler(label: label, format: .text) { line in lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) } } }
+        logger.warning("cancelled\n2026-12-08T00:00:00Z critical baton: forged", metadata: ["reason": "ok\r\nlevel=critical \u{1B}[2Jcleared", "id\nx": "1"])
+        let written = lines.withLock { $0 }
+        #expect(written.count == 1)
+        let line = written[0]
+        #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"))
+        #expect(!line.contains("\r") && !line.contains("\u{1B}"))
+        #expect(line.contains(#"reason=ok\r\nlevel=critical \u{1B}[2Jcleared"#))
+        #expect(line.contains(#"id\nx=1"#))
+        #expect(line.contains(#"cancelled\n2026-12-08T00:00:00Z critical baton: forged"#))
+    }
 }

@@ -39,8 +39,8 @@ public struct LineLogHandler: LogHandler {
         let time = Timestamp.wallClock.iso8601
         switch format {
         case .text:
-            let pretty = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            write(Array("\(time) \(event.level) \(label):\(pretty) [\(event.source)] \(event.message)\n".utf8))
+            let pretty = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\(Self.oneLine($0.key))=\(Self.oneLine("\($0.value)"))" }.joined(separator: " ")
+            write(Array("\(time) \(event.level) \(label):\(pretty) [\(event.source)] \(Self.oneLine(event.message.description))\n".utf8))
         case .json:
             var record: [String: JSONValue] = [
                 "time": .string(time), "level": .string(event.level.rawValue), "label": .string(label),
@@ -49,6 +49,24 @@ public struct LineLogHandler: LogHandler {
             if !merged.isEmpty { record["metadata"] = .object(merged.mapValues(Self.json)) }
             write(Array((JSONValue.object(record).serialized() + "\n").utf8))
         }
+    }
+
+    /// The text with line breaks and other control characters escaped (`\\n`, `\\u{1B}`): an id, a
+    /// reason or a header a caller chose cannot start a forged log line, nor hide in a terminal.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// One write(2) per record, under a lock, so records of several threads never interleave.
