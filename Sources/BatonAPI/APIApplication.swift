@@ -1,4 +1,5 @@
 import BatonRuntime
+import BatonStore
 import Hummingbird
 import Logging
 
@@ -18,13 +19,14 @@ public func buildAPIApplication(
     metrics: (any MetricsExposition)? = nil,
     logLevels: LogLevelSwitch? = nil,
     authentication: APIAuthentication,
+    audit: (any AuditStore)? = nil,
     configuration: APIConfiguration = APIConfiguration(),
     logger: Logger = Logger(label: "baton.api"),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let requestedPort = configuration.port
     return Application(
-        router: makeRouter(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, authentication: authentication, configuration: configuration, logger: logger),
+        router: makeRouter(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, authentication: authentication, audit: audit, configuration: configuration, logger: logger),
         server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in

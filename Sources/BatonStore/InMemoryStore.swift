@@ -7,7 +7,7 @@ import BatonSecurity
 ///
 /// A commit works on a copy of the state and replaces it only when the whole batch applied, which
 /// gives the same all-or-nothing behaviour as a database transaction. Nothing survives the process.
-public actor InMemoryStore: WorkflowStore, ScheduleStore, APIKeyStore {
+public actor InMemoryStore: WorkflowStore, ScheduleStore, APIKeyStore, AuditStore {
     private struct State {
         var definitions: [String: [DefinitionRecord]] = [:]
         var instances: [String: WorkflowInstance] = [:]
@@ -31,6 +31,7 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore, APIKeyStore {
         var buffered: [BufferedEvent] = []
         var schedules: [String: ScheduleRecord] = [:]
         var apiKeys: [APIKey] = []
+        var audit: [AuditRecord] = []
         /// Held task requests, oldest first, and each gate's bucket.
         var held: [HeldDispatch] = []
         var buckets: [String: TokenBucket] = [:]
@@ -550,6 +551,20 @@ public actor InMemoryStore: WorkflowStore, ScheduleStore, APIKeyStore {
         try checkOpen()
         guard let index = state.apiKeys.firstIndex(where: { $0.id == id }) else { return }
         state.apiKeys[index].lastUsedAt = max(state.apiKeys[index].lastUsedAt ?? time, time)
+    }
+
+    // MARK: Audit log
+
+    public func appendAudit(_ entry: AuditEntry) throws(StoreError) -> AuditRecord {
+        try checkOpen()
+        let record = AuditChain.record(after: state.audit.last, entry)
+        state.audit.append(record)
+        return record
+    }
+
+    public func auditRecords(_ query: AuditQuery) throws(StoreError) -> [AuditRecord] {
+        try checkOpen()
+        return Array(state.audit.filter(query.matches).prefix(query.limit))
     }
 
     /// Whether `instance` lists after the cursor position, i.e. `(createdAt, id) < cursor` with ids

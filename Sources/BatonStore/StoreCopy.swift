@@ -45,12 +45,30 @@ public struct StoreCopy: Sendable {
         progress("held task requests: \(before.heldDispatches)")
         for key in try await source.apiKeys() { try await target.createAPIKey(key) }
         progress("API keys: \(before.apiKeys)")
+        try await copyAudit(source, target)
+        progress("audit records: \(before.auditRecords)")
         try await copyDeadLetters(source, target)
         progress("dead letters: \(before.deadLetters)")
         // Each at version 1 in the target: the version is only a compare-and-set token.
         for schedule in try await source.schedules(workflowId: nil) { try await target.createSchedule(schedule) }
         progress("schedules: \(before.schedules)")
         return Report(source: before, target: try await target.inventory())
+    }
+
+    /// In order, so the target computes the same chain: the copy's hashes are the source's.
+    private func copyAudit(_ source: any TransferableStore, _ target: any TransferableStore) async throws(StoreError) {
+        var after: Int64 = 0
+        while true {
+            let records = try await source.auditRecords(AuditQuery(afterSequence: after, limit: 1000))
+            for record in records {
+                let copied = try await target.appendAudit(record.entry)
+                guard copied.hash == record.hash else {
+                    throw StoreError(.corrupt, "audit record \(record.sequence) does not chain to the same hash in the copy: the source's chain is broken there (baton audit verify)")
+                }
+            }
+            guard let last = records.last, records.count == 1000 else { return }
+            after = last.sequence
+        }
     }
 
     private func copyDefinitions(_ source: any TransferableStore, _ target: any TransferableStore) async throws(StoreError) {

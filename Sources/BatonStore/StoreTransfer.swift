@@ -22,6 +22,8 @@ public struct StoreInventory: Sendable, Hashable {
     public var heldDispatches = 0
     /// API keys (digests only), revoked ones included.
     public var apiKeys = 0
+    /// Audit records (copied in order, so the target's chain has the same hashes).
+    public var auditRecords = 0
 
     public init() {}
 
@@ -31,7 +33,7 @@ public struct StoreInventory: Sendable, Hashable {
             ("definitions", definitions), ("instances", instances), ("history", history), ("step_executions", stepExecutions),
             ("timers", timers), ("event_waits", eventWaits), ("buffered_events", bufferedEvents), ("dedupe", dedupe),
             ("dead_letters", deadLetters), ("outbox", outbox), ("outbox_parked", parkedOutbox), ("schedules", schedules),
-            ("held_dispatches", heldDispatches), ("api_keys", apiKeys),
+            ("held_dispatches", heldDispatches), ("api_keys", apiKeys), ("audit_log", auditRecords),
         ]
     }
 
@@ -53,7 +55,7 @@ public struct DedupeEntry: Sendable, Hashable {
 /// point — paged out for a copy to another store, and dead letters written back with their ids
 /// (operators and links refer to them by id). Everything else a copy moves through the ordinary
 /// read API and `commit(_:)`, so the target's own encoding and projections are used.
-public protocol TransferableStore: WorkflowStore, ScheduleStore, APIKeyStore {
+public protocol TransferableStore: WorkflowStore, ScheduleStore, APIKeyStore, AuditStore {
     func inventory() async throws(StoreError) -> StoreInventory
     /// Marks with a key after `key` (byte order), at most `limit`.
     func dedupeEntries(after key: String, limit: Int) async throws(StoreError) -> [DedupeEntry]

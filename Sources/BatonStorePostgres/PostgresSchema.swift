@@ -340,6 +340,26 @@ enum PostgresSchema {
             """,
             "CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL",
         ],
+        // 11: the audit log (as the SQLite store's migration 17).
+        [
+            """
+            CREATE TABLE audit_log (
+                sequence bigint PRIMARY KEY,
+                time bigint NOT NULL,
+                actor text NOT NULL,
+                action text NOT NULL,
+                target text NOT NULL,
+                outcome text NOT NULL,
+                request_id text NOT NULL,
+                source text NOT NULL,
+                detail text NOT NULL,
+                previous_hash bytea NOT NULL,
+                hash bytea NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_by_actor ON audit_log (actor, sequence)",
+            "CREATE INDEX audit_log_by_target ON audit_log (target text_pattern_ops, sequence)",
+        ],
     ]
 
     /// The schema version this build writes.

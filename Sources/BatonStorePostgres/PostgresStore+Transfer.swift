@@ -6,7 +6,7 @@ extension PostgresStore: TransferableStore {
     public func inventory() async throws(StoreError) -> StoreInventory {
         let tables = [
             "definitions", "instances", "history", "step_executions", "timers", "event_waits", "buffered_events", "dedupe", "dead_letters", "outbox", "outbox_parked", "schedules",
-            "held_dispatches", "api_keys",
+            "held_dispatches", "api_keys", "audit_log",
         ]
         let counts = try await run("count the rows of every table") { [self] connection in
             var counts: [Int] = []
@@ -24,6 +24,7 @@ extension PostgresStore: TransferableStore {
             (counts[6], counts[7], counts[8], counts[9], counts[10], counts[11])
         inventory.heldDispatches = counts[12]
         inventory.apiKeys = counts[13]
+        inventory.auditRecords = counts[14]
         return inventory
     }
 

@@ -272,6 +272,24 @@ enum SQLiteSchema {
         ) WITHOUT ROWID;
         CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL;
         """,
+        // 17: the audit log, append-only and hash-chained.
+        """
+        CREATE TABLE audit_log (
+            sequence INTEGER PRIMARY KEY NOT NULL,
+            time INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            previous_hash BLOB NOT NULL,
+            hash BLOB NOT NULL
+        );
+        CREATE INDEX audit_log_by_actor ON audit_log (actor, sequence);
+        CREATE INDEX audit_log_by_target ON audit_log (target, sequence);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -22,6 +22,7 @@ extension SQLiteStore: TransferableStore {
             inventory.schedules = try count("schedules")
             inventory.heldDispatches = try count("held_dispatches")
             inventory.apiKeys = try count("api_keys")
+            inventory.auditRecords = try count("audit_log")
             return inventory
         }
     }

@@ -13,7 +13,7 @@ struct Baton: AsyncParsableCommand {
             DevCommand.self, ServeCommand.self, DevBrokerCommand.self, ValidateCommand.self,
             ApplyCommand.self, StartCommand.self, ListCommand.self, DefinitionsCommand.self, GetCommand.self, WatchCommand.self, HistoryCommand.self,
             CancelCommand.self, PauseCommand.self, ResumeCommand.self, RetryCommand.self, RerunCommand.self, SignalCommand.self, DeadLetterCommand.self,
-            ScheduleCommand.self, MetricsCommand.self, WorkerCommand.self, BenchCommand.self, StoreCommand.self, ConfigCommand.self, KeysCommand.self,
+            ScheduleCommand.self, MetricsCommand.self, WorkerCommand.self, BenchCommand.self, StoreCommand.self, ConfigCommand.self, KeysCommand.self, AuditCommand.self,
         ]
     )
 }

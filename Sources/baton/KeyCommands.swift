@@ -54,7 +54,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The key's id (the part after baton_ in its token; baton keys list shows it).") var id: String
 
         func run() async throws {
-            print(try await store.commands().revoke(id: id))
+            print(try await store.commands().revoke(id: id, by: "cli:\(ProcessInfo.processInfo.userName)"))
         }
     }
 }

@@ -112,6 +112,20 @@ extension EndToEnd {
             let opsRow = table.out.split(separator: "\n").first { $0.contains(" ops ") }.map(String.init) ?? ""
             #expect(!opsRow.hasSuffix("never"), "\(table.out)")
             #expect(table.out.contains("revoked"))
+
+            // The audit chain: key changes from the CLI, API changes and refusals, intact; then a
+            // record changed behind Baton's back is named.
+            let verified = try Self.baton(["audit", "verify", "--store", cluster.store])
+            #expect(verified.status == 0, "\(verified.out) \(verified.err)")
+            #expect(verified.out.contains("audit chain intact"))
+            let tamper = Process()
+            tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            tamper.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE audit_log SET actor='key:admin' WHERE sequence=3\"); c.commit()", cluster.store]
+            try tamper.run()
+            tamper.waitUntilExit()
+            let broken = try Self.baton(["audit", "verify", "--store", cluster.store])
+            #expect(broken.status != 0)
+            #expect(broken.out.contains("BROKEN at record 3"), "\(broken.out)")
             cluster.passed()
         }
     }

@@ -135,6 +135,9 @@ struct StoreCopyTests {
         try await store.createAPIKey(revoked)
         _ = try await store.revokeAPIKey(id: revoked.id, at: at(2))
         try await store.createAPIKey(APIKey.generate(name: "ci", grants: ["admin"], createdBy: "cli", at: at(3)).key)
+        for index in 1...3 {
+            _ = try await store.appendAudit(AuditEntry(time: at(Int64(index)), actor: "key:ci", action: "instance.cancel", target: "/v1/instances/i-\(index)", outcome: "ok"))
+        }
 
         let parts = try SQLiteInstancePartsTests().started(items: 1_500).1
         var fan = parts.instance
@@ -163,6 +166,8 @@ struct StoreCopyTests {
         var parked: [String] = []
         var held: [HeldDispatch] = []
         var keys: [APIKey] = []
+        /// Copied with the same hashes.
+        var audit: [AuditRecord] = []
         var schedules: [ScheduleRecord] = []
     }
 
@@ -193,6 +198,7 @@ struct StoreCopyTests {
         reads.parked = try await store.parkedOutbox(afterSequence: 0, limit: 10).map { "\($0.topic) \($0.value.count) \($0.reason) \($0.message) \($0.parkedAt)" }
         reads.held = try await store.heldDispatches(afterSequence: 0, limit: 10).map { $0.dispatch }
         reads.keys = try await store.apiKeys()
+        reads.audit = try await store.auditRecords(AuditQuery(limit: 100))
         return reads
     }
 }

@@ -1,4 +1,5 @@
 import BatonRuntime
+import BatonStore
 import Hummingbird
 
 /// The API's request handlers over one `WorkflowService`, and the table of routes they serve.
@@ -14,6 +15,8 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
     let metrics: (any MetricsExposition)?
     /// Nil when the process's log level is fixed: the log-level routes then answer 404.
     let logLevels: LogLevelSwitch?
+    /// Nil when the store keeps no audit log: `/v1/audit` then answers 404.
+    let audit: (any AuditStore)?
     let configuration: APIConfiguration
 
     /// Every route the API serves. `schemas/openapi.yaml` must list exactly these.
@@ -54,6 +57,7 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.get, "/metrics", .probe, scrapeMetrics),
             APIRoute(.get, "/v1/admin/log-level", .global(.systemRead), logLevel),
             APIRoute(.put, "/v1/admin/log-level", .global(.systemConfigure), setLogLevel),
+            APIRoute(.get, "/v1/audit", .global(.auditRead), listAudit),
         ]
     }
 }

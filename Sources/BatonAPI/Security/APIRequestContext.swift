@@ -13,9 +13,14 @@ public struct APIRequestContext: RequestContext {
     /// Whether `X-Baton-Actor` may name the actor: only when authentication is off, where the
     /// header is all there is.
     var actorHeaderHonoured = false
+    /// The request's id in the audit log (`X-Request-Id`, or made by Baton).
+    var requestId = ""
+    /// The peer's address, for the audit log.
+    let peer: String
 
     public init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        peer = source.channel.remoteAddress?.ipAddress ?? "-"
     }
 }

@@ -1,5 +1,7 @@
+import BatonCore
 import BatonRuntime
 import BatonSecurity
+import BatonStore
 import Hummingbird
 import Logging
 
@@ -14,23 +16,76 @@ struct AccessControl<Service: WorkflowService>: Sendable {
     let authentication: APIAuthentication
     let service: Service
     let schedules: (any ScheduleOperations)?
+    /// Where changes and refused attempts are recorded; nil: nowhere (tests of other things).
+    let audit: (any AuditStore)?
+    let clock: @Sendable () -> Timestamp
     let logger: Logger
 
-    /// `handler` behind the checks of `access`.
-    func guarding(_ access: RouteAccess, path: String, _ handler: @escaping APIRoute.Handler) -> APIRoute.Handler {
-        { request, context in
+    /// The route's handler behind the checks of its access, and, for a change, its audit entry
+    /// (refusals included) once the answer is known.
+    func guarding(_ route: APIRoute) -> APIRoute.Handler {
+        let (access, path, handler) = (route.access, route.path, route.handler)
+        let action = AuditActions.action(for: route)
+        return { request, context in
             var context = context
-            switch authentication {
-            case .disabled:
-                context.principal = .anonymous
-                context.actorHeaderHonoured = true
-            case .required(let authenticator, let openProbes):
-                if access == .open || (access == .probe && openProbes.contains(path)) { return try await handler(request, context) }
-                context.principal = try await authenticate(request, authenticator)
+            context.requestId = Self.requestId(request)
+            do {
+                // No store keeps NUL in text (PostgreSQL refuses it outright): refused here, for every route alike.
+                if request.uri.path.contains("%00") || request.uri.query?.contains("%00") == true {
+                    throw Problem(.invalidParameter, "Paths and query parameters must not contain NUL (%00).")
+                }
+                switch authentication {
+                case .disabled:
+                    context.principal = .anonymous
+                    context.actorHeaderHonoured = true
+                case .required(let authenticator, let openProbes):
+                    if access == .open || (access == .probe && openProbes.contains(path)) { return try await handler(request, context) }
+                    context.principal = try await authenticate(request, authenticator)
+                }
+                try await authorize(access, context: context)
+                let response = try await handler(request, context)
+                if let action { await record(action, request, context, status: response.status.code, location: response.headers[.location]) }
+                return response
+            } catch {
+                if let action { await record(action, request, context, status: Self.status(of: error), location: nil) }
+                throw error
             }
-            try await authorize(access, context: context)
-            return try await handler(request, context)
         }
+    }
+
+    private func record(_ action: String, _ request: Request, _ context: APIRequestContext, status: Int, location: String?) async {
+        guard let audit else { return }
+        let outcome = (200..<300).contains(status) ? "ok" : status == 401 || status == 403 ? "refused:\(status)" : "failed:\(status)"
+        let actor = context.principal == nil ? "-" : ((try? context.actor(request)) ?? context.principal?.name ?? "-")
+        let entry = AuditEntry(
+            time: clock(), actor: actor, action: action, target: location ?? request.uri.path, outcome: outcome, requestId: context.requestId, source: context.peer)
+        do {
+            _ = try await audit.appendAudit(entry)
+        } catch {
+            // The change happened: the log keeps what the audit table could not.
+            logger.error(
+                "could not write the audit log", metadata: ["action": "\(action)", "actor": "\(actor)", "target": "\(entry.target)", "outcome": "\(outcome)", "error": "\(error)"])
+        }
+    }
+
+    /// The status an error is answered with (as `ProblemMiddleware` renders it).
+    private static func status(of error: any Error) -> Int {
+        switch error {
+        case let problem as Problem: Int(problem.type.status.code)
+        case let service as ServiceError: Int(Problem(service, retryAfterSeconds: 1).type.status.code)
+        case let http as any HTTPResponseError: Int(http.status.code)
+        default: 500
+        }
+    }
+
+    /// `X-Request-Id` when the caller sent a sane one, else a new one.
+    static func requestId(_ request: Request) -> String {
+        if let given = request.header("X-Request-Id"), (1...128).contains(given.count),
+            given.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F })
+        {
+            return given
+        }
+        return LowercaseHex.encode(UInt64.random(in: .min ... .max))
     }
 
     private func authenticate(_ request: Request, _ authenticator: any BearerAuthenticator) async throws(Problem) -> Principal {

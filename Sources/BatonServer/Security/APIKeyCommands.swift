@@ -35,7 +35,11 @@ public struct APIKeyCommands: Sendable {
         }
         let (key, token) = APIKey.generate(name: name, grants: grants, createdBy: actor, at: now, expiresAt: expiry)
         // Creating the first key may come before Baton's first start: the store is made if missing.
-        try await withStore(creating: true) { store throws(StoreError) in try await store.createAPIKey(key) }
+        try await withStore(creating: true) { store throws(StoreError) in
+            try await store.createAPIKey(key)
+            _ = try await store.appendAudit(AuditEntry(
+                time: now, actor: actor, action: "key.create", target: "key:\(key.id)", outcome: "ok", detail: "\(name): \(grants.joined(separator: ","))"))
+        }
         return """
             created API key \(key.id) '\(name)': \(grants.joined(separator: ", "))\(expiry.map { "; expires \($0.iso8601)" } ?? "")
             its token, shown this once (send it as Authorization: Bearer …):
@@ -50,10 +54,30 @@ public struct APIKeyCommands: Sendable {
         try await withStore(creating: true) { store throws(StoreError) in
             for old in try await store.apiKeys() where old.name == name && old.revokedAt == nil {
                 _ = try await store.revokeAPIKey(id: old.id, at: now)
+                _ = try await store.appendAudit(AuditEntry(time: now, actor: "baton dev", action: "key.revoke", target: "key:\(old.id)", outcome: "ok", detail: name))
             }
             try await store.createAPIKey(key)
+            _ = try await store.appendAudit(AuditEntry(time: now, actor: "baton dev", action: "key.create", target: "key:\(key.id)", outcome: "ok", detail: "\(name): admin"))
         }
         return (key.id, token)
+    }
+
+    /// Walks the store's audit chain from its first record: the count and last hash, or the first
+    /// broken link (then `intact` is false).
+    public func verifyAudit() async throws -> (intact: Bool, report: String) {
+        try await withStore { store throws(StoreError) -> (Bool, String) in
+            var last: AuditRecord?
+            while true {
+                let records = try await store.auditRecords(AuditQuery(afterSequence: last?.sequence ?? 0, limit: 1000))
+                if let broken = AuditChain.firstBreak(in: records, after: last) {
+                    return (false, "audit chain BROKEN at \(broken) — records before it are intact")
+                }
+                guard let end = records.last else { break }
+                last = end
+            }
+            guard let last else { return (true, "audit log empty") }
+            return (true, "audit chain intact: \(last.sequence) records, last hash \(LowercaseHex.encode(last.hash)) (\(last.entry.time.iso8601))")
+        }
     }
 
     /// A table of every key, revoked and expired ones included.
@@ -73,8 +97,14 @@ public struct APIKeyCommands: Sendable {
     }
 
     /// Revokes the key `id`: it authenticates nothing from now on.
-    public func revoke(id: String, now: Timestamp = .wallClock) async throws -> String {
-        guard let key = try await withStore({ store throws(StoreError) in try await store.revokeAPIKey(id: id, at: now) }) else {
+    public func revoke(id: String, by actor: String = "cli", now: Timestamp = .wallClock) async throws -> String {
+        let revoked = try await withStore { store throws(StoreError) -> APIKey? in
+            let key = try await store.revokeAPIKey(id: id, at: now)
+            _ = try await store.appendAudit(AuditEntry(
+                time: now, actor: actor, action: "key.revoke", target: "key:\(id)", outcome: key == nil ? "failed:unknown" : "ok", detail: key?.name ?? ""))
+            return key
+        }
+        guard let key = revoked else {
             throw StoreError(.invalid, "no API key with id '\(id)' (baton keys list shows them)")
         }
         return "revoked API key \(key.id) '\(key.name)' at \(key.revokedAt?.iso8601 ?? now.iso8601)"

@@ -1,5 +1,6 @@
 import BatonAPI
 import BatonRuntime
+import BatonStore
 import Logging
 
 /// Runs the real API application on 127.0.0.1 with an OS-chosen port for the duration of `body`.
@@ -11,6 +12,7 @@ func withAPIServer(
     schedules: (any ScheduleOperations)? = nil,
     logLevels: LogLevelSwitch? = nil,
     authentication: APIAuthentication = .disabled,
+    audit: (any AuditStore)? = nil,
     configuration: APIConfiguration = APIConfiguration(),
     _ body: (RawHTTPClient) async throws -> Void
 ) async throws {
@@ -20,7 +22,7 @@ func withAPIServer(
     var logger = Logger(label: "baton.api.tests")
     logger.logLevel = .critical
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let application = buildAPIApplication(service: service, schedules: schedules, logLevels: logLevels, authentication: authentication, configuration: configuration, logger: logger) { port in
+    let application = buildAPIApplication(service: service, schedules: schedules, logLevels: logLevels, authentication: authentication, audit: audit, configuration: configuration, logger: logger) { port in
         portContinuation.yield(port)
         portContinuation.finish()
     }
