@@ -1,4 +1,6 @@
 import ArgumentParser
+import BatonAPI
+import BatonExpressions
 import BatonServer
 import BatonStore
 import Foundation
@@ -19,12 +21,17 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Before this time (RFC 3339).") var until: String?
         @Option(help: "After this sequence (the previous page's nextAfter).") var after: Int?
         @Option(help: "At most this many (1–1000).") var limit: Int = 100
+        @Flag(help: "Print the API's JSON instead of a table.") var json = false
 
         func run() async throws {
             var components = URLComponents()
             components.queryItems = [("actor", actor), ("action", action), ("target", target), ("from", from), ("until", until), ("after", after.map(String.init)), ("limit", String(limit))]
                 .compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
-            try APIClient.printAndCheck(try await APIClient(options).send("GET", "/v1/audit?" + (components.percentEncodedQuery ?? "")))
+            let response = try await APIClient(options).send("GET", "/v1/audit?" + (components.percentEncodedQuery ?? ""))
+            guard !json, (200..<300).contains(response.status), let page = try? JSONValue.parse(Array(response.body)) else {
+                return try APIClient.printAndCheck(response)
+            }
+            print(AuditList.render(page))
         }
     }
 

@@ -122,6 +122,8 @@ struct DevCommand: AsyncParsableCommand {
             Lifecycle events are printed below as they happen. Ctrl-C stops Baton.
 
             """)
+        // Out now, also when standard output is a pipe or a file (`make run | tee`): the key is in it.
+        fflush(nil)
     }
 }
 
