@@ -31,6 +31,8 @@ public enum DefinitionCompiler {
 
     /// Compiles a document; throws every issue found.
     public static func compile(document: JSONValue, version: Int = 0) throws(DefinitionError) -> WorkflowDefinition {
+        let oversized = DefinitionSizeLimits.issues(in: document)
+        if !oversized.isEmpty { throw DefinitionError(issues: oversized) }
         var context = Context()
         let definition = context.compile(document, version: version)
         if let definition, context.issues.isEmpty { return definition }
