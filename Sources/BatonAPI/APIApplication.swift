@@ -20,13 +20,14 @@ public func buildAPIApplication(
     logLevels: LogLevelSwitch? = nil,
     authentication: APIAuthentication,
     audit: (any AuditStore)? = nil,
+    keys: (any APIKeyStore)? = nil,
     configuration: APIConfiguration = APIConfiguration(),
     logger: Logger = Logger(label: "baton.api"),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let requestedPort = configuration.port
     return Application(
-        router: makeRouter(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, authentication: authentication, audit: audit, configuration: configuration, logger: logger),
+        router: makeRouter(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, authentication: authentication, audit: audit, keys: keys, configuration: configuration, logger: logger),
         server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in

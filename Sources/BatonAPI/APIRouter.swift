@@ -12,10 +12,10 @@ import Logging
 /// - Parameter authentication: required, so no caller gets an open API by leaving it out.
 public func makeRouter(
     service: some WorkflowService, schedules: (any ScheduleOperations)? = nil, metrics: (any MetricsExposition)? = nil,
-    logLevels: LogLevelSwitch? = nil, authentication: APIAuthentication, audit: (any AuditStore)? = nil,
+    logLevels: LogLevelSwitch? = nil, authentication: APIAuthentication, audit: (any AuditStore)? = nil, keys: (any APIKeyStore)? = nil,
     configuration: APIConfiguration = APIConfiguration(), clock: @escaping @Sendable () -> Timestamp = { .wallClock }, logger: Logger = Logger(label: "baton.api")
 ) -> Router<APIRequestContext> {
-    let routes = APIHandlers(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, audit: audit, configuration: configuration).routes
+    let routes = APIHandlers(service: service, schedules: schedules, metrics: metrics, logLevels: logLevels, audit: audit, keys: keys, configuration: configuration).routes
     let access = AccessControl(authentication: authentication, service: service, schedules: schedules, audit: audit, clock: clock, logger: logger)
     let router = Router(context: APIRequestContext.self)
     // Added before the routes: Hummingbird applies middleware only to routes registered after it.

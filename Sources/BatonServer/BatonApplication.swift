@@ -226,7 +226,7 @@ public func buildApplication(
         var api: (any Service)?
         if configuration.api.enabled {
             api = buildAPIApplication(
-                service: service, schedules: scheduleAPI, metrics: exporter, logLevels: logLevels, authentication: authentication, audit: store as? any AuditStore, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
+                service: service, schedules: scheduleAPI, metrics: exporter, logLevels: logLevels, authentication: authentication, audit: store as? any AuditStore, keys: store as? any APIKeyStore, configuration: APIConfiguration(host: configuration.api.host, port: configuration.api.port, maxInputBytes: configuration.kafka.budget.maxInputBytes),
                 logger: logger, onServerRunning: { port in apiStarted(port) }
             )
         }

@@ -23,6 +23,7 @@ struct AuditTrailTests {
             .replacingOccurrences(of: "/v1/workflows/{id}", with: "/v1/workflows/order")
             .replacingOccurrences(of: "/v1/instances/{id}", with: "/v1/instances/inst-1")
             .replacingOccurrences(of: "/v1/dead-letters/{id}", with: "/v1/dead-letters/1")
+            .replacingOccurrences(of: "/v1/admin/keys/{id}", with: "/v1/admin/keys/000000000000")
             .replacingOccurrences(of: "{name}", with: "go")
     }
 
@@ -31,7 +32,7 @@ struct AuditTrailTests {
         let audit = InMemoryStore()
         let changing = Self.routes.filter { $0.method != .get }
         #expect(changing.count == AuditActions.byRoute.count, "every changing route has an action, and the table lists no other")
-        try await withAPIServer(harness.service, schedules: harness.schedules, authentication: AccessControlTests.authentication, audit: audit) { client in
+        try await withAPIServer(harness.service, schedules: harness.schedules, authentication: AccessControlTests.authentication, audit: audit, keys: audit) { client in
             let admin = AccessControlTests.bearer("admin")
             // Setup through the API is audited too; counted from here on.
             _ = try await client.post("/v1/definitions", json: Fixtures.orderDefinition, headers: admin)
@@ -44,6 +45,7 @@ struct AuditTrailTests {
                 var body: [UInt8] = Array("{}".utf8)
                 if route.path == "/v1/definitions" { body = Fixtures.orderDefinition.serializedBytes() }
                 if route.path == "/v1/admin/log-level" { body = Array(#"{"level":"info"}"#.utf8) }
+                if route.path == "/v1/admin/keys" { body = Array(#"{"name":"ci","grants":["viewer"]}"#.utf8) }
                 if route.path == "/v1/schedules" { body = Array(#"{"id":"daily","workflowId":"order","cron":"0 0 * * *"}"#.utf8) }
                 let response = try await client.send(route.method.rawValue, path, headers: admin + [("Content-Type", "application/json")], body: body)
                 let records = try await audit.auditRecords(AuditQuery(afterSequence: Int64(seen), limit: 1000))

@@ -106,6 +106,16 @@ extension EndToEnd {
             let cancel = history["items"]?.arrayValue?.first { $0["type"] == "WorkflowCancelled" }
             #expect(cancel?["data"]?["by"] == "key:ops")
 
+            // Keys made and revoked over HTTP by an admin work at once (SQLite while serve runs).
+            let made = try await http("POST", port: port, "/v1/admin/keys", body: #"{"name":"ci","grants":["viewer"]}"#, headers: bearer(admin))
+            #expect(made.status == 201)
+            let ciToken = try #require(made.json["token"]?.stringValue)
+            let ciId = try #require(made.json["id"]?.stringValue)
+            #expect(try await http("GET", port: port, "/v1/instances/\(id)", headers: bearer(ciToken)).status == 200)
+            #expect(try await http("POST", port: port, "/v1/admin/keys", body: #"{"name":"ci2","grants":["admin"]}"#, headers: bearer(ciToken)).status == 403)
+            #expect(try await http("DELETE", port: port, "/v1/admin/keys/\(ciId)", headers: bearer(admin)).status == 200)
+            #expect(try await http("GET", port: port, "/v1/instances/\(id)", headers: bearer(ciToken)).status == 401)
+
             cluster.stopServe()
             // Use is recorded (at most once a minute per key).
             let table = try Self.baton(["keys", "list", "--store", cluster.store])

@@ -44,7 +44,7 @@ import Testing
 
     @Test func badRequestsAreRefusedBeforeAnythingIsWritten() async throws {
         let commands = APIKeyCommands(location: try StoreLocation("sqlite:/nonexistent/baton.sqlite"))
-        for (grants, expires, reason) in [([String](), nil as String?, "at least one --grant"), (["root"], nil, "no role 'root'"), (["viewer"], "5s", "at least 1m")] {
+        for (grants, expires, reason) in [([String](), nil as String?, "at least one grant"), (["root"], nil, "no role 'root'"), (["viewer"], "5s", "at least 1m")] {
             do {
                 _ = try await commands.create(name: "k", grants: grants, expiresIn: expires, by: "test")
                 Issue.record("\(grants) \(expires ?? "-") was accepted")

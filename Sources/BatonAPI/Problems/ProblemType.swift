@@ -32,6 +32,8 @@ struct ProblemType: Sendable, Hashable {
     static let unsupportedMediaType = ProblemType(slug: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType)
     static let invalidWorkflowInput = ProblemType(slug: "invalid-workflow-input", title: "Input does not match the workflow's input schema", status: .unprocessableContent)
     static let invalidDefinition = ProblemType(slug: "invalid-definition", title: "Invalid workflow definition", status: .unprocessableContent)
+    /// A key request of the right shape that names no role, or an expiry too short.
+    static let invalidKey = ProblemType(slug: "invalid-key", title: "Invalid API key request", status: .unprocessableContent)
     static let invalidSchedule = ProblemType(slug: "invalid-schedule", title: "Invalid schedule", status: .unprocessableContent)
     static let conflict = ProblemType(slug: "conflict", title: "Conflict with the current state", status: .conflict)
     /// A start would queue behind a concurrency limit and the queue is full.

@@ -17,6 +17,8 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
     let logLevels: LogLevelSwitch?
     /// Nil when the store keeps no audit log: `/v1/audit` then answers 404.
     let audit: (any AuditStore)?
+    /// Nil when the store keeps no API keys: the key routes then answer 404.
+    var keys: (any APIKeyStore)? = nil
     let configuration: APIConfiguration
 
     /// Every route the API serves. `schemas/openapi.yaml` must list exactly these.
@@ -58,6 +60,9 @@ struct APIHandlers<Service: WorkflowService>: Sendable {
             APIRoute(.get, "/v1/admin/log-level", .global(.systemRead), logLevel),
             APIRoute(.put, "/v1/admin/log-level", .global(.systemConfigure), setLogLevel),
             APIRoute(.get, "/v1/audit", .global(.auditRead), listAudit),
+            APIRoute(.post, "/v1/admin/keys", .global(.keysManage), createKey),
+            APIRoute(.get, "/v1/admin/keys", .global(.keysManage), listKeys),
+            APIRoute(.delete, "/v1/admin/keys/{id}", .global(.keysManage), revokeKey),
         ]
     }
 }

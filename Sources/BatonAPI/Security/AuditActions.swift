@@ -20,6 +20,8 @@ enum AuditActions {
         "POST /v1/schedules/{id}/resume": "schedule.resume",
         "POST /v1/schedules/{id}/trigger": "schedule.trigger",
         "PUT /v1/admin/log-level": "config.log-level",
+        "POST /v1/admin/keys": "key.create",
+        "DELETE /v1/admin/keys/{id}": "key.revoke",
     ]
 
     static func action(for route: APIRoute) -> String? {

@@ -20,20 +20,8 @@ public struct APIKeyCommands: Sendable {
 
     /// Creates a key and returns the report to print, the token in it (shown this once).
     public func create(name: String, grants: [String], expiresIn: String?, by actor: String, now: Timestamp = .wallClock) async throws -> String {
-        guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw SecurityError(.invalidConfiguration, "a key name is 1–64 letters, digits, '-', '_' or '.'; got '\(name)'")
-        }
-        guard !grants.isEmpty else { throw SecurityError(.invalidConfiguration, "a key needs at least one --grant (viewer, operator@orders, admin, …)") }
-        let roles = try RoleCatalog()
-        for grant in grants { _ = try Grant(parsing: grant, roles: roles) }
-        var expiry: Timestamp?
-        if let expiresIn {
-            guard let milliseconds = parseDuration(.string(expiresIn)), milliseconds >= 60_000 else {
-                throw SecurityError(.invalidConfiguration, "--expires-in '\(expiresIn)' must be a duration of at least 1m, such as 90d or 12h")
-            }
-            expiry = now.adding(milliseconds: milliseconds)
-        }
-        let (key, token) = APIKey.generate(name: name, grants: grants, createdBy: actor, at: now, expiresAt: expiry)
+        let (key, token) = try APIKeyIssue.make(name: name, grants: grants, expiresIn: expiresIn, by: actor, at: now, roles: try RoleCatalog())
+        let expiry = key.expiresAt
         // Creating the first key may come before Baton's first start: the store is made if missing.
         try await withStore(creating: true) { store throws(StoreError) in
             try await store.createAPIKey(key)

@@ -13,6 +13,7 @@ func withAPIServer(
     logLevels: LogLevelSwitch? = nil,
     authentication: APIAuthentication = .disabled,
     audit: (any AuditStore)? = nil,
+    keys: (any APIKeyStore)? = nil,
     configuration: APIConfiguration = APIConfiguration(),
     _ body: (RawHTTPClient) async throws -> Void
 ) async throws {
@@ -22,7 +23,7 @@ func withAPIServer(
     var logger = Logger(label: "baton.api.tests")
     logger.logLevel = .critical
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let application = buildAPIApplication(service: service, schedules: schedules, logLevels: logLevels, authentication: authentication, audit: audit, configuration: configuration, logger: logger) { port in
+    let application = buildAPIApplication(service: service, schedules: schedules, logLevels: logLevels, authentication: authentication, audit: audit, keys: keys, configuration: configuration, logger: logger) { port in
         portContinuation.yield(port)
         portContinuation.finish()
     }
