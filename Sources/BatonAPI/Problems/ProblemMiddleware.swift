@@ -23,14 +23,11 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     func problem(for error: any Error, request: Request, context: Context) -> Problem {
+        if let problem = Problem(answering: error, retryAfterSeconds: retryAfterSeconds) {
+            if problem.type == .internal { logUnexpected(error, request: request, context: context) }
+            return problem
+        }
         switch error {
-        case let problem as Problem:
-            if problem.type == .internal { logUnexpected(error, request: request, context: context) }
-            return problem
-        case let error as ServiceError:
-            let problem = Problem(error, retryAfterSeconds: retryAfterSeconds)
-            if problem.type == .internal { logUnexpected(error, request: request, context: context) }
-            return problem
         case let error as HTTPError where error.status == .notFound:
             // The API's own handlers never throw HTTPError, so this is the router's "no match".
             return routingProblem(request)

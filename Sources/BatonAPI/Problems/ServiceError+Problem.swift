@@ -48,3 +48,15 @@ extension ProblemItem {
         self.definitionIssue = DefinitionIssueFields(stepId: issue.stepId, field: issue.field)
     }
 }
+
+extension Problem {
+    /// The problem an error of the API's own (a `Problem`, a `ServiceError`) is answered with;
+    /// nil for any other error (the router's, or one nobody expected: a 500).
+    init?(answering error: any Error, retryAfterSeconds: Int64) {
+        switch error {
+        case let problem as Problem: self = problem
+        case let error as ServiceError: self.init(error, retryAfterSeconds: retryAfterSeconds)
+        default: return nil
+        }
+    }
+}

@@ -68,14 +68,9 @@ struct AccessControl<Service: WorkflowService>: Sendable {
         }
     }
 
-    /// The status an error is answered with (as `ProblemMiddleware` renders it).
+    /// The status an error is answered with: `ProblemMiddleware`'s mapping, the same function.
     private static func status(of error: any Error) -> Int {
-        switch error {
-        case let problem as Problem: Int(problem.type.status.code)
-        case let service as ServiceError: Int(Problem(service, retryAfterSeconds: 1).type.status.code)
-        case let http as any HTTPResponseError: Int(http.status.code)
-        default: 500
-        }
+        Problem(answering: error, retryAfterSeconds: 1).map { Int($0.type.status.code) } ?? 500
     }
 
     /// `X-Request-Id` when the caller sent a sane one, else a new one.
